@@ -1,0 +1,90 @@
+//! `coe build`
+
+use coe::diag::Level;
+use coe::site::{self, BuildOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Site root: holds content/, and optionally coe.toml, templates/, static/, themes/
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Output folder (default: <root>/public)
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Publish draft and in-review COEs too
+    #[arg(long)]
+    drafts: bool,
+    /// The date to treat as today (overdue action items, reproducible builds)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    today: Option<jiff::civil::Date>,
+    /// Absolute URL the site is served from (for feeds and the sitemap)
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Print the time spent in each stage, and every warning
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+pub fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    coe::content::time::parse_date(s)
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let opts = BuildOptions {
+        root: args.root,
+        output: args.output,
+        drafts: args.drafts,
+        today: args.today,
+        base_url: args.base_url,
+    };
+    let started = std::time::Instant::now();
+    let report = site::build(&opts);
+    let errors = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .count();
+    let warnings = report.diagnostics.len() - errors;
+    const SHOWN_WARNINGS: usize = 20;
+    let mut shown = 0;
+    for d in &report.diagnostics {
+        if d.level == Level::Warning {
+            shown += 1;
+            if !args.verbose && shown > SHOWN_WARNINGS {
+                continue;
+            }
+        }
+        eprintln!("{d}");
+    }
+    if !args.verbose && warnings > SHOWN_WARNINGS {
+        eprintln!(
+            "... and {} more warnings (--verbose shows them all)",
+            warnings - SHOWN_WARNINGS
+        );
+    }
+    if args.verbose {
+        for (stage, t) in &report.stages {
+            eprintln!("  {stage:<14} {:>8.1} ms", t.as_secs_f64() * 1000.0);
+        }
+    }
+    if errors > 0 {
+        eprintln!(
+            "build failed: {errors} error{}, {warnings} warning{}; {} left unchanged",
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" },
+            report.output.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    eprintln!(
+        "built {} COEs into {} ({} files, {warnings} warning{}) in {:.0} ms",
+        report.coes,
+        report.output.display(),
+        report.files,
+        if warnings == 1 { "" } else { "s" },
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,168 @@
+//! `coe.toml`: every key optional; no file at all is a valid site.
+
+use crate::diag::Diagnostic;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    /// Absolute URL the site is served from; used for feeds and the sitemap only.
+    pub base_url: String,
+    pub theme: String,
+    pub language: String,
+    /// How many COEs the home page and the Atom feed list.
+    pub home_limit: usize,
+    pub feed_limit: usize,
+    pub taxonomies: TaxonomyLabels,
+    /// Free-form values for templates (`site.extra`).
+    pub extra: toml::Table,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "COE Library".to_owned(),
+            description: "Correction of Error documents: what failed, why, and what we changed."
+                .to_owned(),
+            base_url: String::new(),
+            theme: "default".to_owned(),
+            language: "en".to_owned(),
+            home_limit: 10,
+            feed_limit: 30,
+            taxonomies: TaxonomyLabels::default(),
+            extra: toml::Table::new(),
+        }
+    }
+}
+
+/// Display names of the taxonomies; their URLs do not change.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct TaxonomyLabels {
+    pub tags: String,
+    pub services: String,
+    pub root_causes: String,
+    pub teams: String,
+    pub authors: String,
+    pub severity: String,
+}
+
+impl Default for TaxonomyLabels {
+    fn default() -> Self {
+        TaxonomyLabels {
+            tags: "Tags".to_owned(),
+            services: "Services".to_owned(),
+            root_causes: "Root causes".to_owned(),
+            teams: "Teams".to_owned(),
+            authors: "People".to_owned(),
+            severity: "Severity".to_owned(),
+        }
+    }
+}
+
+const KNOWN_KEYS: [&str; 9] = [
+    "title",
+    "description",
+    "base_url",
+    "theme",
+    "language",
+    "home_limit",
+    "feed_limit",
+    "taxonomies",
+    "extra",
+];
+
+/// Reads `<root>/coe.toml`. A missing file gives the defaults; a broken one gives an error
+/// with line and column; unknown keys give warnings.
+pub fn load(root: &Path) -> (Config, Vec<Diagnostic>) {
+    let path = root.join("coe.toml");
+    let display = "coe.toml";
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return (Config::default(), Vec::new());
+        }
+        Err(e) => {
+            return (
+                Config::default(),
+                vec![Diagnostic::error(
+                    display,
+                    0,
+                    0,
+                    format!("cannot read: {e}"),
+                )],
+            );
+        }
+    };
+    parse(&text, display)
+}
+
+pub fn parse(text: &str, display: &str) -> (Config, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let position = |span: Option<std::ops::Range<usize>>| {
+        span.map_or((0, 0), |s| {
+            let before = &text[..s.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1;
+            (line, col)
+        })
+    };
+    let table: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let (line, col) = position(e.span());
+            diags.push(Diagnostic::error(
+                display,
+                line,
+                col,
+                format!("not valid TOML: {}", e.message()),
+            ));
+            return (Config::default(), diags);
+        }
+    };
+    for key in table.keys() {
+        if !KNOWN_KEYS.contains(&key.as_str()) {
+            diags.push(Diagnostic::warning(
+                display,
+                0,
+                0,
+                format!("unknown key `{key}` is ignored (put your own values under [extra])"),
+            ));
+        }
+    }
+    match toml::from_str::<Config>(text) {
+        Ok(c) => (c, diags),
+        Err(e) => {
+            let (line, col) = position(e.span());
+            diags.push(Diagnostic::error(
+                display,
+                line,
+                col,
+                e.message().to_owned(),
+            ));
+            (Config::default(), diags)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_defaults() {
+        let (c, d) = parse("", "coe.toml");
+        assert!(d.is_empty());
+        assert_eq!(c.theme, "default");
+    }
+
+    #[test]
+    fn type_error_is_located() {
+        let (_, d) = parse("title = \"x\"\nhome_limit = \"ten\"\n", "coe.toml");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].line, 2, "{}", d[0]);
+    }
+}

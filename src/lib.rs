@@ -1,0 +1,12 @@
+//! coe: a folder of Markdown COEs becomes a searchable, cross-linked learning library.
+//! Data flows one way: load → library → index → render → write.
+
+pub mod config;
+pub mod content;
+pub mod diag;
+pub mod library;
+pub mod load;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod slug;

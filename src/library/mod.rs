@@ -1,0 +1,150 @@
+//! The whole set of COEs: ids, links, backlinks, taxonomies and years.
+//! Built once from the parsed COEs; everything after this stage only reads it.
+
+mod taxonomy;
+
+pub use taxonomy::{Taxonomy, TaxonomyKind, Term, severity_label};
+
+use crate::content::Coe;
+use crate::content::front_matter::Status;
+use crate::diag::Diagnostic;
+use jiff::civil::Date;
+use std::collections::{BTreeMap, HashMap};
+
+pub struct Library {
+    /// Published COEs (drafts too when asked), newest first.
+    pub coes: Vec<Coe>,
+    pub by_slug: HashMap<String, usize>,
+    /// For each COE, the COE each of its body links points to (`None` when it is not published).
+    pub link_targets: Vec<Vec<Option<usize>>>,
+    /// Hand-written `related` ids, resolved.
+    pub related: Vec<Vec<usize>>,
+    /// COEs that link to this one (by `related` or in their body).
+    pub referenced_by: Vec<Vec<usize>>,
+    pub taxonomies: Vec<Taxonomy>,
+    /// Year → COEs, newest first.
+    pub years: BTreeMap<i16, Vec<usize>>,
+    pub today: Date,
+}
+
+impl Library {
+    /// Builds the library. `include_drafts` publishes `draft` and `in-review` COEs too.
+    pub fn build(
+        mut all: Vec<Coe>,
+        include_drafts: bool,
+        today: Date,
+    ) -> (Library, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        // Stable order whatever order the files were parsed in: newest first, then id.
+        all.sort_by(|a, b| {
+            b.date
+                .cmp(&a.date)
+                .then_with(|| a.slug.cmp(&b.slug))
+                .then_with(|| a.source.cmp(&b.source))
+        });
+
+        // Ids are unique across the whole library, drafts included.
+        let mut first_by_slug: HashMap<&str, &Coe> = HashMap::new();
+        for coe in &all {
+            if let Some(other) = first_by_slug.insert(&coe.slug, coe) {
+                diags.push(Diagnostic::error(
+                    &coe.display_path,
+                    0,
+                    0,
+                    format!(
+                        "duplicate id \"{}\": {} already has id \"{}\" (ids must be unique; set `id:` in one of them)",
+                        coe.id, other.display_path, other.id
+                    ),
+                ));
+                first_by_slug.insert(&other.slug, other);
+            }
+        }
+        let all_slugs: HashMap<String, &Coe> = all.iter().map(|c| (c.slug.clone(), c)).collect();
+        let source_to_slug: HashMap<String, String> = all
+            .iter()
+            .map(|c| (c.source.to_lowercase(), c.slug.clone()))
+            .collect();
+
+        let coes: Vec<Coe> = all
+            .iter()
+            .filter(|c| include_drafts || c.status == Status::Published)
+            .cloned()
+            .collect();
+        let by_slug: HashMap<String, usize> = coes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.slug.clone(), i))
+            .collect();
+
+        let mut link_targets = Vec::with_capacity(coes.len());
+        let mut related = Vec::with_capacity(coes.len());
+        let mut referenced_by: Vec<Vec<usize>> = vec![Vec::new(); coes.len()];
+        for (i, coe) in coes.iter().enumerate() {
+            let mut targets = Vec::with_capacity(coe.links.len());
+            for link in &coe.links {
+                let slug = source_to_slug.get(&link.target.to_lowercase());
+                if slug.is_none() {
+                    diags.push(Diagnostic::warning(
+                        &coe.display_path,
+                        link.line,
+                        0,
+                        format!(
+                            "link to \"{}\": no COE file at content/{}",
+                            link.target, link.target
+                        ),
+                    ));
+                }
+                targets.push(slug.and_then(|s| by_slug.get(s).copied()));
+            }
+            let mut rel = Vec::new();
+            for r in &coe.related {
+                let slug = crate::slug::slugify(&r.value);
+                match (by_slug.get(&slug), all_slugs.contains_key(&slug)) {
+                    (Some(&j), _) if j != i => rel.push(j),
+                    (Some(_), _) | (None, true) => {}
+                    (None, false) => diags.push(Diagnostic::warning(
+                        &coe.display_path,
+                        r.line,
+                        r.column,
+                        format!("related: no COE has id \"{}\"", r.value),
+                    )),
+                }
+            }
+            rel.dedup();
+            for &j in rel.iter().chain(targets.iter().flatten()) {
+                if j != i && !referenced_by[j].contains(&i) {
+                    referenced_by[j].push(i);
+                }
+            }
+            link_targets.push(targets);
+            related.push(rel);
+        }
+        for refs in &mut referenced_by {
+            refs.sort_unstable();
+        }
+
+        let taxonomies = TaxonomyKind::ALL
+            .iter()
+            .map(|&k| Taxonomy::build(k, &coes))
+            .collect();
+        let mut years: BTreeMap<i16, Vec<usize>> = BTreeMap::new();
+        for (i, c) in coes.iter().enumerate() {
+            years.entry(c.date.year()).or_default().push(i);
+        }
+        let lib = Library {
+            coes,
+            by_slug,
+            link_targets,
+            related,
+            referenced_by,
+            taxonomies,
+            years,
+            today,
+        };
+        (lib, diags)
+    }
+
+    pub fn taxonomy(&self, kind: TaxonomyKind) -> &Taxonomy {
+        &self.taxonomies[kind as usize]
+    }
+}

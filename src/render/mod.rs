@@ -1,0 +1,569 @@
+//! Rendering: Tera templates from the theme, one small view per page, pages rendered in
+//! parallel and handed to the output sink as they are done.
+
+pub mod theme;
+pub mod views;
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::library::{Library, TaxonomyKind};
+use crate::output::Sink;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::Path;
+use tera::{Context, Tera};
+use views::{CoeCard, TermCount, card, cards, coe_page, severity, term_count, term_url};
+
+pub struct Renderer {
+    tera: Tera,
+}
+
+/// What every page gets as `site`.
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    language: &'a str,
+    nav: Vec<views::Link>,
+    today: String,
+    extra: &'a toml::Table,
+}
+
+impl Renderer {
+    /// Loads the templates (default theme, `themes/<theme>/`, the site's `templates/`).
+    pub fn new(
+        root: &Path,
+        config: &Config,
+        lib_today: jiff::civil::Date,
+    ) -> Result<Renderer, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let files = theme::layered_files(root, &config.theme, "templates", &mut diags);
+        let mut templates = Vec::new();
+        for (name, bytes) in files {
+            match String::from_utf8(bytes) {
+                Ok(s) => templates.push((name, s)),
+                Err(_) => diags.push(Diagnostic::error(
+                    format!("templates/{name}"),
+                    0,
+                    0,
+                    "template is not valid UTF-8",
+                )),
+            }
+        }
+        let mut tera = Tera::new();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        if let Err(e) = tera.add_raw_templates(templates) {
+            diags.push(Diagnostic::error(
+                "templates",
+                0,
+                0,
+                format!("template error:\n{e}"),
+            ));
+        }
+        let labels = &config.taxonomies;
+        let nav = [
+            ("All COEs", "coe/".to_owned()),
+            (labels.tags.as_str(), "tags/".to_owned()),
+            (labels.services.as_str(), "services/".to_owned()),
+            (labels.root_causes.as_str(), "root-causes/".to_owned()),
+            (labels.teams.as_str(), "teams/".to_owned()),
+            (labels.authors.as_str(), "authors/".to_owned()),
+            (labels.severity.as_str(), "severity/".to_owned()),
+            ("Years", "years/".to_owned()),
+        ]
+        .into_iter()
+        .map(|(name, url)| views::Link {
+            name: name.to_owned(),
+            url,
+        })
+        .collect();
+        let site = SiteView {
+            title: &config.title,
+            description: &config.description,
+            base_url: &config.base_url,
+            language: &config.language,
+            nav,
+            today: lib_today.to_string(),
+            extra: &config.extra,
+        };
+        tera.global_context().insert("site", &site);
+        if diags.iter().any(Diagnostic::is_error) {
+            Err(diags)
+        } else {
+            Ok(Renderer { tera })
+        }
+    }
+
+    fn render(&self, template: &str, ctx: &Context) -> Result<String, Diagnostic> {
+        self.tera.render(template, ctx).map_err(|e| {
+            Diagnostic::error(
+                format!("templates/{template}"),
+                0,
+                0,
+                format!("cannot render:\n{e}"),
+            )
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Job {
+    Home,
+    AllCoes(Sort),
+    Coe(usize),
+    Years,
+    Year(i16),
+    Taxonomy(TaxonomyKind),
+    Term(TaxonomyKind, usize),
+    NotFound,
+    Atom,
+    Sitemap,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Sort {
+    Date,
+    Severity,
+    TimeToMitigate,
+}
+
+impl Sort {
+    const ALL: [Sort; 3] = [Sort::Date, Sort::Severity, Sort::TimeToMitigate];
+    fn path(self) -> &'static str {
+        match self {
+            Sort::Date => "coe/",
+            Sort::Severity => "coe/by-severity/",
+            Sort::TimeToMitigate => "coe/by-time-to-mitigate/",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Sort::Date => "Date",
+            Sort::Severity => "Severity",
+            Sort::TimeToMitigate => "Time to mitigate",
+        }
+    }
+}
+
+impl Job {
+    /// Output path of the page, relative to the output folder.
+    fn path(self, lib: &Library) -> String {
+        match self {
+            Job::Home => "index.html".to_owned(),
+            Job::AllCoes(s) => format!("{}index.html", s.path()),
+            Job::Coe(i) => format!("{}index.html", views::coe_url(&lib.coes[i])),
+            Job::Years => "years/index.html".to_owned(),
+            Job::Year(y) => format!("years/{y}/index.html"),
+            Job::Taxonomy(k) => format!("{}/index.html", k.path()),
+            Job::Term(k, t) => format!("{}index.html", term_url(k, &lib.taxonomy(k).terms[t].slug)),
+            Job::NotFound => "404.html".to_owned(),
+            Job::Atom => "atom.xml".to_owned(),
+            Job::Sitemap => "sitemap.xml".to_owned(),
+        }
+    }
+}
+
+/// `../../` for `coe/x/index.html`; `./` at the top.
+fn root_for(path: &str) -> String {
+    let depth = path.matches('/').count();
+    if depth == 0 {
+        "./".to_owned()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+fn jobs(lib: &Library) -> Vec<Job> {
+    let mut jobs = vec![
+        Job::Home,
+        Job::Years,
+        Job::NotFound,
+        Job::Atom,
+        Job::Sitemap,
+    ];
+    jobs.extend(Sort::ALL.iter().map(|&s| Job::AllCoes(s)));
+    jobs.extend((0..lib.coes.len()).map(Job::Coe));
+    jobs.extend(lib.years.keys().map(|&y| Job::Year(y)));
+    for tax in &lib.taxonomies {
+        jobs.push(Job::Taxonomy(tax.kind));
+        jobs.extend((0..tax.terms.len()).map(|t| Job::Term(tax.kind, t)));
+    }
+    jobs
+}
+
+/// Renders every page into `sink`. Returns the number of files written and every problem.
+pub fn render_site(
+    lib: &Library,
+    config: &Config,
+    renderer: &Renderer,
+    sink: &dyn Sink,
+) -> (usize, Vec<Diagnostic>) {
+    let jobs = jobs(lib);
+    let results: Vec<Result<(), Diagnostic>> = jobs
+        .par_iter()
+        .map(|&job| {
+            let path = job.path(lib);
+            let root = root_for(&path);
+            let (template, ctx) = context(lib, config, job, &root);
+            let html = renderer.render(template, &ctx)?;
+            sink.write(&path, html.as_bytes())
+                .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")))
+        })
+        .collect();
+    let mut diags: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
+    let json = coes_json(lib);
+    if let Err(e) = sink.write("coes.json", json.as_bytes()) {
+        diags.push(Diagnostic::error(
+            "coes.json",
+            0,
+            0,
+            format!("cannot write: {e}"),
+        ));
+    }
+    (jobs.len() + 1, diags)
+}
+
+#[derive(Serialize)]
+struct SortLink {
+    label: &'static str,
+    url: &'static str,
+    active: bool,
+}
+
+#[derive(Serialize)]
+struct YearCount {
+    year: i16,
+    url: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct TaxonomyView {
+    label: String,
+    url: String,
+    count: usize,
+}
+
+fn label(config: &Config, k: TaxonomyKind) -> String {
+    let l = &config.taxonomies;
+    match k {
+        TaxonomyKind::Tags => &l.tags,
+        TaxonomyKind::Services => &l.services,
+        TaxonomyKind::RootCauses => &l.root_causes,
+        TaxonomyKind::Teams => &l.teams,
+        TaxonomyKind::Authors => &l.authors,
+        TaxonomyKind::Severity => &l.severity,
+    }
+    .clone()
+}
+
+fn taxonomy_view(lib: &Library, config: &Config, k: TaxonomyKind) -> TaxonomyView {
+    TaxonomyView {
+        label: label(config, k),
+        url: format!("{}/", k.path()),
+        count: lib.taxonomy(k).terms.len(),
+    }
+}
+
+fn year_counts(lib: &Library) -> Vec<YearCount> {
+    lib.years
+        .iter()
+        .rev()
+        .map(|(&y, v)| YearCount {
+            year: y,
+            url: format!("years/{y}/"),
+            count: v.len(),
+        })
+        .collect()
+}
+
+/// Terms by count (most first), then name.
+fn top_terms(lib: &Library, k: TaxonomyKind, n: usize) -> Vec<TermCount> {
+    let mut terms: Vec<_> = lib.taxonomy(k).terms.iter().collect();
+    terms.sort_by(|a, b| {
+        b.coes
+            .len()
+            .cmp(&a.coes.len())
+            .then_with(|| a.slug.cmp(&b.slug))
+    });
+    terms
+        .into_iter()
+        .take(n)
+        .map(|t| term_count(k, t))
+        .collect()
+}
+
+fn context(lib: &Library, config: &Config, job: Job, root: &str) -> (&'static str, Context) {
+    let mut ctx = Context::new();
+    ctx.insert("root", root);
+    let all: Vec<usize> = (0..lib.coes.len()).collect();
+    let template = match job {
+        Job::Home => {
+            let n = config.home_limit.min(lib.coes.len());
+            ctx.insert("recent", &cards(lib, &all[..n]));
+            ctx.insert("total", &lib.coes.len());
+            ctx.insert("severities", &severity_counts(lib));
+            ctx.insert("top_tags", &top_terms(lib, TaxonomyKind::Tags, 12));
+            ctx.insert("top_services", &top_terms(lib, TaxonomyKind::Services, 12));
+            let taxes: Vec<TaxonomyView> = TaxonomyKind::ALL
+                .iter()
+                .map(|&k| taxonomy_view(lib, config, k))
+                .collect();
+            ctx.insert("taxonomies", &taxes);
+            ctx.insert("years", &year_counts(lib));
+            "index.html"
+        }
+        Job::AllCoes(sort) => {
+            let mut list: Vec<CoeCard> = cards(lib, &all);
+            match sort {
+                Sort::Date => {}
+                Sort::Severity => list.sort_by(|a, b| {
+                    a.severity
+                        .rank
+                        .cmp(&b.severity.rank)
+                        .then_with(|| b.date.cmp(&a.date))
+                }),
+                Sort::TimeToMitigate => list.sort_by(|a, b| {
+                    let key = |c: &CoeCard| c.time_to_mitigate_minutes.unwrap_or(i64::MAX);
+                    key(a).cmp(&key(b)).then_with(|| b.date.cmp(&a.date))
+                }),
+            }
+            let sorts: Vec<SortLink> = Sort::ALL
+                .iter()
+                .map(|&s| SortLink {
+                    label: s.label(),
+                    url: s.path(),
+                    active: s == sort,
+                })
+                .collect();
+            ctx.insert("coes", &list);
+            ctx.insert("sorts", &sorts);
+            ctx.insert("sort", sort.label());
+            "coe_list.html"
+        }
+        Job::Coe(i) => {
+            ctx.insert("coe", &coe_page(lib, i, root));
+            "coe.html"
+        }
+        Job::Years => {
+            ctx.insert("years", &year_counts(lib));
+            "years.html"
+        }
+        Job::Year(y) => {
+            ctx.insert("year", &y);
+            ctx.insert(
+                "coes",
+                &cards(lib, lib.years.get(&y).map_or(&[][..], Vec::as_slice)),
+            );
+            ctx.insert("years", &year_counts(lib));
+            "year.html"
+        }
+        Job::Taxonomy(k) => {
+            let tax = lib.taxonomy(k);
+            let mut terms: Vec<TermCount> = tax.terms.iter().map(|t| term_count(k, t)).collect();
+            if k == TaxonomyKind::Severity {
+                terms.sort_by(|a, b| a.url.cmp(&b.url));
+            }
+            ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
+            ctx.insert("terms", &terms);
+            ctx.insert("by_count", &top_terms(lib, k, usize::MAX));
+            "taxonomy.html"
+        }
+        Job::Term(k, t) => {
+            let term = &lib.taxonomy(k).terms[t];
+            ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
+            ctx.insert("term", &term_count(k, term));
+            ctx.insert("coes", &cards(lib, &term.coes));
+            "term.html"
+        }
+        Job::NotFound => "404.html",
+        Job::Atom => {
+            ctx.insert("feed", &feed(lib, config));
+            "atom.xml"
+        }
+        Job::Sitemap => {
+            ctx.insert("urls", &sitemap(lib, config));
+            "sitemap.xml"
+        }
+    };
+    (template, ctx)
+}
+
+#[derive(Serialize)]
+struct SeverityCount {
+    label: String,
+    class: String,
+    url: String,
+    count: usize,
+}
+
+fn severity_counts(lib: &Library) -> Vec<SeverityCount> {
+    let tax = lib.taxonomy(TaxonomyKind::Severity);
+    let mut out: Vec<SeverityCount> = tax
+        .terms
+        .iter()
+        .map(|t| {
+            let s = severity(t.slug.strip_prefix("sev").and_then(|d| d.parse().ok()));
+            SeverityCount {
+                label: s.label,
+                class: s.class,
+                url: s.url,
+                count: t.coes.len(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.class.cmp(&b.class));
+    out
+}
+
+fn absolute(config: &Config, rel: &str) -> String {
+    format!("{}/{}", config.base_url.trim_end_matches('/'), rel)
+}
+
+#[derive(Serialize)]
+struct FeedEntry {
+    id: String,
+    title: String,
+    url: String,
+    published: String,
+    updated: String,
+    summary: String,
+    authors: Vec<String>,
+    categories: Vec<String>,
+    severity: String,
+}
+
+#[derive(Serialize)]
+struct Feed {
+    title: String,
+    url: String,
+    site_url: String,
+    updated: String,
+    entries: Vec<FeedEntry>,
+}
+
+fn rfc3339(d: jiff::civil::Date) -> String {
+    format!("{d}T00:00:00Z")
+}
+
+fn feed(lib: &Library, config: &Config) -> Feed {
+    let mut order: Vec<usize> = (0..lib.coes.len()).collect();
+    order.sort_by(|&a, &b| {
+        lib.coes[b]
+            .published
+            .cmp(&lib.coes[a].published)
+            .then(a.cmp(&b))
+    });
+    order.truncate(config.feed_limit);
+    let entries: Vec<FeedEntry> = order
+        .iter()
+        .map(|&i| {
+            let c = &lib.coes[i];
+            FeedEntry {
+                id: absolute(config, &views::coe_url(c)),
+                title: c.title.clone(),
+                url: absolute(config, &views::coe_url(c)),
+                published: rfc3339(c.published),
+                updated: rfc3339(c.published),
+                summary: c.summary.clone(),
+                authors: c.authors.clone(),
+                categories: c.tags.clone(),
+                severity: views::severity(c.severity).label,
+            }
+        })
+        .collect();
+    Feed {
+        title: config.title.clone(),
+        url: absolute(config, "atom.xml"),
+        site_url: absolute(config, ""),
+        updated: entries
+            .first()
+            .map_or_else(|| rfc3339(lib.today), |e| e.updated.clone()),
+        entries,
+    }
+}
+
+#[derive(Serialize)]
+struct SitemapUrl {
+    loc: String,
+    lastmod: Option<String>,
+}
+
+fn sitemap(lib: &Library, config: &Config) -> Vec<SitemapUrl> {
+    let mut urls = Vec::new();
+    for job in jobs(lib) {
+        if matches!(job, Job::NotFound | Job::Atom | Job::Sitemap) {
+            continue;
+        }
+        let path = job.path(lib);
+        let rel = path.strip_suffix("index.html").unwrap_or(&path);
+        let lastmod = match job {
+            Job::Coe(i) => Some(lib.coes[i].published.to_string()),
+            _ => None,
+        };
+        urls.push(SitemapUrl {
+            loc: absolute(config, rel),
+            lastmod,
+        });
+    }
+    urls
+}
+
+/// `/coes.json`: every published COE's metadata, for other tools.
+pub fn coes_json(lib: &Library) -> String {
+    let items: Vec<serde_json::Value> = lib
+        .coes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let card = card(lib, c);
+            let items: Vec<serde_json::Value> = c
+                .action_items
+                .iter()
+                .map(|a| {
+                    let v = views::action_item(lib, a, lib.today);
+                    serde_json::json!({
+                        "title": a.title, "owner": a.owner, "due": v.due, "status": v.status,
+                        "priority": v.priority, "ticket": a.ticket, "closed": v.closed,
+                        "overdue": v.overdue, "extra": a.extra,
+                    })
+                })
+                .collect();
+            let mins = |d: Option<jiff::SignedDuration>| d.map(|d| d.as_secs() / 60);
+            serde_json::json!({
+                "id": c.id,
+                "title": c.title,
+                "url": card.url,
+                "source": format!("content/{}", c.source),
+                "date": c.date.to_string(),
+                "published": c.published.to_string(),
+                "status": c.status.as_str(),
+                "severity": c.severity.map(|s| format!("SEV{s}")),
+                "summary": c.summary,
+                "services": c.services,
+                "tags": c.tags,
+                "root_cause": c.root_causes,
+                "team": c.teams,
+                "authors": c.authors,
+                "reviewers": c.reviewers,
+                "started": c.started.map(|t| t.to_string()),
+                "detected": c.detected.map(|t| t.to_string()),
+                "mitigated": c.mitigated.map(|t| t.to_string()),
+                "resolved": c.resolved.map(|t| t.to_string()),
+                "time_to_detect_minutes": mins(c.time_to_detect()),
+                "time_to_mitigate_minutes": mins(c.time_to_mitigate()),
+                "time_to_resolve_minutes": mins(c.time_to_resolve()),
+                "customer_impact": c.customer_impact,
+                "action_items": items,
+                "related": lib.related[i].iter().map(|&j| &lib.coes[j].id).collect::<Vec<_>>(),
+                "referenced_by": lib.referenced_by[i].iter().map(|&j| &lib.coes[j].id).collect::<Vec<_>>(),
+                "extra": c.extra,
+            })
+        })
+        .collect();
+    let mut s =
+        serde_json::to_string_pretty(&serde_json::json!({ "coes": items })).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,343 @@
+//! Small per-page views: what a template sees. Never the whole library.
+
+use crate::content::Coe;
+use crate::content::front_matter::ActionItem;
+use crate::content::markdown::LINK_PREFIX;
+use crate::content::time::human_duration;
+use crate::library::severity_label;
+use crate::library::{Library, TaxonomyKind, Term};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+
+#[derive(Serialize, Clone)]
+pub struct Link {
+    pub name: String,
+    /// Relative to the site root, e.g. `tags/config-change/`.
+    pub url: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Severity {
+    /// `SEV2` or `Unrated`.
+    pub label: String,
+    /// CSS class: `sev2`, `unrated`.
+    pub class: String,
+    /// 1..5, or 9 for unrated (so lists sort worst first).
+    pub rank: u8,
+    pub url: String,
+}
+
+/// One COE in a list.
+#[derive(Serialize, Clone)]
+pub struct CoeCard {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub date: String,
+    pub year: i16,
+    pub status: &'static str,
+    pub severity: Severity,
+    pub summary: String,
+    pub services: Vec<Link>,
+    pub tags: Vec<Link>,
+    pub teams: Vec<Link>,
+    pub time_to_mitigate: Option<String>,
+    /// Minutes, for sorting; none when unknown.
+    pub time_to_mitigate_minutes: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct ActionItemView {
+    pub title: String,
+    pub owner: Option<Link>,
+    pub due: Option<String>,
+    pub priority: Option<&'static str>,
+    pub status: &'static str,
+    pub ticket: Option<String>,
+    /// Set when the ticket is an http(s) URL.
+    pub ticket_url: Option<String>,
+    pub closed: Option<String>,
+    pub overdue: bool,
+    pub days_overdue: i32,
+}
+
+#[derive(Serialize)]
+pub struct SectionView {
+    pub title: String,
+    pub id: String,
+    pub kind: Option<crate::content::markdown::SectionKind>,
+    pub html: String,
+}
+
+#[derive(Serialize)]
+pub struct EventView {
+    pub day: String,
+    pub time: String,
+    pub utc: Option<String>,
+    /// `+38 min` from the first timed event.
+    pub offset: Option<String>,
+    /// True for the first event of a new day.
+    pub new_day: bool,
+    pub html: String,
+}
+
+#[derive(Serialize)]
+pub struct Moment {
+    pub label: &'static str,
+    pub utc: String,
+    pub display: String,
+}
+
+/// Everything the COE page shows.
+#[derive(Serialize)]
+pub struct CoePage {
+    #[serde(flatten)]
+    pub card: CoeCard,
+    pub published: String,
+    pub customer_impact: Option<String>,
+    pub root_causes: Vec<Link>,
+    pub authors: Vec<Link>,
+    pub reviewers: Vec<Link>,
+    pub moments: Vec<Moment>,
+    pub time_to_detect: Option<String>,
+    pub time_to_resolve: Option<String>,
+    pub sections: Vec<SectionView>,
+    pub timeline: Vec<EventView>,
+    pub whys: Vec<crate::content::markdown::Why>,
+    pub action_items: Vec<ActionItemView>,
+    pub open_items: usize,
+    pub overdue_items: usize,
+    pub related: Vec<CoeCard>,
+    pub referenced_by: Vec<CoeCard>,
+    pub source: String,
+    pub extra: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+pub fn coe_url(coe: &Coe) -> String {
+    format!("coe/{}/", coe.slug)
+}
+
+pub fn term_url(kind: TaxonomyKind, slug: &str) -> String {
+    format!("{}/{}/", kind.path(), slug)
+}
+
+fn links(lib: &Library, kind: TaxonomyKind, values: &[String]) -> Vec<Link> {
+    let tax = lib.taxonomy(kind);
+    let mut out: Vec<Link> = Vec::new();
+    for v in values {
+        if let Some(t) = tax.term(v) {
+            if !out.iter().any(|l| l.url == term_url(kind, &t.slug)) {
+                out.push(Link {
+                    name: t.name.clone(),
+                    url: term_url(kind, &t.slug),
+                });
+            }
+        }
+    }
+    out
+}
+
+pub fn severity(s: Option<u8>) -> Severity {
+    let label = severity_label(s);
+    let class = crate::slug::slugify(&label);
+    Severity {
+        url: term_url(TaxonomyKind::Severity, &class),
+        label,
+        class,
+        rank: s.unwrap_or(9),
+    }
+}
+
+pub fn card(lib: &Library, coe: &Coe) -> CoeCard {
+    let ttm = coe.time_to_mitigate();
+    CoeCard {
+        id: coe.id.clone(),
+        title: coe.title.clone(),
+        url: coe_url(coe),
+        date: coe.date.to_string(),
+        year: coe.date.year(),
+        status: coe.status.as_str(),
+        severity: severity(coe.severity),
+        summary: coe.summary.clone(),
+        services: links(lib, TaxonomyKind::Services, &coe.services),
+        tags: links(lib, TaxonomyKind::Tags, &coe.tags),
+        teams: links(lib, TaxonomyKind::Teams, &coe.teams),
+        time_to_mitigate: ttm.map(human_duration),
+        time_to_mitigate_minutes: ttm.map(|d| d.as_secs() / 60),
+    }
+}
+
+pub fn cards(lib: &Library, idx: &[usize]) -> Vec<CoeCard> {
+    idx.iter().map(|&i| card(lib, &lib.coes[i])).collect()
+}
+
+fn fmt_ts(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn action_item(lib: &Library, item: &ActionItem, today: Date) -> ActionItemView {
+    let overdue = item.status.is_pending() && item.due.is_some_and(|d| d < today);
+    let days_overdue = match (overdue, item.due) {
+        (true, Some(due)) => (today - due).get_days(),
+        _ => 0,
+    };
+    let owner = item
+        .owner
+        .as_ref()
+        .map(|o| match lib.taxonomy(TaxonomyKind::Authors).term(o) {
+            Some(t) => Link {
+                name: o.clone(),
+                url: term_url(TaxonomyKind::Authors, &t.slug),
+            },
+            None => Link {
+                name: o.clone(),
+                url: String::new(),
+            },
+        });
+    let ticket_url = item
+        .ticket
+        .as_ref()
+        .filter(|t| t.starts_with("https://") || t.starts_with("http://"))
+        .cloned();
+    ActionItemView {
+        title: item.title.clone(),
+        owner,
+        due: item.due.map(|d| d.to_string()),
+        priority: item.priority.map(|p| p.as_str()),
+        status: item.status.as_str(),
+        ticket: item.ticket.clone(),
+        ticket_url,
+        closed: item.closed.map(|d| d.to_string()),
+        overdue,
+        days_overdue,
+    }
+}
+
+/// Replaces the internal-link placeholders in a COE's HTML with relative URLs.
+fn resolve_links(html: &str, targets: &[Option<usize>], lib: &Library, root: &str) -> String {
+    if !html.contains(LINK_PREFIX) {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(pos) = rest.find(LINK_PREFIX) {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + LINK_PREFIX.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let n: Option<usize> = after[..digits].parse().ok();
+        match n.and_then(|n| targets.get(n).copied().flatten()) {
+            Some(j) => out.push_str(&format!("{root}{}", coe_url(&lib.coes[j]))),
+            None => {
+                out.push_str(&format!("{root}404.html"));
+                // Drop a fragment that belonged to the missing page.
+                let frag = after[digits..].bytes().take_while(|&b| b != b'"').count();
+                rest = &after[digits + frag..];
+                continue;
+            }
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn coe_page(lib: &Library, i: usize, root: &str) -> CoePage {
+    let coe = &lib.coes[i];
+    let today = lib.today;
+    let action_items: Vec<ActionItemView> = coe
+        .action_items
+        .iter()
+        .map(|a| action_item(lib, a, today))
+        .collect();
+    let first = coe
+        .started
+        .or_else(|| coe.timeline.iter().find_map(|e| e.at));
+    let mut last_day = String::new();
+    let timeline = coe
+        .timeline
+        .iter()
+        .map(|e| {
+            let new_day = e.day != last_day;
+            last_day = e.day.clone();
+            EventView {
+                day: e.day.clone(),
+                time: e.time.clone(),
+                utc: e.utc.clone(),
+                offset: match (first, e.at) {
+                    (Some(f), Some(at)) if at >= f => {
+                        Some(format!("+{}", human_duration(at.duration_since(f))))
+                    }
+                    _ => None,
+                },
+                new_day,
+                html: resolve_links(&e.html, &lib.link_targets[i], lib, root),
+            }
+        })
+        .collect();
+    let moments = [
+        ("Started", coe.started),
+        ("Detected", coe.detected),
+        ("Mitigated", coe.mitigated),
+        ("Resolved", coe.resolved),
+    ]
+    .into_iter()
+    .filter_map(|(label, t)| {
+        t.map(|t| Moment {
+            label,
+            utc: t.to_string(),
+            display: fmt_ts(t),
+        })
+    })
+    .collect();
+    let sections = coe
+        .sections
+        .iter()
+        .map(|s| SectionView {
+            title: s.title.clone(),
+            id: s.id.clone(),
+            kind: s.kind,
+            html: resolve_links(&s.html, &lib.link_targets[i], lib, root),
+        })
+        .collect();
+    CoePage {
+        card: card(lib, coe),
+        published: coe.published.to_string(),
+        customer_impact: coe.customer_impact.clone(),
+        root_causes: links(lib, TaxonomyKind::RootCauses, &coe.root_causes),
+        authors: links(lib, TaxonomyKind::Authors, &coe.authors),
+        reviewers: links(lib, TaxonomyKind::Authors, &coe.reviewers),
+        moments,
+        time_to_detect: coe.time_to_detect().map(human_duration),
+        time_to_resolve: coe.time_to_resolve().map(human_duration),
+        sections,
+        timeline,
+        whys: coe.whys.clone(),
+        open_items: action_items
+            .iter()
+            .filter(|a| a.status == "open" || a.status == "in-progress")
+            .count(),
+        overdue_items: action_items.iter().filter(|a| a.overdue).count(),
+        action_items,
+        related: cards(lib, &lib.related[i]),
+        referenced_by: cards(lib, &lib.referenced_by[i]),
+        source: format!("content/{}", coe.source),
+        extra: coe.extra.clone(),
+    }
+}
+
+/// A term with its count, for indexes and the home page.
+#[derive(Serialize)]
+pub struct TermCount {
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+}
+
+pub fn term_count(kind: TaxonomyKind, t: &Term) -> TermCount {
+    TermCount {
+        name: t.name.clone(),
+        url: term_url(kind, &t.slug),
+        count: t.coes.len(),
+    }
+}

@@ -1,0 +1,184 @@
+//! The build pipeline: load → library → render → write, each stage timed.
+
+use crate::config::{self, Config};
+use crate::content::missing_sections;
+use crate::diag::{self, Diagnostic};
+use crate::library::Library;
+use crate::output::{Sink, Staging};
+use crate::render::{self, Renderer, theme};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Defaults to `<root>/public`.
+    pub output: Option<PathBuf>,
+    pub drafts: bool,
+    pub today: Option<jiff::civil::Date>,
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    pub diagnostics: Vec<Diagnostic>,
+    pub coes: usize,
+    pub files: usize,
+    pub stages: Vec<(&'static str, Duration)>,
+    pub output: PathBuf,
+}
+
+impl BuildReport {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Today's date in UTC, or the one given with `--today`.
+pub fn today(given: Option<jiff::civil::Date>) -> jiff::civil::Date {
+    given.unwrap_or_else(|| {
+        jiff::Timestamp::now()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+    })
+}
+
+/// Loads and checks everything up to a library, without writing anything.
+pub fn load_library(opts: &BuildOptions, report: &mut BuildReport) -> Option<(Config, Library)> {
+    let t = Instant::now();
+    let (mut config, diags) = config::load(&opts.root);
+    report.diagnostics.extend(diags);
+    if let Some(url) = &opts.base_url {
+        config.base_url = url.clone();
+    }
+    report.stages.push(("config", t.elapsed()));
+
+    let t = Instant::now();
+    let (coes, diags) = crate::load::load_all(&opts.root.join("content"));
+    report.diagnostics.extend(diags);
+    report.stages.push(("load", t.elapsed()));
+
+    let t = Instant::now();
+    let (lib, diags) = Library::build(coes, opts.drafts, today(opts.today));
+    report.diagnostics.extend(diags);
+    for coe in &lib.coes {
+        let missing = missing_sections(coe);
+        if !missing.is_empty() {
+            report.diagnostics.push(Diagnostic::warning(
+                &coe.display_path,
+                0,
+                0,
+                format!("missing recommended sections: {}", missing.join(", ")),
+            ));
+        }
+    }
+    report.coes = lib.coes.len();
+    report.stages.push(("library", t.elapsed()));
+    if report.has_errors() {
+        None
+    } else {
+        Some((config, lib))
+    }
+}
+
+/// Renders a loaded library into any sink (disk staging or memory).
+pub fn render_into(
+    opts: &BuildOptions,
+    config: &Config,
+    lib: &Library,
+    sink: &dyn Sink,
+    report: &mut BuildReport,
+) {
+    let t = Instant::now();
+    let renderer = match Renderer::new(&opts.root, config, lib.today) {
+        Ok(r) => r,
+        Err(diags) => {
+            report.diagnostics.extend(diags);
+            return;
+        }
+    };
+    report.stages.push(("templates", t.elapsed()));
+
+    let t = Instant::now();
+    let (files, diags) = render::render_site(lib, config, &renderer, sink);
+    report.diagnostics.extend(diags);
+    report.files += files;
+    report.stages.push(("render+write", t.elapsed()));
+
+    let t = Instant::now();
+    let statics =
+        theme::layered_files(&opts.root, &config.theme, "static", &mut report.diagnostics);
+    for (rel, bytes) in &statics {
+        if let Err(e) = sink.write(rel, bytes) {
+            report.diagnostics.push(Diagnostic::error(
+                format!("static/{rel}"),
+                0,
+                0,
+                format!("cannot write: {e}"),
+            ));
+        }
+    }
+    report.files += statics.len();
+    report.stages.push(("static", t.elapsed()));
+}
+
+/// `coe build`: everything into a staging folder, swapped in only if there were no errors.
+pub fn build(opts: &BuildOptions) -> BuildReport {
+    let mut report = BuildReport::default();
+    let output = opts
+        .output
+        .clone()
+        .unwrap_or_else(|| opts.root.join("public"));
+    report.output = output.clone();
+    if let Err(msg) = check_output_dir(&opts.root, &output) {
+        report
+            .diagnostics
+            .push(Diagnostic::error(output.display().to_string(), 0, 0, msg));
+        return report;
+    }
+    let Some((config, lib)) = load_library(opts, &mut report) else {
+        diag::sort(&mut report.diagnostics);
+        return report;
+    };
+    let staging = match Staging::new(&output) {
+        Ok(s) => s,
+        Err(e) => {
+            report.diagnostics.push(Diagnostic::error(
+                output.display().to_string(),
+                0,
+                0,
+                format!("cannot create the output folder: {e}"),
+            ));
+            return report;
+        }
+    };
+    render_into(opts, &config, &lib, &staging, &mut report);
+    if !report.has_errors() {
+        let t = Instant::now();
+        if let Err(e) = staging.commit() {
+            report.diagnostics.push(Diagnostic::error(
+                output.display().to_string(),
+                0,
+                0,
+                format!("cannot replace the output folder: {e}"),
+            ));
+        }
+        report.stages.push(("swap", t.elapsed()));
+    }
+    diag::sort(&mut report.diagnostics);
+    report
+}
+
+/// Refuses an output folder that would replace the site itself or its content.
+fn check_output_dir(root: &Path, output: &Path) -> Result<(), String> {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (root, out) = (abs(root), abs(output));
+    let content = root.join("content");
+    if out == root || content.starts_with(&out) || out.starts_with(&content) {
+        return Err("the output folder would replace the site root or content/: expected a folder of its own like public/".to_owned());
+    }
+    if out.is_file() {
+        return Err("the output path is a file: expected a folder".to_owned());
+    }
+    Ok(())
+}

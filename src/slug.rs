@@ -1,0 +1,35 @@
+//! URL slugs: lowercase ASCII, every run of non-alphanumerics becomes one `-`.
+
+/// `Config Change` → `config-change`, `Über` → `uber`, `COE-2024-017` → `coe-2024-017`.
+pub fn slugify(s: &str) -> String {
+    let ascii = deunicode::deunicode(s);
+    let mut out = String::with_capacity(ascii.len());
+    let mut dash = false;
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("Config Change"), "config-change");
+        assert_eq!(slugify("config-change"), "config-change");
+        assert_eq!(slugify("  Über__alles! "), "uber-alles");
+        assert_eq!(slugify("COE-2024-017"), "coe-2024-017");
+        assert_eq!(slugify("<script>"), "script");
+        assert_eq!(slugify("!!!"), "");
+    }
+}
