@@ -171,13 +171,6 @@ pub fn parse(
     diags: &mut Vec<Diagnostic>,
 ) -> FrontMatter {
     let mut fm = FrontMatter::default();
-    let line_of = |n: &SNode| {
-        if n.line == 0 {
-            0
-        } else {
-            n.line + first_line - 1
-        }
-    };
     let root = match yaml::parse(yaml_text) {
         Ok(root) => root,
         Err(e) => {
@@ -246,7 +239,6 @@ pub fn parse(
             }
         }
     }
-    let _ = line_of;
     fm
 }
 

@@ -251,15 +251,16 @@ pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     for (section, piece) in sections.iter_mut().zip(html.split(SECTION_MARK)) {
-        section.html = sanitize::clean(piece);
+        // Wide tables scroll inside their own box on phones.
+        section.html = sanitize::clean(piece)
+            .replace("<table>", "<div class=\"table-scroll\"><table>")
+            .replace("</table>", "</table></div>");
     }
 
     for (section, evs) in sections.iter_mut().zip(&section_events) {
         section.text = plain_text(evs.iter());
         match section.kind {
             Some(SectionKind::Timeline) => {
-                let offsets: Vec<usize> = Vec::new();
-                let _ = offsets;
                 extract_timeline(evs, section.line, &mut body.timeline);
             }
             Some(SectionKind::FiveWhys) if body.whys.is_empty() => body.whys = extract_whys(evs),
@@ -340,12 +341,12 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && let Some(Ok(b)) = s.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16))
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -458,7 +459,6 @@ fn extract_timeline(events: &[Event], first_line: usize, entries: &mut Vec<RawEn
     let mut heading_day: Option<Date> = None;
     let mut note_zone: Option<TimeZone> = None;
     let mut i = 0;
-    let mut list_depth = 0;
     while i < events.len() {
         match &events[i] {
             Event::Start(Tag::Heading { .. }) => {
@@ -469,7 +469,7 @@ fn extract_timeline(events: &[Event], first_line: usize, entries: &mut Vec<RawEn
                 }
                 i = end + 1;
             }
-            Event::Start(Tag::Paragraph) if list_depth == 0 => {
+            Event::Start(Tag::Paragraph) => {
                 let end = find_end(events, i);
                 let text = plain_text(events[i + 1..end].iter());
                 if let Some(zone) = timeline::zone_note(&text) {
@@ -477,7 +477,7 @@ fn extract_timeline(events: &[Event], first_line: usize, entries: &mut Vec<RawEn
                 }
                 i = end + 1;
             }
-            Event::Start(Tag::List(_)) if list_depth == 0 => {
+            Event::Start(Tag::List(_)) => {
                 let end = find_end(events, i);
                 for item in top_level_items(&events[i..=end]) {
                     let text = plain_text(
@@ -497,7 +497,6 @@ fn extract_timeline(events: &[Event], first_line: usize, entries: &mut Vec<RawEn
                     }
                 }
                 i = end + 1;
-                let _ = &mut list_depth;
             }
             Event::Start(Tag::Table(_)) => {
                 let end = find_end(events, i);
@@ -688,6 +687,7 @@ mod tests {
         let b = parse("[x](2021-06-08%20Fastly%20bug.md) [y](<a b.md>)", "", 1);
         assert_eq!(b.links[0].target, "2021-06-08 Fastly bug.md");
         assert_eq!(b.links[1].target, "a b.md");
+        assert_eq!(percent_decode("%a\u{e9}%"), "%a\u{e9}%");
     }
 
     #[test]

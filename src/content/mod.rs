@@ -143,6 +143,8 @@ pub fn parse(
         Some(yaml) => front_matter::parse(yaml, split.yaml_line, display_path, &mut diags),
         None => FrontMatter::default(),
     };
+    // When the front matter itself is broken, "no title"/"no date" would only be noise.
+    let front_matter_broken = diags.iter().any(Diagnostic::is_error);
     let source_dir = source.rsplit_once('/').map_or("", |(d, _)| d);
     let body = markdown::parse(split.body, source_dir, split.body_line);
     for (line, msg) in &body.warnings {
@@ -174,7 +176,7 @@ pub fn parse(
             format!("id \"{id}\" has no letters or digits: expected an id like COE-2024-017"),
         ));
     }
-    if title.is_none() {
+    if title.is_none() && !front_matter_broken {
         diags.push(Diagnostic::error(
             display_path,
             1,
@@ -183,6 +185,7 @@ pub fn parse(
         ));
     }
     if date.is_none()
+        && !front_matter_broken
         && !diags
             .iter()
             .any(|d| d.is_error() && d.message.starts_with("date:"))
@@ -206,18 +209,18 @@ pub fn parse(
         ("mitigated", &fm.mitigated),
         ("resolved", &fm.resolved),
     ] {
-        if let (Some(start), Some(at)) = (&fm.started, at) {
-            if at.value < start.value {
-                diags.push(Diagnostic::warning(
-                    display_path,
-                    at.line,
-                    at.column,
-                    format!(
-                        "{name} ({}) is before started ({}): left out of the time-to metrics",
-                        at.value, start.value
-                    ),
-                ));
-            }
+        if let (Some(start), Some(at)) = (&fm.started, at)
+            && at.value < start.value
+        {
+            diags.push(Diagnostic::warning(
+                display_path,
+                at.line,
+                at.column,
+                format!(
+                    "{name} ({}) is before started ({}): left out of the time-to metrics",
+                    at.value, start.value
+                ),
+            ));
         }
     }
 

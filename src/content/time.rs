@@ -10,10 +10,11 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
     if let Ok(d) = s.parse::<Date>() {
         return Ok(d);
     }
-    if s.len() > 10 && s.is_char_boundary(10) {
-        if let Ok(ts) = parse_timestamp(s) {
-            return Ok(ts.to_zoned_datetime(TimeZone::UTC).date());
-        }
+    if s.len() > 10
+        && s.is_char_boundary(10)
+        && let Ok(ts) = parse_timestamp(s)
+    {
+        return Ok(ts.to_zoned_datetime(TimeZone::UTC).date());
     }
     match s.get(..10).map(str::parse::<Date>) {
         Some(Err(e)) if looks_like_iso_date(s) => {
@@ -59,10 +60,12 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
 }
 
 fn split_zone_suffix(s: &str) -> (&str, Option<&str>) {
-    if let Some((body, last)) = s.rsplit_once(' ') {
-        if last.chars().all(|c| c.is_ascii_alphabetic()) && last.len() <= 5 && body.contains(':') {
-            return (body.trim(), Some(last));
-        }
+    if let Some((body, last)) = s.rsplit_once(' ')
+        && last.chars().all(|c| c.is_ascii_alphabetic())
+        && last.len() <= 5
+        && body.contains(':')
+    {
+        return (body.trim(), Some(last));
     }
     (s, None)
 }
@@ -108,15 +111,15 @@ pub fn parse_zone_phrase(phrase: &str) -> Option<TimeZone> {
         if word.is_empty() {
             continue;
         }
-        if word.contains('/') {
-            if let Ok(tz) = TimeZone::get(word) {
-                return Some(tz);
-            }
+        if word.contains('/')
+            && let Ok(tz) = TimeZone::get(word)
+        {
+            return Some(tz);
         }
-        if word.chars().all(|c| c.is_ascii_uppercase()) || word.eq_ignore_ascii_case("utc") {
-            if let Some(off) = zone_offset(word) {
-                return Some(TimeZone::fixed(off));
-            }
+        if (word.chars().all(|c| c.is_ascii_uppercase()) || word.eq_ignore_ascii_case("utc"))
+            && let Some(off) = zone_offset(word)
+        {
+            return Some(TimeZone::fixed(off));
         }
     }
     None

@@ -61,9 +61,7 @@ pub fn parse_prefix(s: &str) -> Option<(Stamp, usize)> {
     let time = p.time();
     if time.is_none() {
         p.pos = before_time;
-        if date.is_none() {
-            return None;
-        }
+        date?;
         // A date alone; undo a consumed space.
         return p.finish(start, date, None, None);
     }
@@ -187,15 +185,14 @@ impl Scanner<'_> {
             .filter(|c| *c == '+' || *c == '-')
         {
             self.pos += 1;
-            if let Some(h) = self.digits(2, 2) {
-                if self.eat(":") {
-                    if let Some(m) = self.digits(2, 2) {
-                        let secs = (h * 3600 + m * 60) as i32 * if sign == '-' { -1 } else { 1 };
-                        return jiff::tz::Offset::from_seconds(secs)
-                            .ok()
-                            .map(TimeZone::fixed);
-                    }
-                }
+            if let Some(h) = self.digits(2, 2)
+                && self.eat(":")
+                && let Some(m) = self.digits(2, 2)
+            {
+                let secs = (h * 3600 + m * 60) as i32 * if sign == '-' { -1 } else { 1 };
+                return jiff::tz::Offset::from_seconds(secs)
+                    .ok()
+                    .map(TimeZone::fixed);
             }
             self.pos = save;
             return None;
@@ -206,13 +203,13 @@ impl Scanner<'_> {
             .chars()
             .take_while(|c| c.is_ascii_alphabetic())
             .collect();
-        if word.len() >= 1 && word.len() <= 5 && word.chars().all(|c| c.is_ascii_uppercase()) {
+        if !word.is_empty() && word.len() <= 5 && word.chars().all(|c| c.is_ascii_uppercase()) {
             let after = &trimmed[word.len()..];
-            if after.is_empty() || after.starts_with(|c: char| !c.is_ascii_alphanumeric()) {
-                if let Some(off) = zone_offset(&word) {
-                    self.pos += rest.len() - trimmed.len() + word.len();
-                    return Some(TimeZone::fixed(off));
-                }
+            if (after.is_empty() || after.starts_with(|c: char| !c.is_ascii_alphanumeric()))
+                && let Some(off) = zone_offset(&word)
+            {
+                self.pos += rest.len() - trimmed.len() + word.len();
+                return Some(TimeZone::fixed(off));
             }
         }
         None

@@ -189,8 +189,11 @@ fn first_line(s: &str) -> String {
         .find(|l| !l.trim().is_empty())
         .unwrap_or("invalid YAML")
         .trim();
-    // saphyr prefixes some messages with its own position; ours is printed separately.
-    line.to_owned()
+    // saphyr appends its own position (inside the YAML block); ours is printed separately.
+    match line.find(" at line ") {
+        Some(i) => line[..i].to_owned(),
+        None => line.to_owned(),
+    }
 }
 
 #[cfg(test)]

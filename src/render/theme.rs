@@ -27,6 +27,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/sitemap.xml",
     "templates/partials/coe_table.html",
     "templates/partials/links.html",
+    "templates/partials/action_items.html",
     "static/style.css",
 );
 

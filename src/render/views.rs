@@ -95,6 +95,8 @@ pub struct CoePage {
     #[serde(flatten)]
     pub card: CoeCard,
     pub published: String,
+    /// False when the summary is just the first paragraph of the Summary section shown below.
+    pub show_summary: bool,
     pub customer_impact: Option<String>,
     pub root_causes: Vec<Link>,
     pub authors: Vec<Link>,
@@ -107,6 +109,8 @@ pub struct CoePage {
     pub whys: Vec<crate::content::markdown::Why>,
     pub action_items: Vec<ActionItemView>,
     pub open_items: usize,
+    /// Whether the body has an `Action Items` section (the tracker table goes inside it).
+    pub has_action_items_section: bool,
     pub overdue_items: usize,
     pub related: Vec<CoeCard>,
     pub referenced_by: Vec<CoeCard>,
@@ -126,13 +130,13 @@ fn links(lib: &Library, kind: TaxonomyKind, values: &[String]) -> Vec<Link> {
     let tax = lib.taxonomy(kind);
     let mut out: Vec<Link> = Vec::new();
     for v in values {
-        if let Some(t) = tax.term(v) {
-            if !out.iter().any(|l| l.url == term_url(kind, &t.slug)) {
-                out.push(Link {
-                    name: t.name.clone(),
-                    url: term_url(kind, &t.slug),
-                });
-            }
+        if let Some(t) = tax.term(v)
+            && !out.iter().any(|l| l.url == term_url(kind, &t.slug))
+        {
+            out.push(Link {
+                name: t.name.clone(),
+                url: term_url(kind, &t.slug),
+            });
         }
     }
     out
@@ -303,6 +307,10 @@ pub fn coe_page(lib: &Library, i: usize, root: &str) -> CoePage {
     CoePage {
         card: card(lib, coe),
         published: coe.published.to_string(),
+        show_summary: !coe.summary.is_empty()
+            && coe
+                .section(crate::content::markdown::SectionKind::Summary)
+                .is_none_or(|s| !s.text.starts_with(&coe.summary)),
         customer_impact: coe.customer_impact.clone(),
         root_causes: links(lib, TaxonomyKind::RootCauses, &coe.root_causes),
         authors: links(lib, TaxonomyKind::Authors, &coe.authors),
@@ -313,6 +321,9 @@ pub fn coe_page(lib: &Library, i: usize, root: &str) -> CoePage {
         sections,
         timeline,
         whys: coe.whys.clone(),
+        has_action_items_section: coe
+            .section(crate::content::markdown::SectionKind::ActionItems)
+            .is_some(),
         open_items: action_items
             .iter()
             .filter(|a| a.status == "open" || a.status == "in-progress")

@@ -1,0 +1,428 @@
+//! `coe build` on fixture libraries: the pages a user gets, the links between them, and the
+//! errors a user sees for bad input.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn sample_library_builds_with_every_page_and_no_broken_link() {
+    let (_tmp, out, run) = build(&repo_root(), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let files = files(&out);
+    for page in [
+        "index.html",
+        "404.html",
+        "atom.xml",
+        "sitemap.xml",
+        "coes.json",
+        "style.css",
+        "coe/index.html",
+        "coe/by-severity/index.html",
+        "coe/by-time-to-mitigate/index.html",
+        "tags/index.html",
+        "services/index.html",
+        "root-causes/index.html",
+        "teams/index.html",
+        "authors/index.html",
+        "severity/index.html",
+        "years/index.html",
+        "years/2024/index.html",
+        "coe/coe-2024-017/index.html",
+        "services/s3/index.html",
+        "teams/media-platform/index.html",
+    ] {
+        assert!(files.contains(page), "missing {page}");
+    }
+    let broken = broken_links(&out);
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+    // Drafts and in-review COEs are not published by default.
+    assert!(!files.contains("coe/coe-2026-019/index.html"));
+    assert!(!files.contains("coe/coe-2026-008/index.html"));
+}
+
+#[test]
+fn coe_page_shows_structure_people_and_links() {
+    let (_tmp, out, run) = build(&fixture("small"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let page = read(&out, "coe/coe-2024-001/index.html");
+    assert!(page.contains("<h1>Config push broke checkout</h1>"));
+    assert!(page.contains("SEV2"));
+    // Durations: detect 10 min, mitigate 40 min, resolve 2 h.
+    assert!(page.contains("<strong>10 min</strong>"), "time to detect");
+    assert!(page.contains("<strong>40 min</strong>"), "time to mitigate");
+    assert!(page.contains("<strong>2 h</strong>"), "time to resolve");
+    // Timeline parsed into events, five whys into a chain.
+    assert!(page.contains("<ol class=\"timeline\">"));
+    assert!(page.contains("datetime=\"2024-03-01T09:10:00Z\""));
+    assert!(page.contains("<span class=\"q\">Why did checkout fail?</span>"));
+    // Action items: overdue highlighted with days late, future and done items not.
+    assert!(page.contains("class=\"item-open overdue\""));
+    assert!(page.contains("969 days overdue"), "2024-04-01 → 2026-11-26");
+    assert!(page.contains("class=\"item-in-progress\""));
+    assert!(page.contains("class=\"item-done\""));
+    // People and taxonomies are links.
+    assert!(page.contains("href=\"../../authors/ana-souza/\""));
+    assert!(page.contains("href=\"../../authors/li-wei/\""));
+    assert!(page.contains("href=\"../../root-causes/configuration-change/\""));
+    // The Markdown link to ../2023/old.md goes to that COE's page (its id is not its file name).
+    assert!(
+        page.contains(
+            "href=\"../../coe/coe-2023-007/\" rel=\"noopener noreferrer\">The 2023 one</a>"
+        ),
+        "link to the other COE file"
+    );
+    // Related from front matter, and the backlink on the other side.
+    assert!(page.contains("Earlier config push outage"));
+    let old = read(&out, "coe/coe-2023-007/index.html");
+    assert!(old.contains("Referenced by"));
+    assert!(old.contains("href=\"../../coe/coe-2024-001/\""));
+    // Unknown related id and missing link target are warnings, not errors.
+    assert!(
+        run.stderr
+            .contains("related: no COE has id \"COE-9999-999\""),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nope.md"), "{}", run.stderr);
+    assert!(broken_links(&out).is_empty(), "{:?}", broken_links(&out));
+}
+
+#[test]
+fn terms_merge_case_insensitively_and_list_newest_first() {
+    let (_tmp, out, run) = build(&fixture("small"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let term = read(&out, "tags/config-change/index.html");
+    let newer = term
+        .find("Config push broke checkout")
+        .expect("2024 COE listed");
+    let older = term
+        .find("Earlier config push outage")
+        .expect("2023 COE listed");
+    assert!(newer < older, "newest first");
+    assert!(term.contains("2 COEs"));
+    let teams = files(&out)
+        .into_iter()
+        .filter(|f| f.starts_with("teams/") && f != "teams/index.html")
+        .collect::<Vec<_>>();
+    assert_eq!(
+        teams,
+        vec!["teams/payments/index.html"],
+        "Payments and payments are one team"
+    );
+    // Severity spellings: sev2, 3, Sev 4 (CRLF file with a BOM).
+    for s in [
+        "severity/sev2/index.html",
+        "severity/sev3/index.html",
+        "severity/sev4/index.html",
+    ] {
+        assert!(files(&out).contains(s), "{s}");
+    }
+    assert!(read(&out, "coe/coe-2024-002/index.html").contains("<h1>Windows line endings</h1>"));
+}
+
+#[test]
+fn drafts_are_left_out_unless_asked() {
+    let (_tmp, out, _) = build(&fixture("small"), &[]);
+    assert!(!files(&out).contains("coe/coe-2024-050/index.html"));
+    assert!(!files(&out).contains("tags/draft-only-tag/index.html"));
+    assert!(!read(&out, "coes.json").contains("COE-2024-050"));
+    let (_tmp2, out2, run) = build(&fixture("small"), &["--drafts"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(files(&out2).contains("coe/coe-2024-050/index.html"));
+    assert!(files(&out2).contains("tags/draft-only-tag/index.html"));
+}
+
+#[test]
+fn coes_json_atom_and_sitemap() {
+    let (_tmp, out, run) = build(
+        &fixture("small"),
+        &["--base-url", "https://coe.example.com/lib/"],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&read(&out, "coes.json")).expect("json");
+    let coes = json["coes"].as_array().expect("array");
+    assert_eq!(coes.len(), 3);
+    let c = coes
+        .iter()
+        .find(|c| c["id"] == "COE-2024-001")
+        .expect("COE-2024-001");
+    assert_eq!(c["severity"], "SEV2");
+    assert_eq!(c["time_to_mitigate_minutes"], 40);
+    assert_eq!(c["url"], "coe/coe-2024-001/");
+    assert_eq!(c["action_items"][0]["overdue"], true);
+    let atom = read(&out, "atom.xml");
+    assert!(atom.contains("<link rel=\"alternate\" type=\"text/html\" href=\"https://coe.example.com/lib/coe/coe-2024-001/\"/>"), "{atom}");
+    assert_eq!(atom.matches("<entry>").count(), 3);
+    let sitemap = read(&out, "sitemap.xml");
+    assert!(sitemap.contains("<loc>https://coe.example.com/lib/coe/coe-2023-007/</loc>"));
+}
+
+#[test]
+fn historical_collection_nested_by_year_centuries_back() {
+    let (_tmp, out, run) = build(&fixture("historical"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let files = files(&out);
+    let pages = files
+        .iter()
+        .filter(|f| f.starts_with("coe/") && f.matches('/').count() == 2 && !f.contains("by-"))
+        .count();
+    assert_eq!(pages, 9);
+    assert!(files.contains("years/1628/index.html"));
+    assert!(files.contains("coe/1879-12-28-tay-bridge/index.html"));
+    let tay = read(&out, "coe/1879-12-28-tay-bridge/index.html");
+    assert!(tay.contains("datetime=\"1879-12-28\""));
+    let broken = broken_links(&out);
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn plain_collection_without_front_matter() {
+    let (_tmp, out, run) = build(&fixture("plain"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let files = files(&out);
+    // Spaces in file names become slugs; dates from names or the first dated timeline entry.
+    assert!(files.contains("coe/2019-07-02-cloudflare-regex-outage/index.html"));
+    assert!(files.contains("coe/slack-january-outage/index.html"));
+    assert!(files.contains("years/2021/index.html"));
+    let slack = read(&out, "coe/slack-january-outage/index.html");
+    assert!(
+        slack.contains("datetime=\"2021-01-04\""),
+        "date from the timeline"
+    );
+    // Table timeline with "All times in CET.": events are placed in UTC.
+    assert!(slack.contains("<ol class=\"timeline\">"));
+    let roblox = read(&out, "coe/roblox-halloween-outage/index.html");
+    assert!(roblox.contains("<ol class=\"timeline\">"));
+    // A URL-encoded link to a file name with spaces resolves to that COE.
+    let cloudflare = read(&out, "coe/2019-07-02-cloudflare-regex-outage/index.html");
+    assert!(
+        cloudflare.contains("href=\"../../coe/2021-06-08-fastly-config-bug/\""),
+        "encoded link"
+    );
+    let broken = broken_links(&out);
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn every_error_is_reported_with_file_line_and_column() {
+    let (_tmp, _out, run) = build(&fixture("broken"), &[]);
+    assert_eq!(run.status, 1);
+    let err = &run.stderr;
+    for expected in [
+        "content/bad-severity.md:3:11: severity: expected SEV1..SEV5 or 1..5, found \"urgent\"",
+        "content/bad-date.md:3:7: date: expected a date YYYY-MM-DD, found \"2024-13-45\"",
+        "content/broken-yaml.md:5:",
+        "content/empty.md:1:1: empty file",
+        "content/no-title.md:1:1: no title",
+        "content/latin1.md:2:16: file is not valid UTF-8",
+        "content/unclosed.md:1:1: front matter opened with `---` on line 1 is never closed",
+        "duplicate id \"COE-2024-001\"",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    let dup = err
+        .lines()
+        .find(|l| l.contains("duplicate id"))
+        .expect("dup line");
+    assert!(
+        dup.contains("dup-a.md") && dup.contains("dup-b.md"),
+        "names both files: {dup}"
+    );
+    assert!(err.contains("build failed: 8 errors"), "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn failed_build_leaves_previous_output_untouched() {
+    let site = copy_fixture("small");
+    let out = site.path().join("public");
+    let first = coe(
+        &["build", "--root", ".", "--today", "2026-11-26"],
+        site.path(),
+    );
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    let before: Vec<(String, Vec<u8>)> = files(&out)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(out.join(&f)).expect("read")))
+        .collect();
+    std::fs::write(
+        site.path().join("content/broken.md"),
+        "---\ntitle: x\nseverity: urgent\n---\n",
+    )
+    .expect("write");
+    let second = coe(
+        &["build", "--root", ".", "--today", "2026-11-26"],
+        site.path(),
+    );
+    assert_eq!(second.status, 1);
+    let after: Vec<(String, Vec<u8>)> = files(&out)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(out.join(&f)).expect("read")))
+        .collect();
+    assert_eq!(before.len(), after.len());
+    assert!(before == after, "output changed after a failed build");
+    let leftovers: Vec<_> = std::fs::read_dir(site.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("staging"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn hostile_html_never_runs() {
+    let (_tmp, out, run) = build(&fixture("hostile"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    for f in files(&out)
+        .iter()
+        .filter(|f| f.ends_with(".html") || f.ends_with(".xml"))
+    {
+        let html = read(&out, f);
+        let lower = html.to_ascii_lowercase();
+        assert!(!lower.contains("<script"), "{f} has a script tag");
+        assert!(
+            !lower.contains("<iframe") && !lower.contains("<object"),
+            "{f} has an embed"
+        );
+        for v in attr_values(&lower, "href")
+            .into_iter()
+            .chain(attr_values(&lower, "src"))
+        {
+            assert!(!v.trim_start().starts_with("javascript:"), "{f}: {v}");
+        }
+        for handler in ["onerror=", "onload=", "onclick="] {
+            // Event handlers may only appear as escaped text, never as an attribute.
+            for (i, _) in lower.match_indices(handler) {
+                let before = &lower[..i];
+                let tag_open = before.rfind('<').unwrap_or(0);
+                let tag_close = before.rfind('>').map_or(0, |c| c + 1);
+                assert!(
+                    tag_close > tag_open || before.ends_with("&lt;img src=x "),
+                    "{f}: attribute {handler}"
+                );
+            }
+        }
+    }
+    let page = read(&out, "coe/coe-2024-666/index.html");
+    assert!(
+        page.contains("<h1>&lt;script&gt;alert(1)&lt;&#x2f;script&gt;</h1>")
+            || page.contains("<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>"),
+        "title shown as text"
+    );
+}
+
+#[test]
+fn symlink_loop_is_reported_not_fatal() {
+    let site = copy_fixture("small");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("..", site.path().join("content/2023/loop")).expect("symlink");
+    let run = coe(
+        &["build", "--root", ".", "--today", "2026-11-26"],
+        site.path(),
+    );
+    assert!(!run.stderr.contains("panicked"));
+    assert!(
+        run.stderr.contains("content/2023/loop: symbolic link loop"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.status, 1);
+}
+
+#[test]
+fn site_templates_override_the_theme() {
+    let site = copy_fixture("small");
+    std::fs::create_dir_all(site.path().join("templates")).expect("mkdir");
+    std::fs::write(
+        site.path().join("templates/term.html"),
+        "{% extends \"base.html\" %}{% block content %}<p class=\"custom\">{{ term.name }}: {{ coes | length }}</p>{% endblock content %}",
+    )
+    .expect("write");
+    std::fs::write(
+        site.path().join("coe.toml"),
+        "title = \"Ops Learning\"\n[taxonomies]\ntags = \"Labels\"\n",
+    )
+    .expect("write");
+    let run = coe(&["build", "--root", "."], site.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let term = std::fs::read_to_string(site.path().join("public/tags/config-change/index.html"))
+        .expect("term page");
+    assert!(
+        term.contains("<p class=\"custom\">Config Change: 2</p>"),
+        "{term}"
+    );
+    assert!(term.contains("<title>Ops Learning</title>"));
+    let index = std::fs::read_to_string(site.path().join("public/tags/index.html")).expect("tags");
+    assert!(index.contains("<h1>Labels"));
+}
+
+#[test]
+fn generated_library_of_1000_has_every_page() {
+    let script = repo_root().join("../shared/tools/gen-corpus.py");
+    if !script.exists() {
+        eprintln!("skipped: {} not found", script.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let status = std::process::Command::new("python3")
+        .arg(&script)
+        .args(["--count", "1000", "--out"])
+        .arg(tmp.path().join("content"))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    let (_t, out, run) = build(tmp.path(), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&read(&out, "coes.json")).expect("json");
+    let coes = json["coes"].as_array().expect("coes");
+    let files = files(&out);
+    let mut published = 0;
+    for entry in walkdir::WalkDir::new(tmp.path().join("content"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+    {
+        let text = std::fs::read_to_string(entry.path()).expect("read");
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("id: "))
+            .expect("id")
+            .trim()
+            .to_owned();
+        let front_matter = text.split("\n---").next().unwrap_or("");
+        let draft = front_matter
+            .lines()
+            .any(|l| l == "status: draft" || l == "status: in-review");
+        let page = format!("coe/{}/index.html", id.to_ascii_lowercase());
+        assert_eq!(files.contains(&page), !draft, "{id} draft={draft}");
+        published += usize::from(!draft);
+    }
+    assert_eq!(coes.len(), published);
+    for c in coes {
+        for (key, tax) in [
+            ("tags", "tags"),
+            ("services", "services"),
+            ("root_cause", "root-causes"),
+            ("team", "teams"),
+            ("authors", "authors"),
+        ] {
+            for term in c[key].as_array().expect("list") {
+                let slug = coe::slug::slugify(term.as_str().expect("str"));
+                assert!(
+                    files.contains(&format!("{tax}/{slug}/index.html")),
+                    "{tax}/{slug}"
+                );
+            }
+        }
+    }
+    let (_t2, out2, run2) = build(tmp.path(), &["--drafts"]);
+    assert_eq!(run2.status, 0, "{}", run2.stderr);
+    let all_pages = common::files(&out2)
+        .iter()
+        .filter(|f| f.starts_with("coe/coe-"))
+        .count();
+    assert_eq!(all_pages, 1000);
+}
