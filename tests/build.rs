@@ -154,6 +154,11 @@ fn coes_json_atom_and_sitemap() {
     let atom = read(&out, "atom.xml");
     assert!(atom.contains("<link rel=\"alternate\" type=\"text/html\" href=\"https://coe.example.com/lib/coe/coe-2024-001/\"/>"), "{atom}");
     assert_eq!(atom.matches("<entry>").count(), 3);
+    let not_found = read(&out, "404.html");
+    assert!(
+        not_found.contains("href=\"/lib/style.css\""),
+        "404 links from the base path"
+    );
     let sitemap = read(&out, "sitemap.xml");
     assert!(sitemap.contains("<loc>https://coe.example.com/lib/coe/coe-2023-007/</loc>"));
 }

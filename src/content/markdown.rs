@@ -250,9 +250,18 @@ pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
     // One HTML rendering for the whole body keeps footnote numbering consistent.
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
-    for (section, piece) in sections.iter_mut().zip(html.split(SECTION_MARK)) {
+    for ((section, piece), evs) in sections
+        .iter_mut()
+        .zip(html.split(SECTION_MARK))
+        .zip(&section_events)
+    {
+        let piece = if needs_sanitizing(evs) {
+            sanitize::clean(piece)
+        } else {
+            piece.to_owned()
+        };
         // Wide tables scroll inside their own box on phones.
-        section.html = sanitize::clean(piece)
+        section.html = piece
             .replace("<table>", "<div class=\"table-scroll\"><table>")
             .replace("</table>", "</table></div>");
     }
@@ -418,7 +427,26 @@ fn top_level_items<'a>(events: &[Event<'a>]) -> Vec<Vec<Event<'a>>> {
 fn inline_html(events: &[Event]) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
-    sanitize::clean(html.trim())
+    if needs_sanitizing(events) {
+        sanitize::clean(html.trim())
+    } else {
+        html.trim().to_owned()
+    }
+}
+
+/// pulldown-cmark escapes text, code and attribute values itself; only raw HTML and
+/// author-chosen URLs (links, images: `javascript:`) need the sanitiser. Skipping it
+/// elsewhere saves most of the parse time.
+fn needs_sanitizing(events: &[Event]) -> bool {
+    events.iter().any(|e| {
+        matches!(
+            e,
+            Event::Html(_)
+                | Event::InlineHtml(_)
+                | Event::Start(Tag::Link { .. })
+                | Event::Start(Tag::Image { .. })
+        )
+    })
 }
 
 /// Removes the first `n` visible characters of `html` (tags kept, entities count as one),

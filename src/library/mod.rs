@@ -59,16 +59,16 @@ impl Library {
                 first_by_slug.insert(&other.slug, other);
             }
         }
-        let all_slugs: HashMap<String, &Coe> = all.iter().map(|c| (c.slug.clone(), c)).collect();
+        let all_slugs: std::collections::HashSet<String> =
+            all.iter().map(|c| c.slug.clone()).collect();
         let source_to_slug: HashMap<String, String> = all
             .iter()
             .map(|c| (c.source.to_lowercase(), c.slug.clone()))
             .collect();
 
         let coes: Vec<Coe> = all
-            .iter()
+            .into_iter()
             .filter(|c| include_drafts || c.status == Status::Published)
-            .cloned()
             .collect();
         let by_slug: HashMap<String, usize> = coes
             .iter()
@@ -99,7 +99,7 @@ impl Library {
             let mut rel = Vec::new();
             for r in &coe.related {
                 let slug = crate::slug::slugify(&r.value);
-                match (by_slug.get(&slug), all_slugs.contains_key(&slug)) {
+                match (by_slug.get(&slug), all_slugs.contains(&slug)) {
                     (Some(&j), _) if j != i => rel.push(j),
                     (Some(_), _) | (None, true) => {}
                     (None, false) => diags.push(Diagnostic::warning(

@@ -174,6 +174,20 @@ fn root_for(path: &str) -> String {
     }
 }
 
+/// The path part of `base_url` (`/lib/` for `https://x.com/lib`), `/` when there is none.
+fn base_path(config: &Config) -> String {
+    let url = config.base_url.trim();
+    let after_host = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    let path = after_host.trim_matches('/');
+    if path.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/{path}/")
+    }
+}
+
 fn jobs(lib: &Library) -> Vec<Job> {
     let mut jobs = vec![
         Job::Home,
@@ -204,7 +218,13 @@ pub fn render_site(
         .par_iter()
         .map(|&job| {
             let path = job.path(lib);
-            let root = root_for(&path);
+            // The 404 page is served at whatever URL was missing, so relative links would
+            // break there: it links from the site's root path instead.
+            let root = if matches!(job, Job::NotFound) {
+                base_path(config)
+            } else {
+                root_for(&path)
+            };
             let (template, ctx) = context(lib, config, job, &root);
             let html = renderer.render(template, &ctx)?;
             sink.write(&path, html.as_bytes())
