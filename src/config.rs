@@ -16,6 +16,8 @@ pub struct Config {
     /// How many COEs the home page and the Atom feed list.
     pub home_limit: usize,
     pub feed_limit: usize,
+    /// COEs per page of long lists (all COEs, years, taxonomy terms).
+    pub paginate_by: usize,
     pub taxonomies: TaxonomyLabels,
     /// Free-form values for templates (`site.extra`).
     pub extra: toml::Table,
@@ -32,6 +34,7 @@ impl Default for Config {
             language: "en".to_owned(),
             home_limit: 10,
             feed_limit: 30,
+            paginate_by: 100,
             taxonomies: TaxonomyLabels::default(),
             extra: toml::Table::new(),
         }
@@ -63,7 +66,8 @@ impl Default for TaxonomyLabels {
     }
 }
 
-const KNOWN_KEYS: [&str; 9] = [
+const KNOWN_KEYS: [&str; 10] = [
+    "paginate_by",
     "title",
     "description",
     "base_url",

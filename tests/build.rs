@@ -431,3 +431,34 @@ fn generated_library_of_1000_has_every_page() {
         .count();
     assert_eq!(all_pages, 1000);
 }
+
+#[test]
+fn long_lists_are_paginated() {
+    let site = copy_fixture("small");
+    std::fs::write(site.path().join("coe.toml"), "paginate_by = 1\n").expect("write");
+    let run = coe(&["build", "--root", "."], site.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let out = site.path().join("public");
+    let first = read(&out, "tags/config-change/index.html");
+    let second = read(&out, "tags/config-change/page/2/index.html");
+    assert!(
+        first.contains("Config push broke checkout")
+            && !first.contains("Earlier config push outage")
+    );
+    assert!(second.contains("Earlier config push outage"));
+    assert!(
+        first.contains("rel=\"next\" href=\"../../tags/config-change/page/2/\""),
+        "{first}"
+    );
+    assert!(second.contains("rel=\"prev\" href=\"../../../../tags/config-change/\""));
+    for p in [
+        "coe/page/3/index.html",
+        "coe/by-severity/page/2/index.html",
+        "years/2024/page/2/index.html",
+    ] {
+        assert!(files(&out).contains(p), "{p}");
+    }
+    assert!(!files(&out).contains("coe/page/4/index.html"));
+    let broken = broken_links(&out);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}

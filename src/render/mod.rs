@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 use tera::{Context, Tera};
-use views::{CoeCard, TermCount, card, cards, coe_page, severity, term_count, term_url};
+use views::{TermCount, card, cards, coe_page, severity, term_count, term_url};
 
 pub struct Renderer {
     tera: Tera,
@@ -110,12 +110,12 @@ impl Renderer {
 #[derive(Clone, Copy)]
 enum Job {
     Home,
-    AllCoes(Sort),
+    AllCoes(Sort, usize),
     Coe(usize),
     Years,
-    Year(i16),
+    Year(i16, usize),
     Taxonomy(TaxonomyKind),
-    Term(TaxonomyKind, usize),
+    Term(TaxonomyKind, usize, usize),
     NotFound,
     Atom,
     Sitemap,
@@ -151,12 +151,18 @@ impl Job {
     fn path(self, lib: &Library) -> String {
         match self {
             Job::Home => "index.html".to_owned(),
-            Job::AllCoes(s) => format!("{}index.html", s.path()),
+            Job::AllCoes(s, page) => format!("{}{}index.html", s.path(), page_dir(page)),
             Job::Coe(i) => format!("{}index.html", views::coe_url(&lib.coes[i])),
             Job::Years => "years/index.html".to_owned(),
-            Job::Year(y) => format!("years/{y}/index.html"),
+            Job::Year(y, page) => format!("years/{y}/{}index.html", page_dir(page)),
             Job::Taxonomy(k) => format!("{}/index.html", k.path()),
-            Job::Term(k, t) => format!("{}index.html", term_url(k, &lib.taxonomy(k).terms[t].slug)),
+            Job::Term(k, t, page) => {
+                format!(
+                    "{}{}index.html",
+                    term_url(k, &lib.taxonomy(k).terms[t].slug),
+                    page_dir(page)
+                )
+            }
             Job::NotFound => "404.html".to_owned(),
             Job::Atom => "atom.xml".to_owned(),
             Job::Sitemap => "sitemap.xml".to_owned(),
@@ -188,7 +194,20 @@ fn base_path(config: &Config) -> String {
     }
 }
 
-fn jobs(lib: &Library) -> Vec<Job> {
+/// `page/3/` for the third page of a list; nothing for the first.
+fn page_dir(page: usize) -> String {
+    if page == 0 {
+        String::new()
+    } else {
+        format!("page/{}/", page + 1)
+    }
+}
+
+fn page_count(items: usize, per_page: usize) -> usize {
+    items.div_ceil(per_page.max(1)).max(1)
+}
+
+fn jobs(lib: &Library, per_page: usize) -> Vec<Job> {
     let mut jobs = vec![
         Job::Home,
         Job::Years,
@@ -196,12 +215,23 @@ fn jobs(lib: &Library) -> Vec<Job> {
         Job::Atom,
         Job::Sitemap,
     ];
-    jobs.extend(Sort::ALL.iter().map(|&s| Job::AllCoes(s)));
+    let all_pages = page_count(lib.coes.len(), per_page);
+    jobs.extend(
+        Sort::ALL
+            .iter()
+            .flat_map(|&s| (0..all_pages).map(move |p| Job::AllCoes(s, p))),
+    );
     jobs.extend((0..lib.coes.len()).map(Job::Coe));
-    jobs.extend(lib.years.keys().map(|&y| Job::Year(y)));
+    for (&y, coes) in &lib.years {
+        jobs.extend((0..page_count(coes.len(), per_page)).map(|p| Job::Year(y, p)));
+    }
     for tax in &lib.taxonomies {
         jobs.push(Job::Taxonomy(tax.kind));
-        jobs.extend((0..tax.terms.len()).map(|t| Job::Term(tax.kind, t)));
+        for (t, term) in tax.terms.iter().enumerate() {
+            jobs.extend(
+                (0..page_count(term.coes.len(), per_page)).map(|p| Job::Term(tax.kind, t, p)),
+            );
+        }
     }
     jobs
 }
@@ -213,7 +243,8 @@ pub fn render_site(
     renderer: &Renderer,
     sink: &dyn Sink,
 ) -> (usize, Vec<Diagnostic>) {
-    let jobs = jobs(lib);
+    let jobs = jobs(lib, config.paginate_by);
+    let sorted = sorted_orders(lib);
     let results: Vec<Result<(), Diagnostic>> = jobs
         .par_iter()
         .map(|&job| {
@@ -225,7 +256,7 @@ pub fn render_site(
             } else {
                 root_for(&path)
             };
-            let (template, ctx) = context(lib, config, job, &root);
+            let (template, ctx) = context(lib, config, &sorted, job, &root);
             let html = renderer.render(template, &ctx)?;
             sink.write(&path, html.as_bytes())
                 .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")))
@@ -314,14 +345,83 @@ fn top_terms(lib: &Library, k: TaxonomyKind, n: usize) -> Vec<TermCount> {
         .collect()
 }
 
-fn context(lib: &Library, config: &Config, job: Job, root: &str) -> (&'static str, Context) {
+/// COE orders for the three sorts of `/coe/`, computed once.
+fn sorted_orders(lib: &Library) -> [Vec<usize>; 3] {
+    let by_date: Vec<usize> = (0..lib.coes.len()).collect();
+    let mut by_severity = by_date.clone();
+    by_severity.sort_by_key(|&i| lib.coes[i].severity.unwrap_or(9));
+    let mut by_ttm = by_date.clone();
+    by_ttm.sort_by_key(|&i| {
+        lib.coes[i]
+            .time_to_mitigate()
+            .map_or(i64::MAX, |d| d.as_secs())
+    });
+    [by_date, by_severity, by_ttm]
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+/// Where a paginated list is: `pages` holds every page's link (relative to the site root).
+#[derive(Serialize)]
+struct Paginator {
+    current: usize,
+    total_pages: usize,
+    total_items: usize,
+    first_item: usize,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    pages: Vec<PageLink>,
+}
+
+/// The slice of `items` on `page`, and the paginator for a list whose first page is `base`.
+fn paginate<'a>(
+    items: &'a [usize],
+    page: usize,
+    per_page: usize,
+    base: &str,
+) -> (&'a [usize], Paginator) {
+    let per_page = per_page.max(1);
+    let total_pages = page_count(items.len(), per_page);
+    let start = (page * per_page).min(items.len());
+    let end = (start + per_page).min(items.len());
+    let url = |p: usize| format!("{base}{}", page_dir(p));
+    let pager = Paginator {
+        current: page + 1,
+        total_pages,
+        total_items: items.len(),
+        first_item: start + 1,
+        prev_url: (page > 0).then(|| url(page - 1)),
+        next_url: (page + 1 < total_pages).then(|| url(page + 1)),
+        pages: (0..total_pages)
+            .map(|p| PageLink {
+                number: p + 1,
+                url: url(p),
+                current: p == page,
+            })
+            .collect(),
+    };
+    (&items[start..end], pager)
+}
+
+fn context(
+    lib: &Library,
+    config: &Config,
+    sorted: &[Vec<usize>; 3],
+    job: Job,
+    root: &str,
+) -> (&'static str, Context) {
     let mut ctx = Context::new();
     ctx.insert("root", root);
-    let all: Vec<usize> = (0..lib.coes.len()).collect();
+    let per_page = config.paginate_by;
     let template = match job {
         Job::Home => {
             let n = config.home_limit.min(lib.coes.len());
-            ctx.insert("recent", &cards(lib, &all[..n]));
+            ctx.insert("recent", &cards(lib, &sorted[0][..n]));
             ctx.insert("total", &lib.coes.len());
             ctx.insert("severities", &severity_counts(lib));
             ctx.insert("top_tags", &top_terms(lib, TaxonomyKind::Tags, 12));
@@ -334,21 +434,9 @@ fn context(lib: &Library, config: &Config, job: Job, root: &str) -> (&'static st
             ctx.insert("years", &year_counts(lib));
             "index.html"
         }
-        Job::AllCoes(sort) => {
-            let mut list: Vec<CoeCard> = cards(lib, &all);
-            match sort {
-                Sort::Date => {}
-                Sort::Severity => list.sort_by(|a, b| {
-                    a.severity
-                        .rank
-                        .cmp(&b.severity.rank)
-                        .then_with(|| b.date.cmp(&a.date))
-                }),
-                Sort::TimeToMitigate => list.sort_by(|a, b| {
-                    let key = |c: &CoeCard| c.time_to_mitigate_minutes.unwrap_or(i64::MAX);
-                    key(a).cmp(&key(b)).then_with(|| b.date.cmp(&a.date))
-                }),
-            }
+        Job::AllCoes(sort, page) => {
+            let order = &sorted[Sort::ALL.iter().position(|&s| s == sort).unwrap_or(0)];
+            let (slice, pager) = paginate(order, page, per_page, sort.path());
             let sorts: Vec<SortLink> = Sort::ALL
                 .iter()
                 .map(|&s| SortLink {
@@ -357,7 +445,9 @@ fn context(lib: &Library, config: &Config, job: Job, root: &str) -> (&'static st
                     active: s == sort,
                 })
                 .collect();
-            ctx.insert("coes", &list);
+            ctx.insert("coes", &cards(lib, slice));
+            ctx.insert("paginator", &pager);
+            ctx.insert("total", &lib.coes.len());
             ctx.insert("sorts", &sorts);
             ctx.insert("sort", sort.label());
             "coe_list.html"
@@ -370,12 +460,12 @@ fn context(lib: &Library, config: &Config, job: Job, root: &str) -> (&'static st
             ctx.insert("years", &year_counts(lib));
             "years.html"
         }
-        Job::Year(y) => {
+        Job::Year(y, page) => {
+            let coes = lib.years.get(&y).map_or(&[][..], Vec::as_slice);
+            let (slice, pager) = paginate(coes, page, per_page, &format!("years/{y}/"));
             ctx.insert("year", &y);
-            ctx.insert(
-                "coes",
-                &cards(lib, lib.years.get(&y).map_or(&[][..], Vec::as_slice)),
-            );
+            ctx.insert("coes", &cards(lib, slice));
+            ctx.insert("paginator", &pager);
             ctx.insert("years", &year_counts(lib));
             "year.html"
         }
@@ -390,11 +480,13 @@ fn context(lib: &Library, config: &Config, job: Job, root: &str) -> (&'static st
             ctx.insert("by_count", &top_terms(lib, k, usize::MAX));
             "taxonomy.html"
         }
-        Job::Term(k, t) => {
+        Job::Term(k, t, page) => {
             let term = &lib.taxonomy(k).terms[t];
+            let (slice, pager) = paginate(&term.coes, page, per_page, &term_url(k, &term.slug));
             ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
             ctx.insert("term", &term_count(k, term));
-            ctx.insert("coes", &cards(lib, &term.coes));
+            ctx.insert("coes", &cards(lib, slice));
+            ctx.insert("paginator", &pager);
             "term.html"
         }
         Job::NotFound => "404.html",
@@ -512,7 +604,7 @@ struct SitemapUrl {
 
 fn sitemap(lib: &Library, config: &Config) -> Vec<SitemapUrl> {
     let mut urls = Vec::new();
-    for job in jobs(lib) {
+    for job in jobs(lib, config.paginate_by) {
         if matches!(job, Job::NotFound | Job::Atom | Job::Sitemap) {
             continue;
         }

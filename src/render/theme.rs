@@ -28,6 +28,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/partials/coe_table.html",
     "templates/partials/links.html",
     "templates/partials/action_items.html",
+    "templates/partials/paginator.html",
     "static/style.css",
 );
 
