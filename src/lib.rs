@@ -8,5 +8,6 @@ pub mod library;
 pub mod load;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod site;
 pub mod slug;

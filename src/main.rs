@@ -18,12 +18,18 @@ struct Cli {
 enum Command {
     /// Build the site from content/ into public/
     Build(cmd::build::Args),
+    /// Search the library: words, "phrases", -exclusions, field:value
+    Search(cmd::search::Args),
+    /// COEs similar to a COE (by id) or to a Markdown file (a draft)
+    Similar(cmd::similar::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cmd::search::reorder_args(std::env::args_os().collect()));
     match cli.command {
         Command::Build(args) => cmd::build::run(args),
+        Command::Search(args) => cmd::search::run(args),
+        Command::Similar(args) => cmd::similar::run(args),
     }
 }
 

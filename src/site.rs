@@ -6,6 +6,7 @@ use crate::diag::{self, Diagnostic};
 use crate::library::Library;
 use crate::output::{Sink, Staging};
 use crate::render::{self, Renderer, theme};
+use crate::search::{self, SearchData};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -81,11 +82,76 @@ pub fn load_library(opts: &BuildOptions, report: &mut BuildReport) -> Option<(Co
     }
 }
 
+/// Indexes the library (in `<root>/.coe/index/`, or in memory when that cannot be written)
+/// and computes every COE's similar COEs.
+pub fn index_library(
+    opts: &BuildOptions,
+    lib: &Library,
+    report: &mut BuildReport,
+) -> Option<SearchData> {
+    let t = Instant::now();
+    let fingerprint = search::store::fingerprint(&opts.root.join("content"), opts.drafts);
+    let on_disk = search::store::fresh_dir(&opts.root).ok();
+    let built = match search::index::build(lib, on_disk.as_deref()) {
+        Ok(b) => Ok(b),
+        Err(e) if on_disk.is_some() => {
+            report.diagnostics.push(Diagnostic::warning(
+                ".coe/index",
+                0,
+                0,
+                format!("cannot write the search index ({e}); kept in memory"),
+            ));
+            search::index::build(lib, None)
+        }
+        Err(e) => Err(e),
+    };
+    let (index, fields) = match built {
+        Ok(b) => b,
+        Err(e) => {
+            report.diagnostics.push(Diagnostic::error(
+                ".coe/index",
+                0,
+                0,
+                format!("cannot build the search index: {e}"),
+            ));
+            return None;
+        }
+    };
+    report.stages.push(("index", t.elapsed()));
+    let t = Instant::now();
+    let data = match SearchData::from_index(lib, index, fields) {
+        Ok(d) => d,
+        Err(e) => {
+            report.diagnostics.push(Diagnostic::error(
+                ".coe/index",
+                0,
+                0,
+                format!("cannot read the search index: {e}"),
+            ));
+            return None;
+        }
+    };
+    report.stages.push(("similar", t.elapsed()));
+    if let Some(dir) = on_disk
+        && let Err(e) = search::store::install(&opts.root, &dir, &fingerprint)
+    {
+        let _ = std::fs::remove_dir_all(&dir);
+        report.diagnostics.push(Diagnostic::warning(
+            ".coe/index",
+            0,
+            0,
+            format!("search index not saved: {e}"),
+        ));
+    }
+    Some(data)
+}
+
 /// Renders a loaded library into any sink (disk staging or memory).
 pub fn render_into(
     opts: &BuildOptions,
     config: &Config,
     lib: &Library,
+    search: Option<&SearchData>,
     sink: &dyn Sink,
     report: &mut BuildReport,
 ) {
@@ -100,7 +166,7 @@ pub fn render_into(
     report.stages.push(("templates", t.elapsed()));
 
     let t = Instant::now();
-    let (files, diags) = render::render_site(lib, config, &renderer, sink);
+    let (files, diags) = render::render_site(lib, config, &renderer, search, sink);
     report.diagnostics.extend(diags);
     report.files += files;
     report.stages.push(("render+write", t.elapsed()));
@@ -152,7 +218,8 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             return report;
         }
     };
-    render_into(opts, &config, &lib, &staging, &mut report);
+    let search = index_library(opts, &lib, &mut report);
+    render_into(opts, &config, &lib, search.as_ref(), &staging, &mut report);
     if !report.has_errors() {
         let t = Instant::now();
         if let Err(e) = staging.commit() {

@@ -1,1 +1,3 @@
 pub mod build;
+pub mod search;
+pub mod similar;

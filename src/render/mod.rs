@@ -241,6 +241,7 @@ pub fn render_site(
     lib: &Library,
     config: &Config,
     renderer: &Renderer,
+    search: Option<&crate::search::SearchData>,
     sink: &dyn Sink,
 ) -> (usize, Vec<Diagnostic>) {
     let jobs = jobs(lib, config.paginate_by);
@@ -256,7 +257,7 @@ pub fn render_site(
             } else {
                 root_for(&path)
             };
-            let (template, ctx) = context(lib, config, &sorted, job, &root);
+            let (template, ctx) = context(lib, config, search, &sorted, job, &root);
             let html = renderer.render(template, &ctx)?;
             sink.write(&path, html.as_bytes())
                 .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")))
@@ -411,6 +412,7 @@ fn paginate<'a>(
 fn context(
     lib: &Library,
     config: &Config,
+    search: Option<&crate::search::SearchData>,
     sorted: &[Vec<usize>; 3],
     job: Job,
     root: &str,
@@ -453,7 +455,10 @@ fn context(
             "coe_list.html"
         }
         Job::Coe(i) => {
-            ctx.insert("coe", &coe_page(lib, i, root));
+            ctx.insert(
+                "coe",
+                &coe_page(lib, i, root, search.map(|s| s.similar[i].as_slice())),
+            );
             "coe.html"
         }
         Job::Years => {

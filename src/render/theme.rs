@@ -30,6 +30,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/partials/action_items.html",
     "templates/partials/paginator.html",
     "static/style.css",
+    "static/search/stemmer.js",
 );
 
 /// Files under `prefix` (`templates/` or `static/`), layered: built-in default theme, then

@@ -114,6 +114,8 @@ pub struct CoePage {
     pub overdue_items: usize,
     pub related: Vec<CoeCard>,
     pub referenced_by: Vec<CoeCard>,
+    /// The most similar COEs, with why.
+    pub similar: Vec<SimilarView>,
     pub source: String,
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -246,7 +248,20 @@ fn resolve_links(html: &str, targets: &[Option<usize>], lib: &Library, root: &st
     out
 }
 
-pub fn coe_page(lib: &Library, i: usize, root: &str) -> CoePage {
+#[derive(Serialize)]
+pub struct SimilarView {
+    #[serde(flatten)]
+    pub card: CoeCard,
+    pub score: f32,
+    pub reasons: Vec<String>,
+}
+
+pub fn coe_page(
+    lib: &Library,
+    i: usize,
+    root: &str,
+    similar: Option<&[crate::search::similar::Similar]>,
+) -> CoePage {
     let coe = &lib.coes[i];
     let today = lib.today;
     let action_items: Vec<ActionItemView> = coe
@@ -332,6 +347,15 @@ pub fn coe_page(lib: &Library, i: usize, root: &str) -> CoePage {
         action_items,
         related: cards(lib, &lib.related[i]),
         referenced_by: cards(lib, &lib.referenced_by[i]),
+        similar: similar
+            .unwrap_or_default()
+            .iter()
+            .map(|s| SimilarView {
+                card: card(lib, &lib.coes[s.idx]),
+                score: (s.score * 100.0).round() / 100.0,
+                reasons: s.reasons.clone(),
+            })
+            .collect(),
         source: format!("content/{}", coe.source),
         extra: coe.extra.clone(),
     }

@@ -1,0 +1,1 @@
+//! The static search index for the browser (filled in below).

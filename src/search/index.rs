@@ -1,0 +1,127 @@
+//! Builds the tantivy index of a library, in memory or in `<root>/.coe/index/`, and knows
+//! when the one on disk is stale.
+
+use super::schema::{self, Fields};
+use crate::content::Coe;
+use crate::content::markdown::SectionKind;
+use crate::library::{Library, TaxonomyKind};
+use crate::slug::slugify;
+use std::path::Path;
+use tantivy::schema::Facet;
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+/// The text of a COE split the way the index weights it.
+pub struct CoeText {
+    pub title: String,
+    pub summary: String,
+    pub analysis: String,
+    pub body: String,
+    pub actions: String,
+}
+
+pub fn coe_text(coe: &Coe) -> CoeText {
+    let mut analysis = String::new();
+    let mut body = String::new();
+    for s in &coe.sections {
+        let high = matches!(
+            s.kind,
+            Some(
+                SectionKind::FiveWhys
+                    | SectionKind::RootCause
+                    | SectionKind::LessonsLearned
+                    | SectionKind::Timeline
+            )
+        );
+        let target = if high { &mut analysis } else { &mut body };
+        target.push_str(&s.title);
+        target.push_str("\n\n");
+        target.push_str(&s.text);
+        target.push_str("\n\n");
+    }
+    if let Some(ci) = &coe.customer_impact {
+        analysis.push_str(ci);
+    }
+    CoeText {
+        title: coe.title.clone(),
+        summary: coe.summary.clone(),
+        analysis,
+        body,
+        actions: coe
+            .action_items
+            .iter()
+            .map(|a| a.title.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// Facet paths of a COE: `/tag/config-change`, `/severity/sev2`, `/year/2024` …
+pub fn facets(coe: &Coe) -> Vec<String> {
+    let mut out = Vec::new();
+    for (root, kind) in [
+        ("tag", TaxonomyKind::Tags),
+        ("service", TaxonomyKind::Services),
+        ("root_cause", TaxonomyKind::RootCauses),
+        ("team", TaxonomyKind::Teams),
+        ("severity", TaxonomyKind::Severity),
+    ] {
+        for v in kind.values(coe) {
+            let slug = slugify(&v);
+            if !slug.is_empty() {
+                out.push(format!("/{root}/{slug}"));
+            }
+        }
+    }
+    out.push(format!("/year/{}", coe.date.year()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn date_number(d: jiff::civil::Date) -> i64 {
+    i64::from(d.year()) * 10000 + i64::from(d.month()) * 100 + i64::from(d.day())
+}
+
+fn document(f: &Fields, i: usize, coe: &Coe) -> TantivyDocument {
+    let t = coe_text(coe);
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(f.idx, i as u64);
+    doc.add_text(f.id, &coe.id);
+    doc.add_text(f.title, &t.title);
+    doc.add_text(f.summary, &t.summary);
+    doc.add_text(f.analysis, &t.analysis);
+    doc.add_text(f.body, &t.body);
+    doc.add_text(f.actions, &t.actions);
+    for facet in facets(coe) {
+        doc.add_facet(f.facet, Facet::from(facet.as_str()));
+    }
+    doc.add_i64(f.date, date_number(coe.date));
+    doc.add_text(f.severity, crate::library::severity_label(coe.severity));
+    doc
+}
+
+/// Indexes every COE of the library. `dir`: write the index there (replacing what was there);
+/// `None`: keep it in memory.
+pub fn build(lib: &Library, dir: Option<&Path>) -> tantivy::Result<(Index, Fields)> {
+    let (schema, fields) = schema::build();
+    let index = match dir {
+        Some(dir) => {
+            if dir.exists() {
+                std::fs::remove_dir_all(dir)?;
+            }
+            std::fs::create_dir_all(dir)?;
+            Index::create_in_dir(dir, schema)?
+        }
+        None => Index::create_in_ram(schema),
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    let mut writer: IndexWriter = index.writer_with_num_threads(threads, 64_000_000 * threads)?;
+    for (i, coe) in lib.coes.iter().enumerate() {
+        writer.add_document(document(&fields, i, coe))?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok((index, fields))
+}

@@ -1,0 +1,42 @@
+//! Search: the tantivy index, queries, similar COEs and the static index for the browser.
+
+pub mod export;
+pub mod index;
+pub mod open;
+pub mod query;
+pub mod schema;
+pub mod similar;
+pub mod store;
+
+use crate::library::Library;
+use schema::Fields;
+use similar::{Similar, SimilarityIndex, Vectors};
+use tantivy::Index;
+
+/// How many similar COEs each COE page shows.
+pub const SIMILAR_PER_COE: usize = 5;
+
+/// What the index stage hands to rendering.
+pub struct SearchData {
+    pub index: Index,
+    pub fields: Fields,
+    pub similarity: SimilarityIndex,
+    /// Per COE (library position), its most similar COEs.
+    pub similar: Vec<Vec<Similar>>,
+}
+
+impl SearchData {
+    /// Builds everything from an index that holds exactly the library's COEs.
+    pub fn from_index(lib: &Library, index: Index, fields: Fields) -> tantivy::Result<SearchData> {
+        let vectors = Vectors::from_index(&index, &fields, lib.coes.len())?;
+        let analyzer = similar::analyzer(&index)?;
+        let similarity = SimilarityIndex::new(vectors, lib, &analyzer);
+        let similar = similarity.all(lib, SIMILAR_PER_COE);
+        Ok(SearchData {
+            index,
+            fields,
+            similarity,
+            similar,
+        })
+    }
+}

@@ -1,0 +1,73 @@
+//! Opening the index for `coe search` and `coe similar`: use the one on disk when it matches
+//! the content, otherwise (missing, stale or corrupt) rebuild it.
+
+use super::schema::Fields;
+use super::store;
+use crate::diag::Diagnostic;
+use crate::library::Library;
+use std::path::Path;
+use tantivy::Index;
+
+pub struct Opened {
+    pub index: Index,
+    pub fields: Fields,
+    /// Set when the index had to be rebuilt (the library was loaded for it).
+    pub library: Option<Library>,
+    pub rebuilt: bool,
+}
+
+/// Loads the library for indexing. Files with errors are left out (and reported as warnings):
+/// search should still work while someone is fixing a COE.
+pub fn load_library(
+    root: &Path,
+    drafts: bool,
+    today: Option<jiff::civil::Date>,
+) -> (Library, Vec<Diagnostic>) {
+    let (coes, mut diags) = crate::load::load_all(&root.join("content"));
+    let (lib, more) = Library::build(coes, drafts, crate::site::today(today));
+    diags.extend(more);
+    (lib, diags)
+}
+
+pub fn open_or_rebuild(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnostic>), String> {
+    let fingerprint = store::fingerprint(&root.join("content"), drafts);
+    if let Some((index, fields)) = store::open_fresh(root, &fingerprint) {
+        return Ok((
+            Opened {
+                index,
+                fields,
+                library: None,
+                rebuilt: false,
+            },
+            Vec::new(),
+        ));
+    }
+    let (lib, diags) = load_library(root, drafts, None);
+    let (index, fields) = rebuild(root, &lib, &fingerprint)?;
+    Ok((
+        Opened {
+            index,
+            fields,
+            library: Some(lib),
+            rebuilt: true,
+        },
+        diags,
+    ))
+}
+
+/// Builds the index of `lib` on disk (in memory if the disk refuses) and installs it.
+pub fn rebuild(root: &Path, lib: &Library, fingerprint: &str) -> Result<(Index, Fields), String> {
+    if let Ok(dir) = store::fresh_dir(root) {
+        if let Ok(built) = super::index::build(lib, Some(&dir)) {
+            if store::install(root, &dir, fingerprint).is_ok()
+                && let Some(reopened) = store::open_fresh(root, fingerprint)
+            {
+                return Ok(reopened);
+            }
+            // Still in use by `built`: left for the next build to replace.
+            return Ok(built);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    super::index::build(lib, None).map_err(|e| format!("cannot build the search index: {e}"))
+}
