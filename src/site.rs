@@ -171,6 +171,20 @@ pub fn render_into(
     report.files += files;
     report.stages.push(("render+write", t.elapsed()));
 
+    if let Some(search) = search {
+        let t = Instant::now();
+        match search::export::export(lib, search, sink) {
+            Ok(stats) => report.files += stats.shards + lib.coes.len() + 2,
+            Err(e) => report.diagnostics.push(Diagnostic::error(
+                "search/",
+                0,
+                0,
+                format!("cannot write the search index: {e}"),
+            )),
+        }
+        report.stages.push(("search export", t.elapsed()));
+    }
+
     let t = Instant::now();
     let statics =
         theme::layered_files(&opts.root, &config.theme, "static", &mut report.diagnostics);

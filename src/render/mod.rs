@@ -117,6 +117,7 @@ enum Job {
     Taxonomy(TaxonomyKind),
     Term(TaxonomyKind, usize, usize),
     NotFound,
+    Search,
     Atom,
     Sitemap,
 }
@@ -164,6 +165,7 @@ impl Job {
                 )
             }
             Job::NotFound => "404.html".to_owned(),
+            Job::Search => "search/index.html".to_owned(),
             Job::Atom => "atom.xml".to_owned(),
             Job::Sitemap => "sitemap.xml".to_owned(),
         }
@@ -212,6 +214,7 @@ fn jobs(lib: &Library, per_page: usize) -> Vec<Job> {
         Job::Home,
         Job::Years,
         Job::NotFound,
+        Job::Search,
         Job::Atom,
         Job::Sitemap,
     ];
@@ -495,6 +498,14 @@ fn context(
             "term.html"
         }
         Job::NotFound => "404.html",
+        Job::Search => {
+            let taxes: Vec<TaxonomyView> = TaxonomyKind::ALL
+                .iter()
+                .map(|&k| taxonomy_view(lib, config, k))
+                .collect();
+            ctx.insert("taxonomies", &taxes);
+            "search.html"
+        }
         Job::Atom => {
             ctx.insert("feed", &feed(lib, config));
             "atom.xml"

@@ -25,12 +25,14 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/404.html",
     "templates/atom.xml",
     "templates/sitemap.xml",
+    "templates/search.html",
     "templates/partials/coe_table.html",
     "templates/partials/links.html",
     "templates/partials/action_items.html",
     "templates/partials/paginator.html",
     "static/style.css",
     "static/search/stemmer.js",
+    "static/search/search.js",
 );
 
 /// Files under `prefix` (`templates/` or `static/`), layered: built-in default theme, then

@@ -1,1 +1,258 @@
-//! The static search index for the browser (filled in below).
+//! The static search index for the browser, exported from the tantivy index's own postings
+//! (same tokenizer and stemming as the CLI). Sharded by term so a query fetches only the
+//! shards of its words, Pagefind-style:
+//!
+//! - `search/index.json`: the first term of every shard, facet names, corpus statistics;
+//! - `search/meta.bin`: per COE, its length, date and facet ids (for BM25, filters, counts);
+//! - `search/t/<n>.bin`: terms in UTF-16 order with their postings (doc delta, weighted tf);
+//! - `search/d/<i>.json`: one small fragment per COE (title, URL, date, severity, excerpt text).
+//!
+//! Binary numbers are LEB128 varints.
+
+use super::SearchData;
+use crate::library::{Library, TaxonomyKind};
+use crate::output::Sink;
+use crate::render::views;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Shards are cut after this many bytes (a term is never split).
+const SHARD_BYTES: usize = 6 * 1024;
+/// Weighted term frequencies are stored in half units.
+const TF_SCALE: f32 = 2.0;
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// JavaScript compares strings by UTF-16 code units; shards must be ordered the same way.
+fn js_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    version: u32,
+    docs: usize,
+    avg_len: f32,
+    tf_scale: f32,
+    /// First term of each shard; shard n is `t/<n>.bin`.
+    shards: Vec<&'a str>,
+    /// Facet kinds in meta.bin order, each with `[slug, name]` pairs indexed by id.
+    facets: Vec<FacetList>,
+}
+
+#[derive(Serialize)]
+struct FacetList {
+    key: &'static str,
+    label: &'static str,
+    values: Vec<(String, String)>,
+}
+
+#[derive(Serialize)]
+struct Fragment<'a> {
+    id: &'a str,
+    title: &'a str,
+    url: String,
+    date: String,
+    severity: String,
+    sev: String,
+    summary: String,
+    text: String,
+}
+
+/// What the export wrote, for `--verbose` and the benchmark.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub shards: usize,
+    pub terms: usize,
+    pub bytes: usize,
+}
+
+const FACET_KINDS: [(&str, &str, Option<TaxonomyKind>); 6] = [
+    ("tag", "Tag", Some(TaxonomyKind::Tags)),
+    ("service", "Service", Some(TaxonomyKind::Services)),
+    ("root_cause", "Root cause", Some(TaxonomyKind::RootCauses)),
+    ("team", "Team", Some(TaxonomyKind::Teams)),
+    ("severity", "Severity", Some(TaxonomyKind::Severity)),
+    ("year", "Year", None),
+];
+
+fn truncate_chars(s: &str, n: usize) -> String {
+    let t: String = s.chars().take(n).collect();
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Result<Stats> {
+    let v = &data.similarity.vectors;
+    let n = lib.coes.len();
+    let mut stats = Stats::default();
+    let mut write = |path: String, bytes: &[u8]| -> std::io::Result<()> {
+        stats.bytes += bytes.len();
+        sink.write(&path, bytes)
+    };
+
+    // Postings per term, from the per-COE vectors read out of the index.
+    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); v.terms.len()];
+    let mut lengths = vec![0f32; n];
+    for (d, terms) in v.docs.iter().enumerate() {
+        for &(t, tf) in terms {
+            postings[t as usize].push((d as u32, tf));
+            lengths[d] += tf;
+        }
+    }
+    let mut order: Vec<u32> = (0..v.terms.len() as u32)
+        .filter(|&t| !postings[t as usize].is_empty())
+        .collect();
+    order.sort_by(|&a, &b| js_order(&v.terms[a as usize], &v.terms[b as usize]));
+
+    let mut shards: Vec<&str> = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
+    for &t in &order {
+        if buf.is_empty() {
+            shards.push(&v.terms[t as usize]);
+        }
+        let term = v.terms[t as usize].as_bytes();
+        varint(&mut buf, term.len() as u64);
+        buf.extend_from_slice(term);
+        let list = &postings[t as usize];
+        varint(&mut buf, list.len() as u64);
+        let mut prev = 0u32;
+        for &(d, tf) in list {
+            varint(&mut buf, u64::from(d - prev));
+            varint(&mut buf, ((tf * TF_SCALE).round() as u64).max(1));
+            prev = d;
+        }
+        if buf.len() >= SHARD_BYTES {
+            write(format!("search/t/{}.bin", shards.len() - 1), &buf)?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        write(format!("search/t/{}.bin", shards.len() - 1), &buf)?;
+    }
+    stats.shards = shards.len();
+    stats.terms = order.len();
+
+    // Facet ids per COE, plus lengths and dates.
+    let mut facets = Vec::new();
+    let mut ids: Vec<HashMap<String, u32>> = Vec::new();
+    for (key, label, kind) in FACET_KINDS {
+        let values: Vec<(String, String)> = match kind {
+            Some(k) => lib
+                .taxonomy(k)
+                .terms
+                .iter()
+                .map(|t| (t.slug.clone(), t.name.clone()))
+                .collect(),
+            None => lib
+                .years
+                .keys()
+                .map(|y| (y.to_string(), y.to_string()))
+                .collect(),
+        };
+        ids.push(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, (slug, _))| (slug.clone(), i as u32))
+                .collect(),
+        );
+        facets.push(FacetList { key, label, values });
+    }
+    let mut meta = Vec::with_capacity(n * 16);
+    for (d, coe) in lib.coes.iter().enumerate() {
+        varint(&mut meta, (lengths[d] * TF_SCALE).round() as u64);
+        varint(
+            &mut meta,
+            u64::try_from(super::index::date_number(coe.date)).unwrap_or(0),
+        );
+        for (k, (_, _, kind)) in FACET_KINDS.iter().enumerate() {
+            let slugs: Vec<String> = match kind {
+                Some(kind) => kind
+                    .values(coe)
+                    .iter()
+                    .map(|s| crate::slug::slugify(s))
+                    .collect(),
+                None => vec![coe.date.year().to_string()],
+            };
+            let mut these: Vec<u32> = slugs
+                .iter()
+                .filter_map(|s| ids[k].get(s).copied())
+                .collect();
+            these.sort_unstable();
+            these.dedup();
+            varint(&mut meta, these.len() as u64);
+            for id in these {
+                varint(&mut meta, u64::from(id));
+            }
+        }
+    }
+    write("search/meta.bin".to_owned(), &meta)?;
+
+    for (d, coe) in lib.coes.iter().enumerate() {
+        let text = super::index::coe_text(coe);
+        let sev = views::severity(coe.severity);
+        let frag = Fragment {
+            id: &coe.id,
+            title: &coe.title,
+            url: views::coe_url(coe),
+            date: coe.date.to_string(),
+            severity: sev.label,
+            sev: sev.class,
+            summary: truncate_chars(&coe.summary, 400),
+            text: truncate_chars(&text.analysis, 1200),
+        };
+        let json = serde_json::to_vec(&frag).map_err(std::io::Error::other)?;
+        write(format!("search/d/{d}.json"), &json)?;
+    }
+
+    let avg_len = if n == 0 {
+        0.0
+    } else {
+        lengths.iter().sum::<f32>() / n as f32 * TF_SCALE
+    };
+    let manifest = Manifest {
+        version: 1,
+        docs: n,
+        avg_len,
+        tf_scale: TF_SCALE,
+        shards,
+        facets,
+    };
+    let json = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
+    write("search/index.json".to_owned(), &json)?;
+    Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints() {
+        let mut v = Vec::new();
+        varint(&mut v, 0);
+        varint(&mut v, 127);
+        varint(&mut v, 128);
+        varint(&mut v, 300);
+        assert_eq!(v, vec![0, 127, 0x80, 1, 0xac, 2]);
+    }
+
+    #[test]
+    fn utf16_order() {
+        assert_eq!(
+            js_order("\u{ff61}", "\u{1f600}"),
+            std::cmp::Ordering::Greater
+        );
+        assert_eq!(js_order("ab", "b"), std::cmp::Ordering::Less);
+    }
+}

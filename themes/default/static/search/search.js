@@ -1,0 +1,314 @@
+/* coe static search: BM25 over term shards exported from the tantivy index.
+   Fetches only the shards of the query's words, the per-COE metadata and the fragments
+   of the results it shows. Every string from the index reaches the DOM as text. */
+(function () {
+  'use strict';
+  var box = document.getElementById('search');
+  if (!box || !window.fetch || !globalThis.coeTokens) return;
+  var root = new URL(box.getAttribute('data-root') || './', location.href);
+  var base = new URL('search/', root);
+  var input = document.getElementById('search-q');
+  var statusEl = document.getElementById('search-status');
+  var resultsEl = document.getElementById('search-results');
+  var facetsEl = document.getElementById('search-facets');
+  var moreBtn = document.getElementById('search-more');
+  var PAGE = 10, K1 = 1.2, B = 0.75, PREFIX_WEIGHT = 0.6, MAX_EXPANSIONS = 8;
+  var FACET_FIELDS = { tag: 'tag', tags: 'tag', service: 'service', services: 'service', root_cause: 'root_cause',
+    rootcause: 'root_cause', 'root-cause': 'root_cause', team: 'team', severity: 'severity', sev: 'severity', year: 'year' };
+
+  var manifestP = null, metaP = null, shards = new Map(), frags = new Map();
+  var state = { q: '', filters: {}, shown: 0, ranked: [], run: 0 };
+
+  function fetchOk(url) {
+    return fetch(url).then(function (r) { if (!r.ok) throw new Error(r.status + ' ' + url); return r; });
+  }
+  function manifest() {
+    return manifestP || (manifestP = fetchOk(new URL('index.json', base)).then(function (r) { return r.json(); }));
+  }
+  function varints(bytes) {
+    var pos = 0;
+    return function () {
+      var v = 0, shift = 0, b;
+      do { b = bytes[pos++]; v += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b & 0x80);
+      return v;
+    };
+  }
+  function meta() {
+    return metaP || (metaP = Promise.all([manifest(), fetchOk(new URL('meta.bin', base)).then(function (r) { return r.arrayBuffer(); })])
+      .then(function (res) {
+        var m = res[0], next = varints(new Uint8Array(res[1])), n = m.docs, k = m.facets.length;
+        var len = new Float32Array(n), date = new Uint32Array(n), facets = [];
+        for (var f = 0; f < k; f++) facets.push(new Array(n));
+        for (var d = 0; d < n; d++) {
+          len[d] = next(); date[d] = next();
+          for (f = 0; f < k; f++) { var c = next(), ids = []; for (var j = 0; j < c; j++) ids.push(next()); facets[f][d] = ids; }
+        }
+        return { len: len, date: date, facets: facets };
+      }));
+  }
+  /* Index of the shard whose range holds `term` (shards are sorted by first term). */
+  function shardFor(m, term) {
+    var lo = 0, hi = m.shards.length - 1, ans = 0;
+    while (lo <= hi) { var mid = (lo + hi) >> 1; if (m.shards[mid] <= term) { ans = mid; lo = mid + 1; } else hi = mid - 1; }
+    return ans;
+  }
+  function shard(i) {
+    if (shards.has(i)) return shards.get(i);
+    var p = fetchOk(new URL('t/' + i + '.bin', base)).then(function (r) { return r.arrayBuffer(); }).then(function (buf) {
+      var bytes = new Uint8Array(buf), dec = new TextDecoder(), pos = 0, terms = new Map();
+      function v() { var x = 0, s = 0, b; do { b = bytes[pos++]; x += (b & 0x7f) * Math.pow(2, s); s += 7; } while (b & 0x80); return x; }
+      while (pos < bytes.length) {
+        var tl = v(), term = dec.decode(bytes.subarray(pos, pos + tl)); pos += tl;
+        var df = v(), docs = new Uint32Array(df), tfs = new Float32Array(df), d = 0;
+        for (var j = 0; j < df; j++) { d += v(); docs[j] = d; tfs[j] = v(); }
+        terms.set(term, { docs: docs, tfs: tfs });
+      }
+      return terms;
+    });
+    shards.set(i, p);
+    return p;
+  }
+
+  /* Words, "phrases", -exclusions and field:value filters, as the CLI reads them. */
+  function parse(q) {
+    var out = { words: [], excluded: [], filters: [], last: null };
+    var re = /(-?)(?:"([^"]*)"?|(\S+))/g, m;
+    q = q.slice(0, 1000);
+    while ((m = re.exec(q))) {
+      var neg = m[1] === '-', phrase = m[2], word = m[3];
+      if (word !== undefined) {
+        var c = word.indexOf(':');
+        if (c > 0 && c < word.length - 1) {
+          var field = FACET_FIELDS[word.slice(0, c).toLowerCase()];
+          if (field) { if (!neg) out.filters.push([field, slug(word.slice(c + 1), field)]); continue; }
+        }
+      }
+      var text = phrase !== undefined ? phrase : word;
+      if (!text) continue;
+      (neg ? out.excluded : out.words).push(text);
+      if (!neg && word !== undefined && m.index + m[0].length === q.length) out.last = word;
+    }
+    return out;
+  }
+  function slug(s, field) {
+    var x = s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    if (field === 'severity') { x = x.replace(/-/g, ''); if (/^\d+$/.test(x)) x = 'sev' + x; }
+    return x;
+  }
+
+  /* For each word: the index terms it matches, exact (weight 1) or, for the word being
+     typed, by prefix. */
+  function lookups(m, parsed) {
+    var groups = parsed.words.map(function (w) {
+      return { word: w, exact: coeTokens(w), prefix: w === parsed.last ? coeTokens(w).slice(-1)[0] : null, raw: w.toLowerCase() };
+    });
+    var need = new Set();
+    groups.forEach(function (g) {
+      g.exact.forEach(function (t) { need.add(shardFor(m, t)); });
+      if (g.prefix && g.raw.length >= 2 && /^[\p{Alphabetic}\p{N}]+$/u.test(g.raw)) {
+        var i = shardFor(m, g.raw);
+        need.add(i);
+        while (i + 1 < m.shards.length && m.shards[i + 1].indexOf(g.raw) === 0) need.add(++i);
+      }
+    });
+    parsed.excluded.forEach(function (w) { coeTokens(w).forEach(function (t) { need.add(shardFor(m, t)); }); });
+    return { groups: groups, shards: Array.from(need) };
+  }
+
+  function search(q, filters) {
+    var parsed = parse(q);
+    return Promise.all([manifest(), meta()]).then(function (r) {
+      var m = r[0], md = r[1], plan = lookups(m, parsed);
+      return Promise.all(plan.shards.map(shard)).then(function (loaded) {
+        function find(term) { for (var i = 0; i < loaded.length; i++) { var p = loaded[i].get(term); if (p) return p; } return null; }
+        var n = m.docs, scores = new Float64Array(n), matched = new Uint32Array(n), terms = [];
+        plan.groups.forEach(function (g, gi) {
+          var cands = new Map();
+          g.exact.forEach(function (t) { cands.set(t, 1); });
+          if (g.prefix && g.raw.length >= 2) {
+            var pre = [];
+            loaded.forEach(function (s) {
+              s.forEach(function (p, t) {
+                if (!cands.has(t) && (t.indexOf(g.raw) === 0 || (g.raw.indexOf(t) === 0 && t.length >= Math.max(3, g.raw.length - 3))))
+                  pre.push([t, p.docs.length]);
+              });
+            });
+            pre.sort(function (a, b) { return b[1] - a[1]; }).slice(0, MAX_EXPANSIONS).forEach(function (x) { cands.set(x[0], PREFIX_WEIGHT); });
+          }
+          cands.forEach(function (w, t) {
+            var p = find(t); if (!p) return;
+            terms.push(t);
+            var idf = Math.log(1 + (n - p.docs.length + 0.5) / (p.docs.length + 0.5));
+            for (var j = 0; j < p.docs.length; j++) {
+              var d = p.docs[j], tf = p.tfs[j] / m.tf_scale;
+              scores[d] += w * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * md.len[d] / m.avg_len));
+              matched[d] |= (1 << Math.min(gi, 30));
+            }
+          });
+        });
+        var excluded = new Uint8Array(n);
+        parsed.excluded.forEach(function (w) {
+          coeTokens(w).forEach(function (t) { var p = find(t); if (p) p.docs.forEach(function (d) { excluded[d] = 1; }); });
+        });
+        var active = activeFilters(m, filters, parsed.filters);
+        var hasWords = plan.groups.some(function (g) { return g.exact.length > 0; });
+        var ranked = [];
+        for (var d = 0; d < n; d++) {
+          if (excluded[d] || !passes(md, active, d)) continue;
+          if (hasWords && !matched[d]) continue;
+          if (!hasWords && parsed.words.length) continue;
+          ranked.push(d);
+        }
+        function bits(x) { var c = 0; while (x) { c += x & 1; x >>>= 1; } return c; }
+        if (hasWords) ranked.sort(function (a, b) { return bits(matched[b]) - bits(matched[a]) || scores[b] - scores[a] || a - b; });
+        else ranked.sort(function (a, b) { return md.date[b] - md.date[a] || a - b; });
+        return { ranked: ranked, terms: terms, words: parsed.words, m: m, md: md, active: active, scores: scores };
+      });
+    });
+  }
+  function activeFilters(m, chosen, fromQuery) {
+    var all = {};
+    Object.keys(chosen).forEach(function (k) { all[k] = chosen[k].slice(); });
+    fromQuery.forEach(function (f) { (all[f[0]] = all[f[0]] || []).push(f[1]); });
+    return m.facets.map(function (f) {
+      var want = all[f.key] || [];
+      return want.map(function (s) { return f.values.findIndex(function (v) { return v[0] === s; }); });
+    });
+  }
+  /* OR within a facet, AND across facets. */
+  function passes(md, active, d) {
+    for (var f = 0; f < active.length; f++) {
+      if (!active[f].length) continue;
+      var ids = md.facets[f][d], ok = false;
+      for (var i = 0; i < active[f].length && !ok; i++) ok = ids.indexOf(active[f][i]) >= 0;
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  function fragment(d) {
+    if (!frags.has(d)) frags.set(d, fetchOk(new URL('d/' + d + '.json', base)).then(function (r) { return r.json(); }));
+    return frags.get(d);
+  }
+  /* Appends `text` to `parent`, wrapping words whose stem was searched in <mark>, around the
+     densest window of matches. */
+  function excerpt(parent, text, stems) {
+    var words = [], re = /[\p{Alphabetic}\p{N}]+/gu, m;
+    while ((m = re.exec(text))) words.push([m.index, m.index + m[0].length, stems.has(coeTokens(m[0])[0])]);
+    var best = 0, bestHits = -1, W = 32;
+    for (var i = 0; i < words.length; i++) {
+      if (!words[i][2]) continue;
+      var hits = 0;
+      for (var j = i; j < Math.min(words.length, i + W); j++) if (words[j][2]) hits++;
+      if (hits > bestHits) { bestHits = hits; best = Math.max(0, i - 6); }
+    }
+    var slice = words.slice(best, best + W + 6);
+    if (!slice.length) { parent.appendChild(document.createTextNode(text.slice(0, 220))); return; }
+    var from = slice[0][0], to = slice[slice.length - 1][1], pos = from;
+    if (from > 0) parent.appendChild(document.createTextNode('… '));
+    slice.forEach(function (w) {
+      if (!w[2]) return;
+      parent.appendChild(document.createTextNode(text.slice(pos, w[0])));
+      var mark = document.createElement('mark'); mark.textContent = text.slice(w[0], w[1]); parent.appendChild(mark);
+      pos = w[1];
+    });
+    parent.appendChild(document.createTextNode(text.slice(pos, to) + (to < text.length ? ' …' : '')));
+  }
+  function safeUrl(u) { return /^coe\/[a-z0-9-]+\/$/.test(u) ? new URL(u, root).href : new URL('404.html', root).href; }
+
+  function showPage(res, run) {
+    var docs = res.ranked.slice(state.shown, state.shown + PAGE), stems = new Set(res.terms);
+    state.shown += docs.length;
+    return Promise.all(docs.map(fragment)).then(function (list) {
+      if (run !== state.run) return;
+      list.forEach(function (f) {
+        var li = document.createElement('li'); li.className = 'search-hit';
+        var meta = document.createElement('p'); meta.className = 'meta';
+        var sev = document.createElement('span'); sev.className = 'sev ' + (/^[a-z0-9]+$/.test(f.sev) ? f.sev : 'unrated'); sev.textContent = f.severity;
+        var date = document.createElement('time'); date.textContent = f.date; date.setAttribute('datetime', f.date);
+        var id = document.createElement('span'); id.className = 'id'; id.textContent = f.id;
+        meta.append(sev, ' ', date, ' ', id);
+        var h = document.createElement('h3'), a = document.createElement('a');
+        a.href = safeUrl(f.url); a.textContent = f.title; h.appendChild(a);
+        var p = document.createElement('p'); p.className = 'excerpt';
+        excerpt(p, f.summary + (f.text ? ' ' + f.text : ''), stems);
+        li.append(meta, h, p);
+        resultsEl.appendChild(li);
+      });
+      moreBtn.hidden = state.shown >= res.ranked.length;
+    });
+  }
+
+  function renderFacets(res) {
+    facetsEl.textContent = '';
+    res.m.facets.forEach(function (f, fi) {
+      var counts = new Map();
+      res.ranked.forEach(function (d) { res.md.facets[fi][d].forEach(function (id) { counts.set(id, (counts.get(id) || 0) + 1); }); });
+      var chosen = state.filters[f.key] || [];
+      var ids = Array.from(counts.keys()).sort(function (a, b) { return counts.get(b) - counts.get(a) || a - b; }).slice(0, 8);
+      chosen.forEach(function (s) { var i = f.values.findIndex(function (v) { return v[0] === s; }); if (i >= 0 && ids.indexOf(i) < 0) ids.push(i); });
+      if (!ids.length) return;
+      var fs = document.createElement('fieldset'), lg = document.createElement('legend');
+      lg.textContent = f.label; fs.appendChild(lg);
+      ids.forEach(function (i) {
+        var v = f.values[i], label = document.createElement('label'), cb = document.createElement('input');
+        cb.type = 'checkbox'; cb.checked = chosen.indexOf(v[0]) >= 0;
+        cb.addEventListener('change', function () {
+          var list = state.filters[f.key] = (state.filters[f.key] || []).filter(function (s) { return s !== v[0]; });
+          if (cb.checked) list.push(v[0]);
+          update(true);
+        });
+        var count = document.createElement('span'); count.className = 'count'; count.textContent = String(counts.get(i) || 0);
+        label.append(cb, ' ' + v[1] + ' ', count);
+        fs.appendChild(label);
+      });
+      facetsEl.appendChild(fs);
+    });
+  }
+
+  function syncUrl() {
+    var params = new URLSearchParams();
+    if (state.q) params.set('q', state.q);
+    Object.keys(state.filters).forEach(function (k) { state.filters[k].forEach(function (v) { params.append(k, v); }); });
+    var qs = params.toString();
+    history.replaceState(null, '', qs ? '?' + qs : location.pathname);
+  }
+
+  function update(now) {
+    state.q = input.value;
+    syncUrl();
+    var run = ++state.run;
+    var hasFilters = Object.keys(state.filters).some(function (k) { return state.filters[k].length; });
+    if (!state.q.trim() && !hasFilters) {
+      resultsEl.textContent = ''; facetsEl.textContent = ''; moreBtn.hidden = true; statusEl.textContent = '';
+      return Promise.resolve();
+    }
+    statusEl.textContent = now ? 'Searching…' : statusEl.textContent;
+    return search(state.q, state.filters).then(function (res) {
+      if (run !== state.run) return;
+      state.ranked = res.ranked; state.shown = 0; state.res = res;
+      resultsEl.textContent = '';
+      var n = res.ranked.length;
+      statusEl.textContent = n === 0 ? 'No COE matches. Try other words, or fewer filters.' : n + (n === 1 ? ' COE matches.' : ' COEs match.');
+      renderFacets(res);
+      return showPage(res, run);
+    }).catch(function (e) {
+      if (run === state.run) statusEl.textContent = 'Search is unavailable: ' + e.message;
+    });
+  }
+
+  var timer = null;
+  input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(function () { update(false); }, 120); });
+  document.getElementById('search-form').addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(timer); update(true); });
+  moreBtn.addEventListener('click', function () { if (state.res) showPage(state.res, state.run); });
+
+  var params = new URLSearchParams(location.search);
+  input.value = params.get('q') || '';
+  ['tag', 'service', 'root_cause', 'team', 'severity', 'year'].forEach(function (k) {
+    var v = params.getAll(k).map(function (x) { return slug(x, k); }).filter(Boolean);
+    if (v.length) state.filters[k] = v;
+  });
+  // Tests and tools can wait for the first results.
+  window.coeSearchReady = update(true);
+  input.focus();
+})();
