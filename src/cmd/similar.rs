@@ -91,7 +91,10 @@ fn similar(args: &Args) -> Result<Output, String> {
     let by_id = lib.by_slug.get(&coe::slug::slugify(&args.target)).copied();
     let (draft, in_lib) = if path.is_file() {
         let display = path.display().to_string();
-        let (coe, _) = coe::content::load_file(path, &display, &display).map_err(|errs| {
+        let bytes = std::fs::read(path).map_err(|e| format!("{display}: {e}"))?;
+        let parsed = coe::content::decode(&bytes, &display)
+            .and_then(|text| coe::content::parse_draft(&text, &display, &display, lib.today));
+        let (coe, _) = parsed.map_err(|errs| {
             errs.iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()

@@ -126,6 +126,26 @@ pub fn parse(
     source: &str,
     display_path: &str,
 ) -> Result<(Coe, Vec<Diagnostic>), Vec<Diagnostic>> {
+    parse_with(text, source, display_path, None)
+}
+
+/// Parses a draft being written: a missing title or date is not an error, `fallback_date`
+/// stands in (for `coe similar` on a paste-in draft).
+pub fn parse_draft(
+    text: &str,
+    source: &str,
+    display_path: &str,
+    fallback_date: Date,
+) -> Result<(Coe, Vec<Diagnostic>), Vec<Diagnostic>> {
+    parse_with(text, source, display_path, Some(fallback_date))
+}
+
+fn parse_with(
+    text: &str,
+    source: &str,
+    display_path: &str,
+    draft_date: Option<Date>,
+) -> Result<(Coe, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut diags = Vec::new();
     if text.trim().is_empty() {
         return Err(vec![Diagnostic::error(
@@ -164,7 +184,9 @@ pub fn parse(
     let date = fm
         .date
         .or_else(|| date_from_name(stem, display_path, &mut diags))
-        .or_else(|| timeline::first_day(&body.timeline));
+        .or_else(|| timeline::first_day(&body.timeline))
+        .or(draft_date);
+    let title = title.or_else(|| draft_date.map(|_| stem.to_owned()));
 
     let id = fm.id.clone().unwrap_or_else(|| stem.to_owned());
     let slug = slugify(&id);

@@ -157,3 +157,156 @@ pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     }
     tmp
 }
+
+/// Copies a folder (recursively) into `dst`.
+pub fn copy_dir(src: &Path, dst: &Path) {
+    for e in walkdir::WalkDir::new(src)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = e.path().strip_prefix(src).expect("prefix");
+        let to = dst.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).expect("mkdir");
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+}
+
+/// A copy of the repository's sample library (content/ and coe.toml) to work on.
+pub fn sample_site() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tmp");
+    copy_dir(&repo_root().join("content"), &tmp.path().join("content"));
+    std::fs::copy(repo_root().join("coe.toml"), tmp.path().join("coe.toml")).expect("coe.toml");
+    tmp
+}
+
+/// A static file server on 127.0.0.1 for browser tests: serves `dir` under URL `prefix`
+/// (e.g. `/sub/` to check the site works from a sub-path) and records every path requested.
+pub struct Server {
+    pub port: u16,
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+pub fn serve(dir: PathBuf, prefix: &'static str) -> Server {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = requests.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let dir = dir.clone();
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).map_or(true, |n| n == 0) || h == "\r\n" {
+                        break;
+                    }
+                }
+                let target = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let path = target.split(['?', '#']).next().unwrap_or("/").to_owned();
+                log.lock().expect("lock").push(path.clone());
+                let body = path.strip_prefix(prefix).and_then(|rel| {
+                    let rel = rel.replace("%20", " ");
+                    if rel.split('/').any(|s| s == "..") {
+                        return None;
+                    }
+                    let mut file = dir.join(&rel);
+                    if file.is_dir() {
+                        file = file.join("index.html");
+                    }
+                    std::fs::read(file).ok()
+                });
+                let (status, body) = match body {
+                    Some(b) => ("200 OK", b),
+                    None => ("404 Not Found", b"not found".to_vec()),
+                };
+                let kind = match path.rsplit('.').next() {
+                    Some("js") => "text/javascript",
+                    Some("css") => "text/css",
+                    Some("json") => "application/json",
+                    Some("bin") => "application/octet-stream",
+                    Some("xml") => "application/xml",
+                    _ => "text/html; charset=utf-8",
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    Server { port, requests }
+}
+
+/// The DOM of `url` after its scripts ran, from headless Chromium.
+pub fn chromium_dom(url: &str, javascript: bool) -> String {
+    let chromium = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
+    .expect("browser tests need Chromium: apt-get install -y chromium (CI installs it)");
+    let profile = tempfile::tempdir().expect("profile");
+    let mut cmd = Command::new(chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--virtual-time-budget=8000",
+    ]);
+    cmd.arg(format!("--user-data-dir={}", profile.path().display()));
+    if !javascript {
+        cmd.arg("--blink-settings=scriptEnabled=false");
+    }
+    let out = cmd
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .expect("run chromium");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The natural-language relevance set in `tests/relevance.tsv`: (expected id, query).
+pub fn relevance_set() -> Vec<(String, String)> {
+    std::fs::read_to_string(repo_root().join("tests/relevance.tsv"))
+        .expect("relevance.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            l.split_once('\t')
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        })
+        .collect()
+}
+
+/// `a b&c` → `a%20b%26c`
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

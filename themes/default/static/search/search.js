@@ -252,7 +252,7 @@
       lg.textContent = f.label; fs.appendChild(lg);
       ids.forEach(function (i) {
         var v = f.values[i], label = document.createElement('label'), cb = document.createElement('input');
-        cb.type = 'checkbox'; cb.checked = chosen.indexOf(v[0]) >= 0;
+        cb.type = 'checkbox'; cb.defaultChecked = cb.checked = chosen.indexOf(v[0]) >= 0;
         cb.addEventListener('change', function () {
           var list = state.filters[f.key] = (state.filters[f.key] || []).filter(function (s) { return s !== v[0]; });
           if (cb.checked) list.push(v[0]);

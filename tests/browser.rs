@@ -1,0 +1,101 @@
+//! The static search page in a real headless Chromium, served from a sub-path by a plain
+//! static file server: results, filters in the URL, escaping, JavaScript off, bytes fetched.
+
+mod common;
+
+use common::*;
+
+/// COE slugs of the result links in a dumped search page, in order.
+fn result_slugs(dom: &str) -> Vec<String> {
+    dom.split("<li class=\"search-hit\">")
+        .skip(1)
+        .filter_map(|hit| {
+            hit.split("/coe/")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn search_page_finds_past_failures_from_a_subpath() {
+    let site = sample_site();
+    let (_tmp, out, run) = build(site.path(), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server = serve(out.clone(), "/sub/");
+    let base = format!("http://127.0.0.1:{}/sub/", server.port);
+
+    let mut misses = Vec::new();
+    for (want, q) in relevance_set() {
+        let dom = chromium_dom(&format!("{base}search/?q={}", urlencode(&q)), true);
+        let got = result_slugs(&dom);
+        if !got.iter().take(5).any(|s| s.eq_ignore_ascii_case(&want)) {
+            misses.push(format!("{want} not in the top 5 for {q:?}: {got:?}"));
+        }
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+
+    // Prefix matching on the word being typed.
+    let dom = chromium_dom(&format!("{base}search/?q=thumbn"), true);
+    assert_eq!(
+        result_slugs(&dom).first().map(String::as_str),
+        Some("coe-2024-017"),
+        "{dom}"
+    );
+    // Facet filters from the URL: only CDN COEs, and the box is ticked.
+    let dom = chromium_dom(&format!("{base}search/?q=change&service=cdn"), true);
+    let got = result_slugs(&dom);
+    assert!(
+        !got.is_empty()
+            && got
+                .iter()
+                .all(|s| s == "coe-2024-030" || s == "coe-2025-023"),
+        "{got:?}"
+    );
+    assert!(dom.contains("checked"));
+    // Filters alone list the matching COEs, newest first.
+    let dom = chromium_dom(&format!("{base}search/?severity=SEV1"), true);
+    assert_eq!(result_slugs(&dom).len(), 3, "three SEV1 COEs");
+
+    // Every request of the page stayed under the sub-path (Chromium itself asks for the
+    // favicon and, once in a while, the origin's root).
+    let requests = server.requests.lock().expect("lock").clone();
+    assert!(
+        requests
+            .iter()
+            .all(|p| p.starts_with("/sub/") || p == "/favicon.ico" || p == "/"),
+        "{requests:?}"
+    );
+    assert!(
+        requests.iter().any(|p| p.starts_with("/sub/search/t/")),
+        "term shards fetched"
+    );
+}
+
+#[test]
+fn hostile_queries_and_hostile_content_stay_text() {
+    let (_tmp, out, run) = build(&fixture("hostile"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server = serve(out.clone(), "/");
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let dom = chromium_dom(&format!("{base}search/?q=alert"), true);
+    assert_eq!(result_slugs(&dom), vec!["coe-2024-666"], "{dom}");
+    let hit = dom
+        .split("<li class=\"search-hit\">")
+        .nth(1)
+        .and_then(|h| h.split("</li>").next())
+        .expect("hit");
+    assert!(
+        hit.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "title as text: {hit}"
+    );
+    assert!(!hit.contains("<script") && !hit.contains("<img"), "{hit}");
+    let q = urlencode("<img src=x onerror=alert(1)> \"unbalanced");
+    let dom = chromium_dom(&format!("{base}search/?q={q}&tag=<b>x</b>"), true);
+    let results = dom.split("id=\"search-results\"").nth(1).expect("results");
+    assert!(
+        !results.contains("<img") && !results.contains("<b>"),
+        "{results}"
+    );
+}

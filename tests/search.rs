@@ -1,0 +1,223 @@
+//! `coe search`, `coe similar` and the "similar past failures" section, on the sample library.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn search_json(site: &std::path::Path, args: &[&str]) -> Value {
+    let mut all = vec!["search", "--json"];
+    all.extend_from_slice(args);
+    let run = coe(&all, site);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"));
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[test]
+fn natural_language_queries_find_the_right_coe_in_the_top_five() {
+    let site = sample_site();
+    let set = relevance_set();
+    assert!(set.len() >= 12);
+    let mut misses = Vec::new();
+    for (want, q) in &set {
+        let got = ids(&search_json(site.path(), &["--limit", "5", q]));
+        if !got.contains(want) {
+            misses.push(format!("{want} not in top 5 for {q:?}: {got:?}"));
+        }
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
+
+#[test]
+fn json_has_the_documented_shape_and_filters_work() {
+    let site = sample_site();
+    let v = search_json(site.path(), &["thumbnail", "notification"]);
+    assert_eq!(v["query"], "thumbnail notification");
+    assert!(v["total"].as_u64().expect("total") >= 1);
+    let hit = &v["hits"][0];
+    assert_eq!(hit["id"], "COE-2024-017");
+    for key in ["title", "date", "severity", "url", "score", "snippet"] {
+        assert!(!hit[key].is_null(), "{key}");
+    }
+    assert_eq!(hit["severity"], "SEV2");
+    assert!(hit["snippet"].as_str().expect("snippet").contains("<b>"));
+    assert!(
+        v["facets"]["service"]
+            .as_array()
+            .expect("service facet")
+            .iter()
+            .any(|f| f["value"] == "s3")
+    );
+
+    let only_edge = search_json(site.path(), &["--service", "cdn", "change"]);
+    assert!(
+        ids(&only_edge)
+            .iter()
+            .all(|id| ["COE-2024-030", "COE-2025-023"].contains(&id.as_str())),
+        "{only_edge}"
+    );
+    let in_query = search_json(site.path(), &["change", "service:cdn"]);
+    assert_eq!(ids(&only_edge), ids(&in_query));
+    let since = search_json(site.path(), &["--since", "2025-01-01", "certificate"]);
+    assert!(
+        ids(&since).iter().all(|id| id.as_str() >= "COE-2025"),
+        "{since}"
+    );
+    // Exclusions, after the other words or first.
+    let without = search_json(site.path(), &["dns", "-cdn"]);
+    let with = search_json(site.path(), &["dns"]);
+    assert!(ids(&without).len() < ids(&with).len());
+    let first = search_json(site.path(), &["-cdn", "dns"]);
+    assert_eq!(ids(&first), ids(&without));
+    // An exact phrase.
+    let phrase = search_json(site.path(), &["\"intermediate CA\""]);
+    assert_eq!(ids(&phrase)[0], "COE-2025-014");
+}
+
+#[test]
+fn odd_queries_give_results_or_a_message_never_a_panic() {
+    let site = sample_site();
+    let long = "timeout ".repeat(1300);
+    for q in [
+        "!!! ??? ...",
+        "\"unbalanced quote",
+        "colour:blue dns",
+        "<script>alert(1)</script>",
+        long.as_str(),
+        "-",
+        "\"\"",
+    ] {
+        let run = coe(&["search", "--json", q], site.path());
+        assert_eq!(run.status, 0, "{q:.40}: {}", run.stderr);
+        let v: Value = serde_json::from_str(&run.stdout).expect("json");
+        assert!(v["hits"].is_array());
+    }
+    let unknown = search_json(site.path(), &["colour:blue", "dns"]);
+    assert!(
+        unknown["notes"][0]
+            .as_str()
+            .expect("note")
+            .contains("unknown field \"colour\"")
+    );
+    let punct = search_json(site.path(), &["!!!", "???"]);
+    assert_eq!(punct["total"], 0);
+    let human = coe(&["search", "<b>dns</b>"], site.path());
+    assert_eq!(human.status, 0);
+}
+
+#[test]
+fn missing_stale_or_corrupt_index_is_rebuilt() {
+    let site = sample_site();
+    assert_eq!(
+        ids(&search_json(site.path(), &["thumbnail"]))[0],
+        "COE-2024-017"
+    );
+    // Stale: a new word in a COE is found without running `coe build`.
+    let path = site.path().join("content/2023/COE-2023-009.md");
+    let text = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("## Summary", "## Summary\n\nZorblax flux capacitor.\n");
+    std::fs::write(&path, text).expect("write");
+    assert_eq!(
+        ids(&search_json(site.path(), &["zorblax"])),
+        vec!["COE-2023-009"]
+    );
+    // Corrupt: every file of the index overwritten with garbage.
+    let dir = site.path().join(".coe/index");
+    for e in std::fs::read_dir(&dir)
+        .expect("index dir")
+        .filter_map(Result::ok)
+    {
+        std::fs::write(e.path(), b"garbage").expect("write");
+    }
+    assert_eq!(
+        ids(&search_json(site.path(), &["zorblax"])),
+        vec!["COE-2023-009"]
+    );
+    // Missing.
+    std::fs::remove_dir_all(&dir).expect("rm");
+    assert_eq!(
+        ids(&search_json(site.path(), &["zorblax"])),
+        vec!["COE-2023-009"]
+    );
+}
+
+#[test]
+fn similar_finds_the_same_failure_story_with_different_tags() {
+    let site = sample_site();
+    let run = coe(&["similar", "COE-2024-017", "--json"], site.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["id"], "COE-2024-017");
+    let similar: Vec<&str> = v["similar"]
+        .as_array()
+        .expect("similar")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(similar.len(), 5);
+    assert!(
+        similar[..3].contains(&"COE-2024-021") && similar[..3].contains(&"COE-2025-031"),
+        "{similar:?}"
+    );
+    assert!(!similar.contains(&"COE-2024-017"));
+    let first = &v["similar"][0];
+    assert!(
+        first["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .any(|r| r.as_str().expect("r").starts_with("both mention:"))
+    );
+
+    // A draft that is not in the library yet.
+    let draft = site.path().join("draft.md");
+    std::fs::write(
+        &draft,
+        "# Avatars stopped resizing\n\n## Summary\n\nAfter a CloudFormation change the S3 bucket event notification no longer \
+         invoked the Lambda resize function; uploads had no thumbnails until customers reported it.\n",
+    )
+    .expect("write");
+    let run = coe(&["similar", "draft.md", "--json"], site.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["similar"][0]["id"], "COE-2024-017", "{v}");
+
+    let missing = coe(&["similar", "COE-1999-999"], site.path());
+    assert_eq!(missing.status, 1);
+    assert!(missing.stderr.contains("neither a COE id"));
+}
+
+#[test]
+fn every_coe_page_lists_similar_past_failures_with_reasons() {
+    let site = sample_site();
+    let (_tmp, out, run) = build(site.path(), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let page = read(&out, "coe/coe-2025-031/index.html");
+    let section = page
+        .split("<section id=\"similar\"")
+        .nth(1)
+        .expect("similar section");
+    let section = section.split("</section>").next().expect("end");
+    assert_eq!(
+        section.matches("<li>\n      <p class=\"meta\">").count(),
+        5,
+        "{section}"
+    );
+    assert!(
+        section.contains("href=\"../../coe/coe-2024-017/\""),
+        "the S3 thumbnailer story"
+    );
+    assert!(section.contains("both mention:"));
+    assert!(section.contains("<time datetime="));
+}
