@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""coe benchmark: build times per stage, `coe search` latency and the bytes the static search
+page fetches, on the synthetic corpus from ../shared/tools/gen-corpus.py.
+
+    python3 bench/bench.py [--sizes 1000,10000] [--runs 3] [--no-browser]
+
+Builds `target/release/coe` first. Corpora are generated once into target/bench/ (they are
+deterministic). Prints a Markdown table; numbers are medians of --runs runs.
+"""
+
+import argparse
+import gzip
+import http.server
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GEN = os.path.join(ROOT, "..", "shared", "tools", "gen-corpus.py")
+COE = os.path.join(ROOT, "target", "release", "coe")
+WORK = os.path.join(ROOT, "target", "bench")
+QUERIES = ["dns timeout", "certificate expired", "connection pool exhausted", "config push", "disk full",
+           "memory leak", "rollback deploy", "cache stampede", "queue backlog", "rate limit"]
+
+
+def corpus(n):
+    site = os.path.join(WORK, f"corpus-{n}")
+    if not os.path.isdir(os.path.join(site, "content")):
+        subprocess.run([sys.executable, GEN, "--count", str(n), "--out", os.path.join(site, "content")],
+                       check=True, stdout=subprocess.DEVNULL)
+    return site
+
+
+def build(site, out):
+    """One `coe build --verbose`; returns wall seconds, peak RSS (MB) and stage times (ms)."""
+    cmd = ["/usr/bin/time", "-f", "%e %M", COE, "build", "--root", site, "--output", out, "--verbose",
+           "--today", "2026-11-26"]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(p.stderr)
+    stages = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^\s{2}(\S[^\d]*?)\s+([\d.]+) ms$", p.stderr, re.M)}
+    wall, rss = p.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(rss) / 1024, stages
+
+
+def search_latency(site, runs):
+    times = []
+    for i in range(runs):
+        for q in QUERIES:
+            t = time.perf_counter()
+            subprocess.run([COE, "search", "--root", site, "--json", q], check=True, stdout=subprocess.DEVNULL)
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    log = []
+
+    def log_message(self, fmt, *args):
+        Quiet.log.append(urllib.parse.urlparse(self.path).path)
+
+
+def browser_bytes(out, query):
+    """Loads /search/?q=QUERY in headless Chromium; returns the gzip-9 bytes of every script
+    and data file the page fetched (HTML and CSS excluded), and the list of files."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        return None, []
+    handler = lambda *a, **k: Quiet(*a, directory=out, **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Quiet.log = []
+    url = f"http://127.0.0.1:{server.server_address[1]}/search/?q={urllib.parse.quote(query)}"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={profile}", "--virtual-time-budget=10000", "--dump-dom", url],
+                       capture_output=True, check=False)
+    server.shutdown()
+    files = sorted({p for p in Quiet.log if p.startswith("/search/") and not p.endswith("/")})
+    total = 0
+    for p in files:
+        with open(os.path.join(out, p.lstrip("/")), "rb") as f:
+            total += len(gzip.compress(f.read(), 9))
+    return total, files
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    os.makedirs(WORK, exist_ok=True)
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        site = corpus(n)
+        out = os.path.join(WORK, f"public-{n}")
+        results = [build(site, out) for _ in range(args.runs)]
+        walls = [r[0] for r in results]
+        rss = max(r[1] for r in results)
+        stage_names = list(results[0][2].keys())
+        stages = {s: statistics.median(r[2].get(s, 0) for r in results) for s in stage_names}
+        p50, p95 = search_latency(site, args.runs)
+        two_word, files = (None, []) if args.no_browser else browser_bytes(out, "dns timeout")
+        shards_total = len(os.listdir(os.path.join(out, "search", "t")))
+        shards_fetched = sum(1 for f in files if f.startswith("/search/t/"))
+        rows.append((n, statistics.median(walls), rss, stages, p50, p95, two_word, shards_fetched, shards_total))
+
+    print(f"machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; medians of {args.runs} runs\n")
+    print("| COEs | build wall | peak RSS | index | similar | search export | render+write | load | `coe search` p50 / p95 | two-word query bytes (gzip) | shards fetched |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for n, wall, rss, st, p50, p95, b, sf, stot in rows:
+        bytes_s = "n/a (no chromium)" if b is None else f"{b / 1024:.1f} KB"
+        print(f"| {n} | {wall:.2f} s | {rss:.0f} MB | {st.get('index', 0):.0f} ms | {st.get('similar', 0):.0f} ms | "
+              f"{st.get('search export', 0):.0f} ms | {st.get('render+write', 0):.0f} ms | {st.get('load', 0):.0f} ms | "
+              f"{p50:.1f} / {p95:.1f} ms | {bytes_s} | {sf} of {stot} |")
+    print("\nall stages (median ms):")
+    for n, *_rest in rows:
+        st = _rest[2]
+        print(f"  {n}: " + ", ".join(f"{k} {v:.0f}" for k, v in st.items()))
+
+
+if __name__ == "__main__":
+    main()
