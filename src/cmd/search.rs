@@ -133,7 +133,14 @@ pub fn run(args: Args) -> ExitCode {
         until: args.until,
         limit: args.limit,
     };
-    let results = match query::search(&opened.index, &opened.fields, &q, &opts, &base) {
+    let results = match query::search(
+        &opened.index,
+        &opened.fields,
+        &q,
+        &opts,
+        &base,
+        &args.root.join("content"),
+    ) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: search failed: {e}");

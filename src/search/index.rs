@@ -97,6 +97,7 @@ fn document(f: &Fields, i: usize, coe: &Coe) -> TantivyDocument {
     }
     doc.add_i64(f.date, date_number(coe.date));
     doc.add_text(f.severity, crate::library::severity_label(coe.severity));
+    doc.add_text(f.source, &coe.source);
     doc
 }
 
@@ -118,6 +119,8 @@ pub fn build(lib: &Library, dir: Option<&Path>) -> tantivy::Result<(Index, Field
         .map_or(1, |n| n.get())
         .clamp(1, 4);
     let mut writer: IndexWriter = index.writer_with_num_threads(threads, 64_000_000 * threads)?;
+    // A few segments search as fast as one here; merging them cost more than the indexing.
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     for (i, coe) in lib.coes.iter().enumerate() {
         writer.add_document(document(&fields, i, coe))?;
     }

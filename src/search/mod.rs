@@ -40,3 +40,13 @@ impl SearchData {
         })
     }
 }
+
+/// A searcher without the file watcher tantivy starts by default: a short-lived process
+/// (`coe search`) should not pay for a thread it never uses.
+pub fn searcher(index: &Index) -> tantivy::Result<tantivy::Searcher> {
+    let reader: tantivy::IndexReader = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()?;
+    Ok(reader.searcher())
+}

@@ -244,6 +244,7 @@ pub fn search(
     query: &str,
     opts: &Options,
     url_base: &str,
+    content_dir: &std::path::Path,
 ) -> tantivy::Result<Results> {
     let mut parsed = parse(query);
     parsed.filters.extend(opts.filters.iter().cloned());
@@ -305,7 +306,7 @@ pub fn search(
     let any_word = build(Occur::Should, &words, &constraints);
     let nothing_to_search = !parsed.required.is_empty() && words.is_empty();
 
-    let searcher = index.reader()?.searcher();
+    let searcher = super::searcher(index)?;
     let limit = opts.limit.max(1);
     let mut hits_addr: Vec<(Score, DocAddress)> = Vec::new();
     let mut total = 0;
@@ -368,9 +369,11 @@ pub fn search(
                 .to_owned()
         };
         let idx = doc.get_first(f.idx).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+        let texts = hit_texts(content_dir, &text(f.source));
         let best = generators
             .iter()
-            .map(|g| g.snippet_from_doc(&doc))
+            .zip(&texts)
+            .map(|(g, t)| g.snippet(t))
             .max_by_key(|s| s.highlighted().len())
             .filter(|s| !s.highlighted().is_empty());
         let (snippet, snippet_plain) = match best {
@@ -406,6 +409,22 @@ pub fn search(
         facets: facet_counts,
         notes: parsed.notes,
     })
+}
+
+/// The texts the snippet generators look at (analysis, body, summary, actions), read from the
+/// COE's file; empty when it cannot be read.
+fn hit_texts(content_dir: &std::path::Path, source: &str) -> Vec<String> {
+    let text = std::fs::read(content_dir.join(source))
+        .ok()
+        .and_then(|b| crate::content::decode(&b, source).ok())
+        .and_then(|t| crate::content::parse(&t, source, source).ok());
+    match text {
+        Some((coe, _)) => {
+            let t = super::index::coe_text(&coe);
+            vec![t.analysis, t.body, t.summary, t.actions]
+        }
+        None => vec![String::new(); 4],
+    }
 }
 
 /// The snippet with matched words in [brackets], for terminals.

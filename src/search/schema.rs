@@ -26,6 +26,9 @@ pub struct Fields {
     pub date: Field,
     /// `SEV2` or `Unrated`, for display.
     pub severity: Field,
+    /// Path under `content/`: snippets are cut from the file itself, so the index does not
+    /// store (and compress) every body.
+    pub source: Field,
 }
 
 /// Text fields and their weights, used both by queries and by the similarity vectors.
@@ -53,12 +56,13 @@ pub fn build() -> (Schema, Fields) {
         id: b.add_text_field("id", STRING | STORED),
         title: b.add_text_field("title", text(true)),
         summary: b.add_text_field("summary", text(true)),
-        analysis: b.add_text_field("analysis", text(true)),
-        body: b.add_text_field("body", text(true)),
-        actions: b.add_text_field("actions", text(true)),
+        analysis: b.add_text_field("analysis", text(false)),
+        body: b.add_text_field("body", text(false)),
+        actions: b.add_text_field("actions", text(false)),
         facet: b.add_facet_field("facet", FacetOptions::default()),
         date: b.add_i64_field("date", INDEXED | FAST | STORED),
         severity: b.add_text_field("severity", STRING | STORED),
+        source: b.add_text_field("source", STRING | STORED),
     };
     (b.build(), fields)
 }
@@ -75,5 +79,6 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         facet: schema.get_field("facet")?,
         date: schema.get_field("date")?,
         severity: schema.get_field("severity")?,
+        source: schema.get_field("source")?,
     })
 }

@@ -16,6 +16,42 @@ use tantivy::{DocSet, Index, TERMINATED};
 
 /// Terms kept per COE for similarity: enough for the story, few enough to stay fast.
 const TOP_TERMS: usize = 48;
+/// How many of a COE's heaviest terms find candidates, and how many candidates are scored
+/// exactly: bounds the work per COE whatever the size of the library.
+const CANDIDATE_TERMS: usize = 16;
+const RERANK: usize = 64;
+
+/// A dense score accumulator, reused across queries on one thread.
+struct Scratch {
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Scratch {
+        Scratch {
+            acc: vec![0.0; n],
+            touched: Vec::new(),
+        }
+    }
+}
+
+/// Dot product of two vectors sorted by term id.
+fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
+}
 
 /// Every COE's terms with their weighted frequency (title ×3, summary ×2, analysis ×1.5 …).
 pub struct Vectors {
@@ -31,7 +67,7 @@ pub struct Vectors {
 impl Vectors {
     /// Reads the postings of every text field of every segment.
     pub fn from_index(index: &Index, fields: &Fields, n_docs: usize) -> tantivy::Result<Vectors> {
-        let searcher = index.reader()?.searcher();
+        let searcher = super::searcher(index)?;
         let mut term_ids: HashMap<String, u32> = HashMap::new();
         let mut terms: Vec<String> = Vec::new();
         let mut docs: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_docs];
@@ -170,6 +206,7 @@ pub struct SimilarityIndex {
     top: Vec<Vec<(u32, f32)>>,
     lists: Vec<Vec<(u32, f32)>>,
     surface: HashMap<u32, String>,
+    meta: Vec<MetaIds>,
 }
 
 impl SimilarityIndex {
@@ -190,11 +227,13 @@ impl SimilarityIndex {
             }
         }
         let surface = surface_forms(lib, &vectors, analyzer);
+        let meta = lib.coes.par_iter().map(|c| meta_ids(lib, c)).collect();
         SimilarityIndex {
             vectors,
             top,
             lists,
             surface,
+            meta,
         }
     }
 
@@ -207,19 +246,61 @@ impl SimilarityIndex {
         exclude: Option<usize>,
         k: usize,
     ) -> Vec<Similar> {
-        let mut acc: HashMap<u32, f32> = HashMap::new();
-        for &(t, wq) in q {
+        let mut scratch = Scratch::new(lib.coes.len());
+        self.similar_with(&mut scratch, lib, q, of, exclude, k)
+    }
+
+    /// Candidates come from the inverted lists of the query's heaviest terms (a dense
+    /// accumulator, no hashing); the best of them are then scored exactly on all their terms.
+    fn similar_with(
+        &self,
+        s: &mut Scratch,
+        lib: &Library,
+        q: &[(u32, f32)],
+        of: Option<&Coe>,
+        exclude: Option<usize>,
+        k: usize,
+    ) -> Vec<Similar> {
+        let of_meta = of.map(|c| match exclude {
+            Some(i) => self.meta[i].clone(),
+            None => meta_ids(lib, c),
+        });
+        let mut heavy: Vec<(u32, f32)> = q.to_vec();
+        heavy.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (n, (t, wq)) in heavy.into_iter().enumerate() {
+            // Past the heaviest terms, go on only while there are too few candidates
+            // (small libraries).
+            if n >= CANDIDATE_TERMS && s.touched.len() >= RERANK {
+                break;
+            }
             for &(d, wd) in self.lists.get(t as usize).map_or(&[][..], Vec::as_slice) {
-                *acc.entry(d).or_default() += wq * wd;
+                let slot = &mut s.acc[d as usize];
+                if *slot == 0.0 {
+                    s.touched.push(d);
+                }
+                *slot += wq * wd;
             }
         }
-        let mut scored: Vec<(usize, f32)> = acc
+        let mut cands: Vec<(u32, f32)> =
+            s.touched.iter().map(|&d| (d, s.acc[d as usize])).collect();
+        for &d in &s.touched {
+            s.acc[d as usize] = 0.0;
+        }
+        s.touched.clear();
+        cands.retain(|&(d, _)| Some(d as usize) != exclude);
+        let keep = RERANK.max(k);
+        if cands.len() > keep {
+            cands.select_nth_unstable_by(keep - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            cands.truncate(keep);
+        }
+        let mut scored: Vec<(usize, f32)> = cands
             .into_iter()
-            .filter(|&(d, _)| Some(d as usize) != exclude)
-            .map(|(d, s)| {
+            .map(|(d, _)| {
                 let d = d as usize;
-                let bonus = of.map_or(0.0, |c| metadata_bonus(c, &lib.coes[d]));
-                (d, s + bonus)
+                let bonus = of_meta
+                    .as_ref()
+                    .map_or(0.0, |m| metadata_bonus(m, &self.meta[d]));
+                (d, dot(q, &self.top[d]) + bonus)
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -236,9 +317,13 @@ impl SimilarityIndex {
 
     /// Similar COEs for every COE of the library, in parallel.
     pub fn all(&self, lib: &Library, k: usize) -> Vec<Vec<Similar>> {
-        (0..lib.coes.len())
+        let n = lib.coes.len();
+        (0..n)
             .into_par_iter()
-            .map(|i| self.similar_to(lib, &self.top[i], Some(&lib.coes[i]), Some(i), k))
+            .map_init(
+                || Scratch::new(n),
+                |s, i| self.similar_with(s, lib, &self.top[i], Some(&lib.coes[i]), Some(i), k),
+            )
             .collect()
     }
 
@@ -319,77 +404,103 @@ fn shared_terms(kind: TaxonomyKind, a: &Coe, b: &Coe) -> Vec<String> {
     out
 }
 
-fn metadata_bonus(a: &Coe, b: &Coe) -> f32 {
-    let n = |k: TaxonomyKind| shared_terms(k, a, b).len() as f32;
-    (0.04 * n(TaxonomyKind::Services)
-        + 0.05 * n(TaxonomyKind::RootCauses)
-        + 0.02 * n(TaxonomyKind::Tags))
-    .min(0.2)
+const BONUS_KINDS: [(TaxonomyKind, f32); 3] = [
+    (TaxonomyKind::Services, 0.04),
+    (TaxonomyKind::RootCauses, 0.05),
+    (TaxonomyKind::Tags, 0.02),
+];
+
+/// A COE's services, root causes and tags as sorted taxonomy term numbers.
+type MetaIds = [Vec<u32>; 3];
+
+fn meta_ids(lib: &Library, coe: &Coe) -> MetaIds {
+    BONUS_KINDS.map(|(kind, _)| {
+        let tax = lib.taxonomy(kind);
+        let mut ids: Vec<u32> = kind
+            .values(coe)
+            .iter()
+            .filter_map(|v| tax.by_slug.get(&slugify(v)).map(|&i| i as u32))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    })
 }
 
-/// A readable word for each stem (`notif` → `notification`), from titles and summaries.
+/// Shared services, root causes and tags add a little (at most 0.2) to the text similarity.
+fn metadata_bonus(a: &MetaIds, b: &MetaIds) -> f32 {
+    let shared =
+        |x: &[u32], y: &[u32]| x.iter().filter(|v| y.binary_search(v).is_ok()).count() as f32;
+    BONUS_KINDS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, w))| w * shared(&a[i], &b[i]))
+        .sum::<f32>()
+        .min(0.2)
+}
+
+/// A readable word for each stem (`notif` → `notification`), from titles, summaries, whys
+/// and action items. Words are counted first and each distinct word is stemmed once.
 fn surface_forms(
     lib: &Library,
     vectors: &Vectors,
     analyzer: &TextAnalyzer,
 ) -> HashMap<u32, String> {
-    let chunks: Vec<HashMap<u32, HashMap<String, u32>>> = lib
+    let chunks: Vec<HashMap<String, u32>> = lib
         .coes
         .par_chunks(256)
         .map(|chunk| {
-            let mut a = analyzer.clone();
-            let mut counts: HashMap<u32, HashMap<String, u32>> = HashMap::new();
+            let mut counts: HashMap<String, u32> = HashMap::new();
             for coe in chunk {
-                let whys: String = coe
+                let whys = coe
                     .whys
                     .iter()
-                    .map(|w| format!("{} {} ", w.question, w.answer))
-                    .collect();
-                let actions: String = coe
-                    .action_items
-                    .iter()
-                    .map(|a| format!("{} ", a.title))
-                    .collect();
-                for text in [&coe.title, &coe.summary, &whys, &actions] {
+                    .flat_map(|w| [w.question.as_str(), w.answer.as_str()]);
+                let actions = coe.action_items.iter().map(|a| a.title.as_str());
+                let texts = [coe.title.as_str(), coe.summary.as_str()]
+                    .into_iter()
+                    .chain(whys)
+                    .chain(actions);
+                for text in texts {
                     for word in text
                         .split(|c: char| !c.is_alphanumeric())
                         .filter(|w| !w.is_empty())
                     {
-                        let lower = word.to_lowercase();
-                        let mut stream = a.token_stream(&lower);
-                        if stream.advance()
-                            && let Some(&t) = vectors.term_ids.get(&stream.token().text)
-                        {
-                            *counts
-                                .entry(t)
-                                .or_default()
-                                .entry(lower.clone())
-                                .or_default() += 1;
-                        }
+                        *counts.entry(word.to_lowercase()).or_default() += 1;
                     }
                 }
             }
             counts
         })
         .collect();
-    let mut merged: HashMap<u32, HashMap<String, u32>> = HashMap::new();
+    let mut words: HashMap<String, u32> = HashMap::new();
     for c in chunks {
-        for (t, words) in c {
-            let e = merged.entry(t).or_default();
-            for (w, n) in words {
-                *e.entry(w).or_default() += n;
-            }
+        for (w, n) in c {
+            *words.entry(w).or_default() += n;
         }
     }
-    merged
-        .into_iter()
-        .filter_map(|(t, words)| {
-            let best = words
-                .into_iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
-            Some((t, best.0))
-        })
-        .collect()
+    let mut a = analyzer.clone();
+    let mut best: HashMap<u32, (u32, String)> = HashMap::new();
+    for (word, n) in words {
+        let stem = {
+            let mut stream = a.token_stream(&word);
+            if !stream.advance() {
+                continue;
+            }
+            stream.token().text.clone()
+        };
+        let Some(&t) = vectors.term_ids.get(&stem) else {
+            continue;
+        };
+        let better = match best.get(&t) {
+            None => true,
+            Some((m, w)) => n > *m || (n == *m && word < *w),
+        };
+        if better {
+            best.insert(t, (n, word));
+        }
+    }
+    best.into_iter().map(|(t, (_, w))| (t, w)).collect()
 }
 
 pub fn analyzer(index: &Index) -> tantivy::Result<TextAnalyzer> {

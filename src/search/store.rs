@@ -58,7 +58,7 @@ pub fn open_fresh(root: &Path, fingerprint: &str) -> Option<(Index, Fields)> {
     let index = Index::open_in_dir(&dir).ok()?;
     let fields = schema::fields_of(&index.schema()).ok()?;
     // A corrupt index fails here rather than in the middle of a query.
-    index.reader().ok()?.searcher();
+    super::searcher(&index).ok()?;
     Some((index, fields))
 }
 
