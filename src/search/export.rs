@@ -3,7 +3,8 @@
 //! shards of its words, Pagefind-style:
 //!
 //! - `search/index.json`: the first term of every shard, facet names, corpus statistics;
-//! - `search/meta.bin`: per COE, its length, date and facet ids (for BM25, filters, counts);
+//! - `search/meta.bin`: per COE, its length as one byte (for BM25);
+//! - `search/facets/<key>.bin`: per facet value, its COEs (fetched when a facet is shown or used);
 //! - `search/t/<n>.bin`: terms in UTF-16 order with their postings (doc delta, weighted tf);
 //! - `search/d/<i>.json`: one small fragment per COE (title, URL, date, severity, excerpt text).
 //!
@@ -18,6 +19,11 @@ use std::collections::HashMap;
 
 /// Shards are cut after this many bytes (a term is never split).
 const SHARD_BYTES: usize = 6 * 1024;
+/// A document length as one byte: 16 steps per factor e (JS: `Math.exp(q / 16)`).
+fn quantise_len(len: f32) -> u8 {
+    (len.max(1.0).ln() * 16.0).round().clamp(0.0, 255.0) as u8
+}
+
 /// Weighted term frequencies are stored in half units.
 const TF_SCALE: f32 = 2.0;
 
@@ -168,14 +174,15 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
         );
         facets.push(FacetList { key, label, values });
     }
-    let mut meta = Vec::with_capacity(n * 16);
-    for (d, coe) in lib.coes.iter().enumerate() {
-        varint(&mut meta, (lengths[d] * TF_SCALE).round() as u64);
-        varint(
-            &mut meta,
-            u64::try_from(super::index::date_number(coe.date)).unwrap_or(0),
-        );
-        for (k, (_, _, kind)) in FACET_KINDS.iter().enumerate() {
+    // Lengths, log-quantised to a byte each (what BM25 needs; like Lucene's norms).
+    let meta: Vec<u8> = lengths.iter().map(|&l| quantise_len(l)).collect();
+    write("search/meta.bin".to_owned(), &meta)?;
+
+    // One file per facet, fetched only when the page shows or uses that facet: for each value
+    // (by id), its COEs as a count and doc-number deltas. COEs are numbered newest first.
+    for (k, (key, _, kind)) in FACET_KINDS.iter().enumerate() {
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); facets[k].values.len()];
+        for (d, coe) in lib.coes.iter().enumerate() {
             let slugs: Vec<String> = match kind {
                 Some(kind) => kind
                     .values(coe)
@@ -184,19 +191,26 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
                     .collect(),
                 None => vec![coe.date.year().to_string()],
             };
-            let mut these: Vec<u32> = slugs
-                .iter()
-                .filter_map(|s| ids[k].get(s).copied())
-                .collect();
-            these.sort_unstable();
-            these.dedup();
-            varint(&mut meta, these.len() as u64);
-            for id in these {
-                varint(&mut meta, u64::from(id));
+            for slug in slugs {
+                if let Some(&id) = ids[k].get(&slug) {
+                    let list = &mut members[id as usize];
+                    if list.last() != Some(&(d as u32)) {
+                        list.push(d as u32);
+                    }
+                }
             }
         }
+        let mut buf = Vec::new();
+        for list in members {
+            varint(&mut buf, list.len() as u64);
+            let mut prev = 0;
+            for d in list {
+                varint(&mut buf, u64::from(d - prev));
+                prev = d;
+            }
+        }
+        write(format!("search/facets/{key}.bin"), &buf)?;
     }
-    write("search/meta.bin".to_owned(), &meta)?;
 
     for (d, coe) in lib.coes.iter().enumerate() {
         let text = super::index::coe_text(coe);

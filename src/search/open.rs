@@ -30,7 +30,11 @@ pub fn load_library(
 }
 
 pub fn open_or_rebuild(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnostic>), String> {
+    let t = std::time::Instant::now();
     let fingerprint = store::fingerprint(&root.join("content"), drafts);
+    if std::env::var_os("COE_TIMINGS").is_some() {
+        eprintln!("fingerprint: {:?}", t.elapsed());
+    }
     if let Some((index, fields)) = store::open_fresh(root, &fingerprint) {
         return Ok((
             Opened {

@@ -28,22 +28,47 @@ impl Hasher for Fnv {
 }
 
 /// Changes whenever a content file is added, removed, renamed or modified, or the options differ.
+/// The listing uses directory entry types (no stat); the files are stat'ed in parallel: this
+/// runs before every `coe search`.
 pub fn fingerprint(content_dir: &Path, drafts: bool) -> String {
+    use rayon::prelude::*;
+    let mut files: Vec<(PathBuf, String)> = walkdir::WalkDir::new(content_dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(content_dir)
+                .unwrap_or(e.path())
+                .to_string_lossy()
+                .into_owned();
+            (e.into_path(), rel)
+        })
+        .collect();
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    let stamps: Vec<(u64, u128)> = files
+        .par_iter()
+        .map(|(path, _)| {
+            std::fs::metadata(path).map_or((0, 0), |m| {
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                (m.len(), mtime)
+            })
+        })
+        .collect();
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
     h.write(env!("CARGO_PKG_VERSION").as_bytes());
     h.write(&[u8::from(drafts)]);
-    let mut ignored = Vec::new();
-    for (path, rel) in crate::load::find_files(content_dir, &mut ignored) {
+    for ((_, rel), (len, mtime)) in files.iter().zip(stamps) {
         h.write(rel.as_bytes());
-        if let Ok(meta) = std::fs::metadata(&path) {
-            h.write(&meta.len().to_le_bytes());
-            if let Ok(m) = meta.modified().and_then(|m| {
-                m.duration_since(std::time::UNIX_EPOCH)
-                    .map_err(std::io::Error::other)
-            }) {
-                h.write(&m.as_nanos().to_le_bytes());
-            }
-        }
+        h.write(&len.to_le_bytes());
+        h.write(&mtime.to_le_bytes());
     }
     format!("{:016x}", h.finish())
 }

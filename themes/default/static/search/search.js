@@ -33,18 +33,30 @@
       return v;
     };
   }
+  /* Document lengths, one byte each (log-quantised). */
   function meta() {
-    return metaP || (metaP = Promise.all([manifest(), fetchOk(new URL('meta.bin', base)).then(function (r) { return r.arrayBuffer(); })])
-      .then(function (res) {
-        var m = res[0], next = varints(new Uint8Array(res[1])), n = m.docs, k = m.facets.length;
-        var len = new Float32Array(n), date = new Uint32Array(n), facets = [];
-        for (var f = 0; f < k; f++) facets.push(new Array(n));
-        for (var d = 0; d < n; d++) {
-          len[d] = next(); date[d] = next();
-          for (f = 0; f < k; f++) { var c = next(), ids = []; for (var j = 0; j < c; j++) ids.push(next()); facets[f][d] = ids; }
+    return metaP || (metaP = fetchOk(new URL('meta.bin', base)).then(function (r) { return r.arrayBuffer(); }).then(function (buf) {
+      var b = new Uint8Array(buf), len = new Float32Array(b.length);
+      for (var d = 0; d < b.length; d++) len[d] = Math.exp(b[d] / 16);
+      return { len: len };
+    }));
+  }
+  /* One facet's values, each with its COE numbers; fetched when the facet is shown or used. */
+  var facetFiles = new Map();
+  function facetData(key) {
+    if (!facetFiles.has(key)) facetFiles.set(key, fetchOk(new URL('facets/' + key + '.bin', base)).then(function (r) { return r.arrayBuffer(); }).then(function (buf) {
+      var next = varints(new Uint8Array(buf)), out = [], total = buf.byteLength, read = 0;
+      return manifest().then(function (m) {
+        var f = m.facets.find(function (x) { return x.key === key; });
+        for (var i = 0; i < f.values.length; i++) {
+          var c = next(), docs = new Uint32Array(c), d = 0;
+          for (var j = 0; j < c; j++) { d += next(); docs[j] = d; }
+          out.push(docs);
         }
-        return { len: len, date: date, facets: facets };
-      }));
+        return out;
+      });
+    }));
+    return facetFiles.get(key);
   }
   /* Index of the shard whose range holds `term` (shards are sorted by first term). */
   function shardFor(m, term) {
@@ -119,7 +131,14 @@
     var parsed = parse(q);
     return Promise.all([manifest(), meta()]).then(function (r) {
       var m = r[0], md = r[1], plan = lookups(m, parsed);
-      return Promise.all(plan.shards.map(shard)).then(function (loaded) {
+      var active = activeFilters(m, filters, parsed.filters);
+      var used = m.facets.filter(function (f, i) { return active[i].length; });
+      return Promise.all([Promise.all(plan.shards.map(shard)), Promise.all(used.map(function (f) { return facetData(f.key); }))]).then(function (got) {
+        var loaded = got[0], masks = used.map(function (f, ui) {
+          var fi = m.facets.indexOf(f), mask = new Uint8Array(m.docs);
+          active[fi].forEach(function (id) { var docs = got[1][ui][id]; if (docs) docs.forEach(function (d) { mask[d] = 1; }); });
+          return mask;
+        });
         function find(term) { for (var i = 0; i < loaded.length; i++) { var p = loaded[i].get(term); if (p) return p; } return null; }
         var n = m.docs, scores = new Float64Array(n), matched = new Uint32Array(n), terms = [];
         plan.groups.forEach(function (g, gi) {
@@ -150,18 +169,18 @@
         parsed.excluded.forEach(function (w) {
           coeTokens(w).forEach(function (t) { var p = find(t); if (p) p.docs.forEach(function (d) { excluded[d] = 1; }); });
         });
-        var active = activeFilters(m, filters, parsed.filters);
         var hasWords = plan.groups.some(function (g) { return g.exact.length > 0; });
         var ranked = [];
         for (var d = 0; d < n; d++) {
-          if (excluded[d] || !passes(md, active, d)) continue;
+          if (excluded[d] || !masks.every(function (mask) { return mask[d]; })) continue;
           if (hasWords && !matched[d]) continue;
           if (!hasWords && parsed.words.length) continue;
           ranked.push(d);
         }
         function bits(x) { var c = 0; while (x) { c += x & 1; x >>>= 1; } return c; }
         if (hasWords) ranked.sort(function (a, b) { return bits(matched[b]) - bits(matched[a]) || scores[b] - scores[a] || a - b; });
-        else ranked.sort(function (a, b) { return md.date[b] - md.date[a] || a - b; });
+        // COEs are numbered newest first.
+        else ranked.sort(function (a, b) { return a - b; });
         return { ranked: ranked, terms: terms, words: parsed.words, m: m, md: md, active: active, scores: scores };
       });
     });
@@ -175,17 +194,6 @@
       return want.map(function (s) { return f.values.findIndex(function (v) { return v[0] === s; }); });
     });
   }
-  /* OR within a facet, AND across facets. */
-  function passes(md, active, d) {
-    for (var f = 0; f < active.length; f++) {
-      if (!active[f].length) continue;
-      var ids = md.facets[f][d], ok = false;
-      for (var i = 0; i < active[f].length && !ok; i++) ok = ids.indexOf(active[f][i]) >= 0;
-      if (!ok) return false;
-    }
-    return true;
-  }
-
   function fragment(d) {
     if (!frags.has(d)) frags.set(d, fetchOk(new URL('d/' + d + '.json', base)).then(function (r) { return r.json(); }));
     return frags.get(d);
@@ -239,30 +247,43 @@
     });
   }
 
+  /* Filters, one collapsible group per facet (OR within a facet, AND across facets). A group's
+     data is fetched when it is opened, or when one of its values is in use. */
   function renderFacets(res) {
     facetsEl.textContent = '';
-    res.m.facets.forEach(function (f, fi) {
-      var counts = new Map();
-      res.ranked.forEach(function (d) { res.md.facets[fi][d].forEach(function (id) { counts.set(id, (counts.get(id) || 0) + 1); }); });
+    var inResults = new Uint8Array(res.m.docs);
+    res.ranked.forEach(function (d) { inResults[d] = 1; });
+    res.m.facets.forEach(function (f) {
       var chosen = state.filters[f.key] || [];
-      var ids = Array.from(counts.keys()).sort(function (a, b) { return counts.get(b) - counts.get(a) || a - b; }).slice(0, 8);
-      chosen.forEach(function (s) { var i = f.values.findIndex(function (v) { return v[0] === s; }); if (i >= 0 && ids.indexOf(i) < 0) ids.push(i); });
-      if (!ids.length) return;
-      var fs = document.createElement('fieldset'), lg = document.createElement('legend');
-      lg.textContent = f.label; fs.appendChild(lg);
-      ids.forEach(function (i) {
-        var v = f.values[i], label = document.createElement('label'), cb = document.createElement('input');
-        cb.type = 'checkbox'; cb.defaultChecked = cb.checked = chosen.indexOf(v[0]) >= 0;
-        cb.addEventListener('change', function () {
-          var list = state.filters[f.key] = (state.filters[f.key] || []).filter(function (s) { return s !== v[0]; });
-          if (cb.checked) list.push(v[0]);
-          update(true);
+      var det = document.createElement('details'), sum = document.createElement('summary');
+      sum.textContent = f.label; det.appendChild(sum);
+      var body = document.createElement('div'); det.appendChild(body);
+      function fill() {
+        if (det.getAttribute('data-loaded')) return;
+        det.setAttribute('data-loaded', '1');
+        facetData(f.key).then(function (values) {
+          var counts = values.map(function (docs) { var c = 0; for (var j = 0; j < docs.length; j++) c += inResults[docs[j]]; return c; });
+          var ids = counts.map(function (c, i) { return i; }).filter(function (i) { return counts[i] > 0; })
+            .sort(function (a, b) { return counts[b] - counts[a] || a - b; }).slice(0, 10);
+          chosen.forEach(function (s) { var i = f.values.findIndex(function (v) { return v[0] === s; }); if (i >= 0 && ids.indexOf(i) < 0) ids.push(i); });
+          if (!ids.length) { var none = document.createElement('p'); none.className = 'empty'; none.textContent = 'None in these results.'; body.appendChild(none); }
+          ids.forEach(function (i) {
+            var v = f.values[i], label = document.createElement('label'), cb = document.createElement('input');
+            cb.type = 'checkbox'; cb.defaultChecked = cb.checked = chosen.indexOf(v[0]) >= 0;
+            cb.addEventListener('change', function () {
+              var list = state.filters[f.key] = (state.filters[f.key] || []).filter(function (x) { return x !== v[0]; });
+              if (cb.checked) list.push(v[0]);
+              update(true);
+            });
+            var count = document.createElement('span'); count.className = 'count'; count.textContent = String(counts[i]);
+            label.append(cb, ' ' + v[1] + ' ', count);
+            body.appendChild(label);
+          });
         });
-        var count = document.createElement('span'); count.className = 'count'; count.textContent = String(counts.get(i) || 0);
-        label.append(cb, ' ' + v[1] + ' ', count);
-        fs.appendChild(label);
-      });
-      facetsEl.appendChild(fs);
+      }
+      det.addEventListener('toggle', function () { if (det.open) fill(); });
+      if (chosen.length) { det.open = true; fill(); }
+      facetsEl.appendChild(det);
     });
   }
 
