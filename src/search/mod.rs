@@ -28,10 +28,21 @@ pub struct SearchData {
 impl SearchData {
     /// Builds everything from an index that holds exactly the library's COEs.
     pub fn from_index(lib: &Library, index: Index, fields: Fields) -> tantivy::Result<SearchData> {
+        let timing = std::env::var_os("COE_TIMINGS").is_some();
+        let t = std::time::Instant::now();
         let vectors = Vectors::from_index(&index, &fields, lib.coes.len())?;
         let analyzer = similar::analyzer(&index)?;
+        let t1 = t.elapsed();
         let similarity = SimilarityIndex::new(vectors, lib, &analyzer);
+        let t2 = t.elapsed();
         let similar = similarity.all(lib, SIMILAR_PER_COE);
+        if timing {
+            eprintln!(
+                "similar: vectors {t1:?}, prepare {:?}, all {:?}",
+                t2 - t1,
+                t.elapsed() - t2
+            );
+        }
         Ok(SearchData {
             index,
             fields,

@@ -310,7 +310,7 @@ impl SimilarityIndex {
             .map(|(d, score)| Similar {
                 idx: d,
                 score,
-                reasons: self.reasons(lib, q, of, d),
+                reasons: self.reasons(lib, q, of_meta.as_ref(), d),
             })
             .collect()
     }
@@ -344,23 +344,26 @@ impl SimilarityIndex {
         &self.top[i]
     }
 
-    fn reasons(&self, lib: &Library, q: &[(u32, f32)], of: Option<&Coe>, d: usize) -> Vec<String> {
-        let other = &lib.coes[d];
+    fn reasons(
+        &self,
+        lib: &Library,
+        q: &[(u32, f32)],
+        of_meta: Option<&MetaIds>,
+        d: usize,
+    ) -> Vec<String> {
         let mut reasons = Vec::new();
-        if let Some(c) = of {
-            for (label, kind) in [
-                ("same service", TaxonomyKind::Services),
-                ("same root cause", TaxonomyKind::RootCauses),
-                ("shared tag", TaxonomyKind::Tags),
-            ] {
-                let shared = shared_terms(kind, c, other);
+        if let Some(mine) = of_meta {
+            let labels = ["same service", "same root cause", "shared tag"];
+            for (k, ((kind, _), label)) in BONUS_KINDS.iter().zip(labels).enumerate() {
+                let terms = &lib.taxonomy(*kind).terms;
+                let shared: Vec<&str> = mine[k]
+                    .iter()
+                    .filter(|id| self.meta[d][k].binary_search(id).is_ok())
+                    .filter_map(|&id| terms.get(id as usize).map(|t| t.name.as_str()))
+                    .collect();
                 if !shared.is_empty() {
-                    let label = if shared.len() > 1 {
-                        format!("{label}s")
-                    } else {
-                        label.to_owned()
-                    };
-                    reasons.push(format!("{label}: {}", shared.join(", ")));
+                    let plural = if shared.len() > 1 { "s" } else { "" };
+                    reasons.push(format!("{label}{plural}: {}", shared.join(", ")));
                 }
             }
         }
@@ -391,17 +394,6 @@ impl SimilarityIndex {
         }
         reasons
     }
-}
-
-fn shared_terms(kind: TaxonomyKind, a: &Coe, b: &Coe) -> Vec<String> {
-    let theirs: Vec<String> = kind.values(b).iter().map(|v| slugify(v)).collect();
-    let mut out: Vec<String> = Vec::new();
-    for v in kind.values(a) {
-        if theirs.contains(&slugify(&v)) && !out.iter().any(|o| slugify(o) == slugify(&v)) {
-            out.push(v);
-        }
-    }
-    out
 }
 
 const BONUS_KINDS: [(TaxonomyKind, f32); 3] = [
