@@ -11,8 +11,6 @@ use tantivy::Index;
 pub struct Opened {
     pub index: Index,
     pub fields: Fields,
-    /// Set when the index had to be rebuilt (the library was loaded for it).
-    pub library: Option<Library>,
     pub rebuilt: bool,
 }
 
@@ -40,7 +38,6 @@ pub fn open_or_rebuild(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnos
             Opened {
                 index,
                 fields,
-                library: None,
                 rebuilt: false,
             },
             Vec::new(),
@@ -52,7 +49,6 @@ pub fn open_or_rebuild(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnos
         Opened {
             index,
             fields,
-            library: Some(lib),
             rebuilt: true,
         },
         diags,

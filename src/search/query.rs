@@ -175,8 +175,6 @@ pub struct Hit {
     pub snippet: String,
     #[serde(skip)]
     pub snippet_plain: String,
-    #[serde(skip)]
-    pub idx: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -368,7 +366,6 @@ pub fn search(
                 .unwrap_or("")
                 .to_owned()
         };
-        let idx = doc.get_first(f.idx).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
         let texts = hit_texts(content_dir, &text(f.source));
         let best = generators
             .iter()
@@ -399,7 +396,6 @@ pub fn search(
             score,
             snippet,
             snippet_plain,
-            idx,
         });
     }
     Ok(Results {

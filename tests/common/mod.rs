@@ -142,19 +142,7 @@ pub fn broken_links(out: &Path) -> Vec<String> {
 /// Copies a fixture into a temp folder so a test can change it.
 pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let src = fixture(name);
-    for e in walkdir::WalkDir::new(&src)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let rel = e.path().strip_prefix(&src).expect("prefix");
-        let dst = tmp.path().join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dst).expect("mkdir");
-        } else {
-            std::fs::copy(e.path(), &dst).expect("copy");
-        }
-    }
+    copy_dir(&fixture(name), tmp.path());
     tmp
 }
 
