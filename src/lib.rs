@@ -4,6 +4,7 @@
 pub mod config;
 pub mod content;
 pub mod diag;
+pub mod digest;
 pub mod library;
 pub mod load;
 pub mod output;

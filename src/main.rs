@@ -22,6 +22,10 @@ enum Command {
     Search(cmd::search::Args),
     /// COEs similar to a COE (by id) or to a Markdown file (a draft)
     Similar(cmd::similar::Args),
+    /// A week's learning digest (Markdown, HTML e-mail or JSON)
+    Digest(cmd::digest::Args),
+    /// Action items across the library: owners, due dates, overdue
+    Actions(cmd::actions::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +34,8 @@ fn main() -> ExitCode {
         Command::Build(args) => cmd::build::run(args),
         Command::Search(args) => cmd::search::run(args),
         Command::Similar(args) => cmd::similar::run(args),
+        Command::Digest(args) => cmd::digest::run(args),
+        Command::Actions(args) => cmd::actions::run(args),
     }
 }
 

@@ -1,3 +1,5 @@
+pub mod actions;
 pub mod build;
+pub mod digest;
 pub mod search;
 pub mod similar;

@@ -94,6 +94,10 @@ pub struct Section {
     /// Plain text, for summaries and search.
     #[serde(skip)]
     pub text: String,
+    /// Plain text of the top-level list items with the `###` heading they are under (kept
+    /// for `Lessons Learned` only: the digest quotes them).
+    #[serde(skip)]
+    pub items: Vec<(String, String)>,
     #[serde(skip)]
     pub line: usize,
 }
@@ -190,6 +194,7 @@ pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
         kind: None,
         html: String::new(),
         text: String::new(),
+        items: Vec::new(),
         line: first_line,
     }];
     let mut section_events: Vec<Vec<Event>> = vec![Vec::new()];
@@ -229,6 +234,7 @@ pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
                     id,
                     html: String::new(),
                     text: String::new(),
+                    items: Vec::new(),
                     line: line_at(*off),
                 });
                 section_events.push(Vec::new());
@@ -273,6 +279,7 @@ pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
                 extract_timeline(evs, section.line, &mut body.timeline);
             }
             Some(SectionKind::FiveWhys) if body.whys.is_empty() => body.whys = extract_whys(evs),
+            Some(SectionKind::LessonsLearned) => section.items = items_by_heading(evs),
             _ => {}
         }
     }
@@ -383,6 +390,37 @@ fn plain_text<'a, 'b: 'a>(events: impl Iterator<Item = &'a Event<'b>>) -> String
         }
     }
     s.trim().to_owned()
+}
+
+/// The top-level list items of a section as plain text, each with the subheading above it.
+fn items_by_heading(events: &[Event]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut heading = String::new();
+    let mut start = 0;
+    let flush = |from: usize, to: usize, heading: &str, out: &mut Vec<(String, String)>| {
+        for item in top_level_items(&events[from..to]) {
+            let text = plain_text(item.iter());
+            if !text.is_empty() {
+                out.push((heading.to_owned(), text));
+            }
+        }
+    };
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { .. }) = events[i] {
+            flush(start, i, &heading, &mut out);
+            let end = (i..events.len())
+                .find(|&j| matches!(events[j], Event::End(TagEnd::Heading(_))))
+                .unwrap_or(events.len() - 1);
+            heading = plain_text(events[i + 1..end].iter());
+            start = end + 1;
+            i = end + 1;
+            continue;
+        }
+        i += 1;
+    }
+    flush(start.min(events.len()), events.len(), &heading, &mut out);
+    out
 }
 
 /// The top-level items of lists in `events`, each as its own events (paragraph tags removed).

@@ -1,7 +1,10 @@
 //! The whole set of COEs: ids, links, backlinks, taxonomies and years.
 //! Built once from the parsed COEs; everything after this stage only reads it.
 
+pub mod actions;
+pub mod metrics;
 mod taxonomy;
+pub mod weeks;
 
 pub use taxonomy::{Taxonomy, TaxonomyKind, Term, severity_label};
 
@@ -10,6 +13,7 @@ use crate::content::front_matter::Status;
 use crate::diag::Diagnostic;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap};
+use weeks::IsoWeek;
 
 pub struct Library {
     /// Published COEs (drafts too when asked), newest first.
@@ -24,6 +28,8 @@ pub struct Library {
     pub taxonomies: Vec<Taxonomy>,
     /// Year → COEs, newest first.
     pub years: BTreeMap<i16, Vec<usize>>,
+    /// ISO week of `published` → COEs published that week, newest first.
+    pub weeks: BTreeMap<IsoWeek, Vec<usize>>,
     pub today: Date,
 }
 
@@ -131,6 +137,13 @@ impl Library {
         for (i, c) in coes.iter().enumerate() {
             years.entry(c.date.year()).or_default().push(i);
         }
+        let mut weeks: BTreeMap<IsoWeek, Vec<usize>> = BTreeMap::new();
+        for (i, c) in coes.iter().enumerate() {
+            weeks.entry(IsoWeek::of(c.published)).or_default().push(i);
+        }
+        for list in weeks.values_mut() {
+            list.sort_by(|&a, &b| coes[b].published.cmp(&coes[a].published).then(a.cmp(&b)));
+        }
         let lib = Library {
             coes,
             by_slug,
@@ -139,6 +152,7 @@ impl Library {
             referenced_by,
             taxonomies,
             years,
+            weeks,
             today,
         };
         (lib, diags)

@@ -1,13 +1,17 @@
 //! Rendering: Tera templates from the theme, one small view per page, pages rendered in
 //! parallel and handed to the output sink as they are done.
 
+pub mod charts;
+pub mod learning;
 pub mod theme;
 pub mod views;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::library::weeks::IsoWeek;
 use crate::library::{Library, TaxonomyKind};
 use crate::output::Sink;
+use learning::ActionIndex;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
@@ -71,6 +75,9 @@ impl Renderer {
             (labels.authors.as_str(), "authors/".to_owned()),
             (labels.severity.as_str(), "severity/".to_owned()),
             ("Years", "years/".to_owned()),
+            ("Digest", "digest/".to_owned()),
+            ("Action items", "action-items/".to_owned()),
+            ("Metrics", "metrics/".to_owned()),
         ]
         .into_iter()
         .map(|(name, url)| views::Link {
@@ -120,6 +127,20 @@ enum Job {
     Search,
     Atom,
     Sitemap,
+    /// A week's digest; `None` is `/digest/`, the latest.
+    Digest(Option<IsoWeek>),
+    DigestArchive,
+    DigestAtom,
+    Actions(ActionScope),
+    Metrics,
+    TermAtom(TaxonomyKind, usize),
+}
+
+#[derive(Clone, Copy)]
+enum ActionScope {
+    All,
+    Owner(usize),
+    Team(usize),
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -149,7 +170,7 @@ impl Sort {
 
 impl Job {
     /// Output path of the page, relative to the output folder.
-    fn path(self, lib: &Library) -> String {
+    fn path(self, lib: &Library, actions: &ActionIndex) -> String {
         match self {
             Job::Home => "index.html".to_owned(),
             Job::AllCoes(s, page) => format!("{}{}index.html", s.path(), page_dir(page)),
@@ -168,6 +189,21 @@ impl Job {
             Job::Search => "search/index.html".to_owned(),
             Job::Atom => "atom.xml".to_owned(),
             Job::Sitemap => "sitemap.xml".to_owned(),
+            Job::Digest(None) => "digest/index.html".to_owned(),
+            Job::Digest(Some(w)) => format!("digest/{}/index.html", w.slug()),
+            Job::DigestArchive => "digest/archive/index.html".to_owned(),
+            Job::DigestAtom => "digest/atom.xml".to_owned(),
+            Job::Actions(ActionScope::All) => "action-items/index.html".to_owned(),
+            Job::Actions(ActionScope::Owner(g)) => {
+                format!("action-items/owners/{}/index.html", actions.owners[g].slug)
+            }
+            Job::Actions(ActionScope::Team(g)) => {
+                format!("action-items/teams/{}/index.html", actions.teams[g].slug)
+            }
+            Job::Metrics => "metrics/index.html".to_owned(),
+            Job::TermAtom(k, t) => {
+                format!("{}atom.xml", term_url(k, &lib.taxonomy(k).terms[t].slug))
+            }
         }
     }
 }
@@ -209,7 +245,7 @@ fn page_count(items: usize, per_page: usize) -> usize {
     items.div_ceil(per_page.max(1)).max(1)
 }
 
-fn jobs(lib: &Library, per_page: usize) -> Vec<Job> {
+fn jobs(lib: &Library, per_page: usize, actions: &ActionIndex) -> Vec<Job> {
     let mut jobs = vec![
         Job::Home,
         Job::Years,
@@ -217,7 +253,18 @@ fn jobs(lib: &Library, per_page: usize) -> Vec<Job> {
         Job::Search,
         Job::Atom,
         Job::Sitemap,
+        Job::Digest(None),
+        Job::DigestArchive,
+        Job::DigestAtom,
+        Job::Actions(ActionScope::All),
+        Job::Metrics,
     ];
+    jobs.extend(lib.weeks.keys().map(|&w| Job::Digest(Some(w))));
+    jobs.extend((0..actions.owners.len()).map(|g| Job::Actions(ActionScope::Owner(g))));
+    jobs.extend((0..actions.teams.len()).map(|g| Job::Actions(ActionScope::Team(g))));
+    for k in learning::FEED_TAXONOMIES {
+        jobs.extend((0..lib.taxonomy(k).terms.len()).map(|t| Job::TermAtom(k, t)));
+    }
     let all_pages = page_count(lib.coes.len(), per_page);
     jobs.extend(
         Sort::ALL
@@ -247,12 +294,16 @@ pub fn render_site(
     search: Option<&crate::search::SearchData>,
     sink: &dyn Sink,
 ) -> (usize, Vec<Diagnostic>) {
-    let jobs = jobs(lib, config.paginate_by);
-    let sorted = sorted_orders(lib);
+    let actions = ActionIndex::new(lib);
+    let jobs = jobs(lib, config.paginate_by, &actions);
+    let shared = Shared {
+        sorted: sorted_orders(lib),
+        actions,
+    };
     let results: Vec<Result<(), Diagnostic>> = jobs
         .par_iter()
         .map(|&job| {
-            let path = job.path(lib);
+            let path = job.path(lib, &shared.actions);
             // The 404 page is served at whatever URL was missing, so relative links would
             // break there: it links from the site's root path instead.
             let root = if matches!(job, Job::NotFound) {
@@ -260,7 +311,7 @@ pub fn render_site(
             } else {
                 root_for(&path)
             };
-            let (template, ctx) = context(lib, config, search, &sorted, job, &root);
+            let (template, ctx) = context(lib, config, search, &shared, job, &root);
             let html = renderer.render(template, &ctx)?;
             sink.write(&path, html.as_bytes())
                 .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")))
@@ -412,14 +463,21 @@ fn paginate<'a>(
     (&items[start..end], pager)
 }
 
+/// What many pages use, computed once per build.
+struct Shared {
+    sorted: [Vec<usize>; 3],
+    actions: ActionIndex,
+}
+
 fn context(
     lib: &Library,
     config: &Config,
     search: Option<&crate::search::SearchData>,
-    sorted: &[Vec<usize>; 3],
+    shared: &Shared,
     job: Job,
     root: &str,
 ) -> (&'static str, Context) {
+    let sorted = &shared.sorted;
     let mut ctx = Context::new();
     ctx.insert("root", root);
     let per_page = config.paginate_by;
@@ -507,8 +565,91 @@ fn context(
             "search.html"
         }
         Job::Atom => {
-            ctx.insert("feed", &feed(lib, config));
+            let all: Vec<usize> = (0..lib.coes.len()).collect();
+            ctx.insert(
+                "feed",
+                &feed(lib, config, &all, config.title.clone(), "atom.xml", ""),
+            );
             "atom.xml"
+        }
+        Job::TermAtom(k, t) => {
+            let term = &lib.taxonomy(k).terms[t];
+            let url = term_url(k, &term.slug);
+            let title = format!("{} · {}: {}", config.title, label(config, k), term.name);
+            ctx.insert(
+                "feed",
+                &feed(
+                    lib,
+                    config,
+                    &term.coes,
+                    title,
+                    &format!("{url}atom.xml"),
+                    &url,
+                ),
+            );
+            "atom.xml"
+        }
+        Job::Digest(week) => {
+            let Some(w) = week.or_else(|| crate::digest::latest_week(lib)) else {
+                ctx.insert("digest", &None::<crate::digest::Digest>);
+                ctx.insert("latest", &true);
+                return ("digest.html", ctx);
+            };
+            let (prev, next) = learning::neighbours(lib, w);
+            ctx.insert("digest", &Some(learning::digest_for(lib, search, w)));
+            ctx.insert("latest", &week.is_none());
+            ctx.insert("prev", &prev);
+            ctx.insert("next", &next);
+            "digest.html"
+        }
+        Job::DigestArchive => {
+            let weeks: Vec<learning::WeekLink> = lib
+                .weeks
+                .keys()
+                .rev()
+                .map(|&w| learning::week_link(lib, w))
+                .collect();
+            ctx.insert("weeks", &weeks);
+            "digest_archive.html"
+        }
+        Job::DigestAtom => {
+            ctx.insert("feed", &digest_feed(lib, config, search));
+            "digest_atom.xml"
+        }
+        Job::Actions(scope) => {
+            let idx = &shared.actions;
+            let (title, positions): (String, Vec<usize>) = match scope {
+                ActionScope::All => ("Action items".to_owned(), (0..idx.items.len()).collect()),
+                ActionScope::Owner(g) => (
+                    format!("Action items owned by {}", idx.owners[g].name),
+                    idx.owners[g].items.clone(),
+                ),
+                ActionScope::Team(g) => (
+                    format!("Action items of team {}", idx.teams[g].name),
+                    idx.teams[g].items.clone(),
+                ),
+            };
+            let refs: Vec<_> = positions.iter().map(|&n| idx.items[n]).collect();
+            let rows: Vec<learning::ActionRow> =
+                refs.iter().map(|&r| learning::action_row(lib, r)).collect();
+            ctx.insert("title", &title);
+            ctx.insert("all", &matches!(scope, ActionScope::All));
+            ctx.insert("counts", &learning::action_counts(lib, &refs));
+            ctx.insert("items", &rows);
+            ctx.insert(
+                "owners",
+                &learning::group_links(lib, idx, &idx.owners, "owners"),
+            );
+            ctx.insert(
+                "teams",
+                &learning::group_links(lib, idx, &idx.teams, "teams"),
+            );
+            "actions.html"
+        }
+        Job::Metrics => {
+            ctx.insert("metrics", &learning::metric_views(lib));
+            ctx.insert("total", &lib.coes.len());
+            "metrics.html"
         }
         Job::Sitemap => {
             ctx.insert("urls", &sitemap(lib, config));
@@ -575,8 +716,15 @@ fn rfc3339(d: jiff::civil::Date) -> String {
     format!("{d}T00:00:00Z")
 }
 
-fn feed(lib: &Library, config: &Config) -> Feed {
-    let mut order: Vec<usize> = (0..lib.coes.len()).collect();
+fn feed(
+    lib: &Library,
+    config: &Config,
+    coes: &[usize],
+    title: String,
+    self_rel: &str,
+    site_rel: &str,
+) -> Feed {
+    let mut order: Vec<usize> = coes.to_vec();
     order.sort_by(|&a, &b| {
         lib.coes[b]
             .published
@@ -602,14 +750,66 @@ fn feed(lib: &Library, config: &Config) -> Feed {
         })
         .collect();
     Feed {
-        title: config.title.clone(),
-        url: absolute(config, "atom.xml"),
-        site_url: absolute(config, ""),
+        title,
+        url: absolute(config, self_rel),
+        site_url: absolute(config, site_rel),
         updated: entries
             .first()
             .map_or_else(|| rfc3339(lib.today), |e| e.updated.clone()),
         entries,
     }
+}
+
+#[derive(Serialize)]
+struct DigestEntry {
+    week: String,
+    url: String,
+    updated: String,
+    coes: Vec<views::Link>,
+    recurrences: usize,
+    overdue: usize,
+    prompts: Vec<String>,
+}
+
+/// `/digest/atom.xml`: one entry per week, newest first.
+fn digest_feed(
+    lib: &Library,
+    config: &Config,
+    search: Option<&crate::search::SearchData>,
+) -> serde_json::Value {
+    let entries: Vec<DigestEntry> = lib
+        .weeks
+        .keys()
+        .rev()
+        .take(config.feed_limit)
+        .map(|&w| {
+            let d = learning::digest_for(lib, search, w);
+            DigestEntry {
+                url: absolute(config, &d.url),
+                week: d.week.clone(),
+                // A week's entry is complete when the week is over.
+                updated: rfc3339(w.sunday().min(lib.today)),
+                coes: d
+                    .new_coes
+                    .iter()
+                    .map(|c| views::Link {
+                        name: format!("{} {}", c.id, c.title),
+                        url: absolute(config, &c.url),
+                    })
+                    .collect(),
+                recurrences: d.recurrences.len(),
+                overdue: d.action_items.overdue_total,
+                prompts: d.prompts,
+            }
+        })
+        .collect();
+    serde_json::json!({
+        "title": format!("{} · weekly digest", config.title),
+        "url": absolute(config, "digest/atom.xml"),
+        "site_url": absolute(config, "digest/"),
+        "updated": entries.first().map_or_else(|| rfc3339(lib.today), |e| e.updated.clone()),
+        "entries": entries,
+    })
 }
 
 #[derive(Serialize)]
@@ -620,11 +820,15 @@ struct SitemapUrl {
 
 fn sitemap(lib: &Library, config: &Config) -> Vec<SitemapUrl> {
     let mut urls = Vec::new();
-    for job in jobs(lib, config.paginate_by) {
-        if matches!(job, Job::NotFound | Job::Atom | Job::Sitemap) {
+    let actions = ActionIndex::new(lib);
+    for job in jobs(lib, config.paginate_by, &actions) {
+        if matches!(
+            job,
+            Job::NotFound | Job::Atom | Job::Sitemap | Job::DigestAtom | Job::TermAtom(..)
+        ) {
             continue;
         }
-        let path = job.path(lib);
+        let path = job.path(lib, &actions);
         let rel = path.strip_suffix("index.html").unwrap_or(&path);
         let lastmod = match job {
             Job::Coe(i) => Some(lib.coes[i].published.to_string()),
@@ -694,4 +898,29 @@ pub fn coes_json(lib: &Library) -> String {
         serde_json::to_string_pretty(&serde_json::json!({ "coes": items })).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// A week's digest as a self-contained HTML e-mail (inline CSS, absolute links when the
+/// site's `base_url` is set), from the theme's `digest_email.html`.
+pub fn digest_email(
+    root: &Path,
+    config: &Config,
+    today: jiff::civil::Date,
+    digest: &crate::digest::Digest,
+) -> Result<String, Vec<Diagnostic>> {
+    let renderer = Renderer::new(root, config, today)?;
+    let mut ctx = Context::new();
+    let base = config.base_url.trim_end_matches('/');
+    ctx.insert(
+        "base",
+        &if base.is_empty() {
+            String::new()
+        } else {
+            format!("{base}/")
+        },
+    );
+    ctx.insert("digest", digest);
+    renderer
+        .render("digest_email.html", &ctx)
+        .map_err(|d| vec![d])
 }

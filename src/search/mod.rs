@@ -15,6 +15,8 @@ use tantivy::Index;
 
 /// How many similar COEs each COE page shows.
 pub const SIMILAR_PER_COE: usize = 5;
+/// How many earlier similar COEs a digest shows ("this happened before").
+pub const EARLIER_PER_COE: usize = 3;
 
 /// What the index stage hands to rendering.
 pub struct SearchData {
@@ -23,6 +25,8 @@ pub struct SearchData {
     pub similarity: SimilarityIndex,
     /// Per COE (library position), its most similar COEs.
     pub similar: Vec<Vec<Similar>>,
+    /// Per COE, its most similar COEs among those that happened before it.
+    pub earlier: Vec<Vec<Similar>>,
 }
 
 impl SearchData {
@@ -35,7 +39,10 @@ impl SearchData {
         let t1 = t.elapsed();
         let similarity = SimilarityIndex::new(vectors, lib, &analyzer);
         let t2 = t.elapsed();
-        let similar = similarity.all(lib, SIMILAR_PER_COE);
+        let (similar, earlier) = similarity
+            .all(lib, SIMILAR_PER_COE, EARLIER_PER_COE)
+            .into_iter()
+            .unzip();
         if timing {
             eprintln!(
                 "similar: vectors {t1:?}, prepare {:?}, all {:?}",
@@ -48,6 +55,7 @@ impl SearchData {
             fields,
             similarity,
             similar,
+            earlier,
         })
     }
 }

@@ -71,3 +71,22 @@ pub fn rebuild(root: &Path, lib: &Library, fingerprint: &str) -> Result<(Index, 
     }
     super::index::build(lib, None).map_err(|e| format!("cannot build the search index: {e}"))
 }
+
+/// The similarity index of `lib`, from the index on disk when it is fresh (else rebuilt).
+pub fn similarity(
+    root: &Path,
+    lib: &Library,
+    drafts: bool,
+) -> Result<super::similar::SimilarityIndex, String> {
+    let fingerprint = store::fingerprint(&root.join("content"), drafts);
+    let (index, fields) = match store::open_fresh(root, &fingerprint) {
+        Some(found) => found,
+        None => rebuild(root, lib, &fingerprint)?,
+    };
+    let vectors = super::similar::Vectors::from_index(&index, &fields, lib.coes.len())
+        .map_err(|e| e.to_string())?;
+    let analyzer = super::similar::analyzer(&index).map_err(|e| e.to_string())?;
+    Ok(super::similar::SimilarityIndex::new(
+        vectors, lib, &analyzer,
+    ))
+}

@@ -261,10 +261,27 @@ impl SimilarityIndex {
         exclude: Option<usize>,
         k: usize,
     ) -> Vec<Similar> {
-        let of_meta = of.map(|c| match exclude {
+        let of_meta = self.meta_of(lib, of, exclude);
+        let ranked = self.ranked(s, q, of_meta.as_ref(), exclude, k);
+        self.finish(lib, q, of_meta.as_ref(), ranked.into_iter().take(k))
+    }
+
+    fn meta_of(&self, lib: &Library, of: Option<&Coe>, exclude: Option<usize>) -> Option<MetaIds> {
+        of.map(|c| match exclude {
             Some(i) => self.meta[i].clone(),
             None => meta_ids(lib, c),
-        });
+        })
+    }
+
+    /// The best candidates for `q`, best first, scored exactly.
+    fn ranked(
+        &self,
+        s: &mut Scratch,
+        q: &[(u32, f32)],
+        of_meta: Option<&MetaIds>,
+        exclude: Option<usize>,
+        k: usize,
+    ) -> Vec<(usize, f32)> {
         let mut heavy: Vec<(u32, f32)> = q.to_vec();
         heavy.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for (n, (t, wq)) in heavy.into_iter().enumerate() {
@@ -297,34 +314,76 @@ impl SimilarityIndex {
             .into_iter()
             .map(|(d, _)| {
                 let d = d as usize;
-                let bonus = of_meta
-                    .as_ref()
-                    .map_or(0.0, |m| metadata_bonus(m, &self.meta[d]));
+                let bonus = of_meta.map_or(0.0, |m| metadata_bonus(m, &self.meta[d]));
                 (d, dot(q, &self.top[d]) + bonus)
             })
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored.truncate(k);
         scored
-            .into_iter()
+    }
+
+    fn finish(
+        &self,
+        lib: &Library,
+        q: &[(u32, f32)],
+        of_meta: Option<&MetaIds>,
+        chosen: impl Iterator<Item = (usize, f32)>,
+    ) -> Vec<Similar> {
+        chosen
             .map(|(d, score)| Similar {
                 idx: d,
                 score,
-                reasons: self.reasons(lib, q, of_meta.as_ref(), d),
+                reasons: self.reasons(lib, q, of_meta, d),
             })
             .collect()
     }
 
-    /// Similar COEs for every COE of the library, in parallel.
-    pub fn all(&self, lib: &Library, k: usize) -> Vec<Vec<Similar>> {
+    /// For every COE of the library, in parallel: its `k` most similar COEs, and its
+    /// `k_earlier` most similar among the incidents that happened before it
+    /// ("this happened before", recurrences).
+    pub fn all(
+        &self,
+        lib: &Library,
+        k: usize,
+        k_earlier: usize,
+    ) -> Vec<(Vec<Similar>, Vec<Similar>)> {
         let n = lib.coes.len();
         (0..n)
             .into_par_iter()
             .map_init(
                 || Scratch::new(n),
-                |s, i| self.similar_with(s, lib, &self.top[i], Some(&lib.coes[i]), Some(i), k),
+                |s, i| {
+                    let q = &self.top[i];
+                    let meta = Some(&self.meta[i]);
+                    let ranked = self.ranked(s, q, meta, Some(i), k);
+                    let date = lib.coes[i].date;
+                    let earlier = ranked
+                        .iter()
+                        .copied()
+                        .filter(|&(d, _)| lib.coes[d].date < date)
+                        .take(k_earlier);
+                    let earlier = self.finish(lib, q, meta, earlier);
+                    (
+                        self.finish(lib, q, meta, ranked.into_iter().take(k)),
+                        earlier,
+                    )
+                },
             )
             .collect()
+    }
+
+    /// COE `i`'s most similar COEs among the incidents that happened before it.
+    pub fn earlier_than(&self, lib: &Library, i: usize, k: usize) -> Vec<Similar> {
+        let mut s = Scratch::new(lib.coes.len());
+        let q = &self.top[i];
+        let meta = Some(&self.meta[i]);
+        let date = lib.coes[i].date;
+        let ranked = self.ranked(&mut s, q, meta, Some(i), k);
+        let earlier = ranked
+            .into_iter()
+            .filter(|&(d, _)| lib.coes[d].date < date)
+            .take(k);
+        self.finish(lib, q, meta, earlier)
     }
 
     /// The query vector for a COE that is not in the index.

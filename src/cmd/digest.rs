@@ -1,0 +1,86 @@
+//! `coe digest`: one week's digest on stdout, for chat (Markdown), e-mail (HTML) or tools (JSON).
+
+use super::build::parse_date;
+use coe::digest;
+use coe::library::weeks::IsoWeek;
+use coe::search::EARLIER_PER_COE;
+use coe::search::open::{load_library, similarity};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// ISO week, e.g. 2026-W14 (default: the last complete week)
+    #[arg(long, value_name = "YYYY-Www", value_parser = IsoWeek::parse)]
+    week: Option<IsoWeek>,
+    #[arg(long, value_enum, default_value = "md")]
+    format: Format,
+    /// The date to treat as today (which week is the last complete one, overdue items)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    today: Option<jiff::civil::Date>,
+    /// Site root
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let (lib, diags) = load_library(&args.root, false, args.today);
+    for d in diags.iter().filter(|d| d.is_error()) {
+        eprintln!("{d} (left out of the digest)");
+    }
+    let (config, cdiags) = coe::config::load(&args.root);
+    for d in &cdiags {
+        eprintln!("{d}");
+    }
+    let week = args.week.unwrap_or_else(|| digest::default_week(lib.today));
+    let in_week = lib.weeks.get(&week).cloned().unwrap_or_default();
+    // Similar COEs are only needed for this week's COEs.
+    let sim = if in_week.is_empty() {
+        None
+    } else {
+        match similarity(&args.root, &lib, false) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("warning: {e}: digest without \"this happened before\"");
+                None
+            }
+        }
+    };
+    let earlier = |i: usize| {
+        sim.as_ref()
+            .map(|s| s.earlier_than(&lib, i, EARLIER_PER_COE))
+            .unwrap_or_default()
+    };
+    let d = digest::build(&lib, week, &earlier);
+    let text = match args.format {
+        Format::Md => digest::markdown::render(&d, &config.title, &config.base_url),
+        Format::Json => match serde_json::to_string_pretty(&d) {
+            Ok(s) => s + "\n",
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Format::Html => match coe::render::digest_email(&args.root, &config, lib.today, &d) {
+            Ok(s) => s,
+            Err(diags) => {
+                for d in diags {
+                    eprintln!("{d}");
+                }
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    print!("{text}");
+    if in_week.is_empty() {
+        eprintln!("no COE was published in {week} ({} to {})", d.from, d.to);
+    }
+    ExitCode::SUCCESS
+}

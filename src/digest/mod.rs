@@ -1,0 +1,621 @@
+//! The weekly learning digest: what a community of practice reads before its meeting.
+//! One ISO week's new COEs (with what happened before), recurrences, action items, themes,
+//! champions and discussion prompts. Pure data from the library and the similar COEs;
+//! `markdown` prints it for chat, templates render it for the site and e-mail.
+
+pub mod markdown;
+
+use crate::content::Coe;
+use crate::content::front_matter::ItemStatus;
+use crate::content::markdown::SectionKind;
+use crate::content::time::human_duration;
+use crate::library::actions::{self, ItemRef};
+use crate::library::weeks::IsoWeek;
+use crate::library::{Library, TaxonomyKind, severity_label};
+use crate::render::views::{coe_url, term_url};
+use crate::search::similar::Similar;
+use crate::slug::slugify;
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// An earlier COE at least this similar (text and shared services, root causes and tags;
+/// see `search::similar`) whose action items were all done is flagged as a recurrence.
+pub const RECURRENCE_MIN_SCORE: f32 = 0.2;
+/// Lists in a digest stay readable: the rest is on `/action-items/`.
+const MAX_ITEMS: usize = 25;
+const MAX_LESSONS: usize = 3;
+/// "This week and the last four" against "the twelve before".
+const RECENT_WEEKS: i32 = 5;
+const PRIOR_WEEKS: i32 = 12;
+const QUARTER_WEEKS: i32 = 13;
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Digest {
+    pub week: String,
+    pub from: String,
+    pub to: String,
+    /// The day action items are counted on: the Monday after the week, or today if sooner.
+    pub as_of: String,
+    /// Relative to the site root: `digest/2026-w14/`.
+    pub url: String,
+    pub new_coes: Vec<DigestCoe>,
+    pub recurrences: Vec<Recurrence>,
+    pub action_items: ActionSummary,
+    pub themes: Themes,
+    pub champions: Champions,
+    pub prompts: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct DigestCoe {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub date: String,
+    pub published: String,
+    pub severity: String,
+    pub severity_class: String,
+    pub services: Vec<String>,
+    pub team: Vec<String>,
+    pub summary: String,
+    pub customer_impact: Option<String>,
+    pub time_to_detect: Option<String>,
+    pub time_to_detect_minutes: Option<i64>,
+    pub time_to_mitigate: Option<String>,
+    pub time_to_mitigate_minutes: Option<i64>,
+    pub lessons: Vec<String>,
+    pub similar_earlier: Vec<EarlierCoe>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct EarlierCoe {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub date: String,
+    pub severity: String,
+    pub score: f32,
+    pub reasons: Vec<String>,
+    /// Its action items: how many, and how many are done.
+    pub action_items: usize,
+    pub action_items_done: usize,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Recurrence {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub earlier: EarlierCoe,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct DigestItem {
+    pub title: String,
+    pub owner: Option<String>,
+    /// The owner's page on the action-item tracker.
+    pub owner_url: Option<String>,
+    pub team: Option<String>,
+    pub coe: String,
+    pub coe_title: String,
+    pub coe_url: String,
+    pub priority: Option<&'static str>,
+    pub due: Option<String>,
+    pub status: &'static str,
+    pub closed: Option<String>,
+    pub days_overdue: Option<i32>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ActionSummary {
+    pub closed: Vec<DigestItem>,
+    pub due_soon: Vec<DigestItem>,
+    /// The most overdue first; `overdue_total` counts them all.
+    pub overdue: Vec<DigestItem>,
+    pub overdue_total: usize,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Theme {
+    /// `tags`, `services` or `root-causes`.
+    pub taxonomy: &'static str,
+    pub name: String,
+    pub url: String,
+    /// COEs in this week and the four before.
+    pub recent: usize,
+    /// COEs in the twelve weeks before those.
+    pub prior: usize,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct MedianPair {
+    pub week: Option<String>,
+    pub week_minutes: Option<i64>,
+    pub week_count: usize,
+    pub quarter: Option<String>,
+    pub quarter_minutes: Option<i64>,
+    pub quarter_count: usize,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Themes {
+    pub rising: Vec<Theme>,
+    /// This week's median against the thirteen weeks before.
+    pub time_to_detect: MedianPair,
+    pub time_to_mitigate: MedianPair,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Champion {
+    pub name: String,
+    pub url: String,
+    pub wrote: usize,
+    pub reviewed: usize,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Champions {
+    pub week: Vec<Champion>,
+    /// The thirteen weeks ending with this one.
+    pub quarter: Vec<Champion>,
+}
+
+/// The week a digest is for when none is asked: the last complete week.
+pub fn default_week(today: Date) -> IsoWeek {
+    IsoWeek::of(today).plus(-1)
+}
+
+/// The latest week with a published COE that has started by `today` (the site's `/digest/`).
+pub fn latest_week(lib: &Library) -> Option<IsoWeek> {
+    let now = IsoWeek::of(lib.today);
+    lib.weeks
+        .keys()
+        .rev()
+        .find(|w| **w <= now)
+        .or_else(|| lib.weeks.keys().next())
+        .copied()
+}
+
+/// Builds the digest of `week`. `earlier(i)` gives COE `i`'s most similar earlier COEs.
+pub fn build(lib: &Library, week: IsoWeek, earlier: &dyn Fn(usize) -> Vec<Similar>) -> Digest {
+    let (from, to) = (week.monday(), week.sunday());
+    let as_of = to.checked_add(1.day()).unwrap_or(to).min(lib.today);
+    let coes: &[usize] = lib.weeks.get(&week).map_or(&[], Vec::as_slice);
+
+    let mut new_coes = Vec::with_capacity(coes.len());
+    let mut recurrences = Vec::new();
+    for &i in coes {
+        let similar: Vec<EarlierCoe> = earlier(i).iter().map(|s| earlier_coe(lib, s)).collect();
+        let c = &lib.coes[i];
+        if let Some(e) = similar.iter().find(|e| is_recurrence(e)) {
+            recurrences.push(Recurrence {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                url: coe_url(c),
+                earlier: e.clone(),
+            });
+        }
+        new_coes.push(digest_coe(c, similar));
+    }
+
+    let themes = Themes {
+        rising: rising(lib, week),
+        time_to_detect: medians(lib, week, Coe::time_to_detect),
+        time_to_mitigate: medians(lib, week, Coe::time_to_mitigate),
+    };
+    let mut digest = Digest {
+        week: week.to_string(),
+        from: from.to_string(),
+        to: to.to_string(),
+        as_of: as_of.to_string(),
+        url: format!("digest/{}/", week.slug()),
+        new_coes,
+        recurrences,
+        action_items: action_summary(lib, from, to, as_of),
+        themes,
+        champions: Champions {
+            week: champions(lib, week, 1),
+            quarter: champions(lib, week, QUARTER_WEEKS),
+        },
+        prompts: Vec::new(),
+    };
+    digest.prompts = prompts(lib, coes, &digest);
+    digest
+}
+
+/// Every done (or won't-do) action item: the fix was believed complete.
+fn is_recurrence(e: &EarlierCoe) -> bool {
+    e.score >= RECURRENCE_MIN_SCORE && e.action_items > 0 && e.action_items_done == e.action_items
+}
+
+fn earlier_coe(lib: &Library, s: &Similar) -> EarlierCoe {
+    let c = &lib.coes[s.idx];
+    let done = c
+        .action_items
+        .iter()
+        .filter(|a| matches!(a.status, ItemStatus::Done | ItemStatus::WontDo))
+        .count();
+    EarlierCoe {
+        id: c.id.clone(),
+        title: c.title.clone(),
+        url: coe_url(c),
+        date: c.date.to_string(),
+        severity: severity_label(c.severity),
+        score: (s.score * 100.0).round() / 100.0,
+        reasons: s.reasons.clone(),
+        action_items: c.action_items.len(),
+        action_items_done: done,
+    }
+}
+
+fn digest_coe(c: &Coe, similar_earlier: Vec<EarlierCoe>) -> DigestCoe {
+    let ttd = c.time_to_detect();
+    let ttm = c.time_to_mitigate();
+    let severity = severity_label(c.severity);
+    DigestCoe {
+        id: c.id.clone(),
+        title: c.title.clone(),
+        url: coe_url(c),
+        date: c.date.to_string(),
+        published: c.published.to_string(),
+        severity_class: slugify(&severity),
+        severity,
+        services: c.services.clone(),
+        team: c.teams.clone(),
+        summary: c.summary.clone(),
+        customer_impact: c.customer_impact.clone(),
+        time_to_detect: ttd.map(human_duration),
+        time_to_detect_minutes: ttd.map(|d| d.as_secs() / 60),
+        time_to_mitigate: ttm.map(human_duration),
+        time_to_mitigate_minutes: ttm.map(|d| d.as_secs() / 60),
+        lessons: lessons(c),
+        similar_earlier,
+    }
+}
+
+/// The first few points of `Lessons Learned` (list items, else paragraphs): what went wrong
+/// and where we got lucky before what went well.
+pub fn lessons(c: &Coe) -> Vec<String> {
+    let mut found: Vec<(u8, usize, String)> = Vec::new();
+    for s in c
+        .sections
+        .iter()
+        .filter(|s| s.kind == Some(SectionKind::LessonsLearned))
+    {
+        if s.items.is_empty() {
+            for p in s.text.split("\n\n") {
+                found.push((rank(&s.title), found.len(), p.trim().to_owned()));
+            }
+        } else {
+            for (heading, text) in &s.items {
+                let r = if heading.is_empty() {
+                    rank(&s.title)
+                } else {
+                    rank(heading)
+                };
+                found.push((r, found.len(), text.clone()));
+            }
+        }
+    }
+    found.retain(|(_, _, l)| !l.is_empty());
+    found.sort();
+    found
+        .into_iter()
+        .take(MAX_LESSONS)
+        .map(|(_, _, l)| l)
+        .collect()
+}
+
+/// Lessons first, what went well last.
+fn rank(heading: &str) -> u8 {
+    let h = heading.to_lowercase();
+    if h.contains("well") {
+        2
+    } else if h.contains("lucky") {
+        1
+    } else {
+        0
+    }
+}
+
+fn item_view(lib: &Library, r: ItemRef, days_overdue: Option<i32>) -> DigestItem {
+    let c = &lib.coes[r.coe];
+    let a = r.get(lib);
+    DigestItem {
+        title: a.title.clone(),
+        owner: a.owner.clone(),
+        owner_url: a
+            .owner
+            .as_deref()
+            .map(slugify)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("action-items/owners/{s}/")),
+        team: c.teams.first().cloned(),
+        coe: c.id.clone(),
+        coe_title: c.title.clone(),
+        coe_url: coe_url(c),
+        priority: a.priority.map(|p| p.as_str()),
+        due: a.due.map(|d| d.to_string()),
+        status: a.status.as_str(),
+        closed: a.closed.map(|d| d.to_string()),
+        days_overdue,
+    }
+}
+
+fn action_summary(lib: &Library, from: Date, to: Date, as_of: Date) -> ActionSummary {
+    let next_week_end = as_of.checked_add(7.days()).unwrap_or(as_of);
+    let current = as_of >= lib.today;
+    let mut closed = Vec::new();
+    let mut due_soon = Vec::new();
+    let mut overdue: Vec<(i32, ItemRef)> = Vec::new();
+    for r in actions::all(lib) {
+        let a = r.get(lib);
+        if !a.status.is_pending() && a.closed.is_some_and(|d| d >= from && d <= to) {
+            closed.push(r);
+        }
+        let pending = if current {
+            a.status.is_pending()
+        } else {
+            actions::pending_on(a, as_of)
+        };
+        if pending && a.due.is_some_and(|d| d >= as_of && d < next_week_end) {
+            due_soon.push(r);
+        }
+        let late = if current {
+            actions::days_overdue(a, lib.today)
+        } else {
+            actions::days_overdue_on(a, as_of)
+        };
+        if let Some(days) = late {
+            overdue.push((days, r));
+        }
+    }
+    let by_due = |a: &ItemRef, b: &ItemRef| {
+        a.get(lib)
+            .due
+            .cmp(&b.get(lib).due)
+            .then(a.coe.cmp(&b.coe))
+            .then(a.item.cmp(&b.item))
+    };
+    closed.sort_by(|a, b| a.get(lib).closed.cmp(&b.get(lib).closed).then(by_due(a, b)));
+    due_soon.sort_by(by_due);
+    // Most late first; high priority before low among equally late.
+    overdue.sort_by(|(da, a), (db, b)| {
+        db.cmp(da)
+            .then(a.get(lib).priority.cmp(&b.get(lib).priority))
+            .then(by_due(a, b))
+    });
+    let overdue_total = overdue.len();
+    ActionSummary {
+        closed: closed
+            .into_iter()
+            .take(MAX_ITEMS)
+            .map(|r| item_view(lib, r, None))
+            .collect(),
+        due_soon: due_soon
+            .into_iter()
+            .take(MAX_ITEMS)
+            .map(|r| item_view(lib, r, None))
+            .collect(),
+        overdue: overdue
+            .into_iter()
+            .take(MAX_ITEMS)
+            .map(|(d, r)| item_view(lib, r, Some(d)))
+            .collect(),
+        overdue_total,
+    }
+}
+
+/// COEs published from `first` to `last` weeks before `week` (0 is `week` itself).
+fn window(lib: &Library, week: IsoWeek, first: i32, last: i32) -> impl Iterator<Item = usize> + '_ {
+    (first..=last)
+        .filter_map(move |k| lib.weeks.get(&week.plus(-k)))
+        .flatten()
+        .copied()
+}
+
+/// Terms seen more often in the last five weeks than in the twelve before (per week).
+fn rising(lib: &Library, week: IsoWeek) -> Vec<Theme> {
+    let mut out = Vec::new();
+    for kind in [
+        TaxonomyKind::RootCauses,
+        TaxonomyKind::Services,
+        TaxonomyKind::Tags,
+    ] {
+        let tax = lib.taxonomy(kind);
+        let count = |first, last| {
+            let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+            for i in window(lib, week, first, last) {
+                let mut seen: Vec<usize> = kind
+                    .values(&lib.coes[i])
+                    .iter()
+                    .filter_map(|v| tax.by_slug.get(&slugify(v)).copied())
+                    .collect();
+                seen.sort_unstable();
+                seen.dedup();
+                for t in seen {
+                    *counts.entry(t).or_default() += 1;
+                }
+            }
+            counts
+        };
+        let recent = count(0, RECENT_WEEKS - 1);
+        let prior = count(RECENT_WEEKS, RECENT_WEEKS + PRIOR_WEEKS - 1);
+        let mut themes: Vec<Theme> = recent
+            .iter()
+            .filter_map(|(&t, &r)| {
+                let p = prior.get(&t).copied().unwrap_or(0);
+                // More per week than before, and more than a one-off.
+                (r >= 2 && r * PRIOR_WEEKS as usize > p * RECENT_WEEKS as usize).then(|| Theme {
+                    taxonomy: kind.path(),
+                    name: tax.terms[t].name.clone(),
+                    url: term_url(kind, &tax.terms[t].slug),
+                    recent: r,
+                    prior: p,
+                })
+            })
+            .collect();
+        let lift = |t: &Theme| {
+            t.recent * PRIOR_WEEKS as usize * 1000 / ((t.prior + 1) * RECENT_WEEKS as usize)
+        };
+        themes.sort_by(|a, b| lift(b).cmp(&lift(a)).then(a.name.cmp(&b.name)));
+        themes.truncate(5);
+        out.extend(themes);
+    }
+    out
+}
+
+/// The median of the durations that are known and not negative.
+pub fn median_minutes(mut minutes: Vec<i64>) -> Option<i64> {
+    if minutes.is_empty() {
+        return None;
+    }
+    minutes.sort_unstable();
+    let n = minutes.len();
+    Some(if n % 2 == 1 {
+        minutes[n / 2]
+    } else {
+        (minutes[n / 2 - 1] + minutes[n / 2]) / 2
+    })
+}
+
+fn medians(
+    lib: &Library,
+    week: IsoWeek,
+    get: fn(&Coe) -> Option<jiff::SignedDuration>,
+) -> MedianPair {
+    let collect = |it: &mut dyn Iterator<Item = usize>| -> Vec<i64> {
+        it.filter_map(|i| get(&lib.coes[i]).map(|d| d.as_secs() / 60))
+            .collect()
+    };
+    let this = collect(&mut window(lib, week, 0, 0));
+    let quarter = collect(&mut window(lib, week, 1, QUARTER_WEEKS));
+    let (wc, qc) = (this.len(), quarter.len());
+    let (w, q) = (median_minutes(this), median_minutes(quarter));
+    let fmt = |m: Option<i64>| m.map(|m| human_duration(jiff::SignedDuration::from_mins(m)));
+    MedianPair {
+        week: fmt(w),
+        week_minutes: w,
+        week_count: wc,
+        quarter: fmt(q),
+        quarter_minutes: q,
+        quarter_count: qc,
+    }
+}
+
+/// Who wrote and reviewed the COEs of the `weeks` weeks ending with `week`, most first.
+fn champions(lib: &Library, week: IsoWeek, weeks: i32) -> Vec<Champion> {
+    let people = lib.taxonomy(TaxonomyKind::Authors);
+    let mut counts: BTreeMap<String, (String, usize, usize)> = BTreeMap::new();
+    for i in window(lib, week, 0, weeks - 1) {
+        let c = &lib.coes[i];
+        for (list, wrote) in [(&c.authors, true), (&c.reviewers, false)] {
+            for name in list {
+                let slug = slugify(name);
+                let e = counts.entry(slug).or_insert_with(|| (name.clone(), 0, 0));
+                if wrote {
+                    e.1 += 1;
+                } else {
+                    e.2 += 1;
+                }
+            }
+        }
+    }
+    let mut out: Vec<Champion> = counts
+        .into_iter()
+        .map(|(slug, (name, wrote, reviewed))| Champion {
+            name: people
+                .by_slug
+                .get(&slug)
+                .map_or(name, |&t| people.terms[t].name.clone()),
+            url: term_url(TaxonomyKind::Authors, &slug),
+            wrote,
+            reviewed,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (b.wrote + b.reviewed)
+            .cmp(&(a.wrote + a.reviewed))
+            .then(b.wrote.cmp(&a.wrote))
+            .then(a.name.cmp(&b.name))
+    });
+    out.truncate(if weeks == 1 { usize::MAX } else { 10 });
+    out
+}
+
+/// Two or three questions for the meeting: a recurrence first, then where the week's five
+/// whys ended, then a lesson to spread, then how detection could have been faster.
+fn prompts(lib: &Library, coes: &[usize], d: &Digest) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(r) = d.recurrences.first() {
+        out.push(format!(
+            "{} looks like {} ({}), whose action items were all done. Why did that fix not hold, and what would make this one stick?",
+            r.id, r.earlier.id, r.earlier.title
+        ));
+    }
+    let mut used: Vec<&str> = Vec::new();
+    // The deepest five-whys chain says the most about the system.
+    if let Some(c) = coes
+        .iter()
+        .map(|&i| &lib.coes[i])
+        .filter(|c| !c.whys.is_empty())
+        .max_by_key(|c| (c.whys.len(), std::cmp::Reverse(c.id.clone())))
+        && let Some(last) = c.whys.last()
+    {
+        let end = if last.answer.is_empty() {
+            &last.question
+        } else {
+            &last.answer
+        };
+        out.push(format!(
+            "The five whys of {} end at: “{}” Where else in our systems could that be true today?",
+            c.id,
+            clip(end, 240)
+        ));
+        used.push(&c.id);
+    }
+    if let Some((c, lesson)) = coes
+        .iter()
+        .map(|&i| &lib.coes[i])
+        .filter(|c| !used.contains(&c.id.as_str()))
+        .chain(coes.iter().map(|&i| &lib.coes[i]))
+        .find_map(|c| lessons(c).into_iter().next().map(|l| (c, l)))
+    {
+        out.push(format!(
+            "{} learned: “{}” Which of our teams should hear this, and who will tell them?",
+            c.id,
+            clip(&lesson, 240)
+        ));
+    }
+    if out.len() < 3
+        && let Some((c, ttd)) = coes
+            .iter()
+            .map(|&i| &lib.coes[i])
+            .filter_map(|c| c.time_to_detect().map(|t| (c, t)))
+            .max_by_key(|(c, t)| (*t, std::cmp::Reverse(c.id.clone())))
+    {
+        out.push(format!(
+            "{} took {} to detect. How could time to detect be cut in half?",
+            c.id,
+            human_duration(ttd)
+        ));
+    }
+    out.truncate(3);
+    out
+}
+
+fn clip(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// Weeks of the archive, newest first, with how many COEs each has.
+pub fn archive(lib: &Library) -> Vec<(IsoWeek, usize)> {
+    lib.weeks.iter().rev().map(|(w, c)| (*w, c.len())).collect()
+}

@@ -1,0 +1,300 @@
+//! Views for the learning pages: weekly digests, the action-item tracker and metrics.
+
+use super::charts;
+use crate::content::front_matter::ItemStatus;
+use crate::digest::{self, Digest};
+use crate::library::actions::{self, ItemRef};
+use crate::library::metrics::{ChartKind, Metric};
+use crate::library::weeks::IsoWeek;
+use crate::library::{Library, TaxonomyKind};
+use crate::search::SearchData;
+use crate::slug::slugify;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The digest of `week`, with "this happened before" from the build's similar COEs.
+pub fn digest_for(lib: &Library, search: Option<&SearchData>, week: IsoWeek) -> Digest {
+    let earlier = |i: usize| search.map(|s| s.earlier[i].clone()).unwrap_or_default();
+    digest::build(lib, week, &earlier)
+}
+
+#[derive(Serialize)]
+pub struct WeekLink {
+    pub week: String,
+    pub url: String,
+    pub from: String,
+    pub to: String,
+    pub count: usize,
+}
+
+pub fn week_link(lib: &Library, w: IsoWeek) -> WeekLink {
+    WeekLink {
+        week: w.to_string(),
+        url: format!("digest/{}/", w.slug()),
+        from: w.monday().to_string(),
+        to: w.sunday().to_string(),
+        count: lib.weeks.get(&w).map_or(0, Vec::len),
+    }
+}
+
+/// The weeks before and after `w` that have a digest.
+pub fn neighbours(lib: &Library, w: IsoWeek) -> (Option<WeekLink>, Option<WeekLink>) {
+    let prev = lib.weeks.range(..w).next_back().map(|(k, _)| *k);
+    let next = lib.weeks.range(w..).find(|(k, _)| **k > w).map(|(k, _)| *k);
+    (
+        prev.map(|p| week_link(lib, p)),
+        next.map(|n| week_link(lib, n)),
+    )
+}
+
+/// Every action item with its owner's and team's pages, computed once per build.
+pub struct ActionIndex {
+    /// Overdue (most late first), then open by due date, then closed (latest first).
+    pub items: Vec<ItemRef>,
+    pub owners: Vec<Group>,
+    pub teams: Vec<Group>,
+}
+
+pub struct Group {
+    pub name: String,
+    pub slug: String,
+    /// Positions in `ActionIndex::items`.
+    pub items: Vec<usize>,
+}
+
+impl ActionIndex {
+    pub fn new(lib: &Library) -> ActionIndex {
+        let today = lib.today;
+        let mut items = actions::all(lib);
+        let rank = |r: &ItemRef| {
+            let a = r.get(lib);
+            match (actions::days_overdue(a, today), a.status.is_pending()) {
+                (Some(d), _) => (0, -i64::from(d), a.due, None),
+                (None, true) => (1, 0, a.due.or(Some(jiff::civil::Date::MAX)), None),
+                (None, false) => (2, 0, None, Some(std::cmp::Reverse(a.closed))),
+            }
+        };
+        items.sort_by(|a, b| {
+            rank(a)
+                .cmp(&rank(b))
+                .then(a.coe.cmp(&b.coe))
+                .then(a.item.cmp(&b.item))
+        });
+        let group = |key: &dyn Fn(&ItemRef) -> Option<String>| {
+            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+            for (n, r) in items.iter().enumerate() {
+                let Some(name) = key(r) else { continue };
+                let slug = slugify(&name);
+                if slug.is_empty() {
+                    continue;
+                }
+                groups
+                    .entry(slug.clone())
+                    .or_insert_with(|| Group {
+                        name,
+                        slug,
+                        items: Vec::new(),
+                    })
+                    .items
+                    .push(n);
+            }
+            groups.into_values().collect::<Vec<Group>>()
+        };
+        let owners = group(&|r| r.get(lib).owner.clone());
+        let teams = group(&|r| lib.coes[r.coe].teams.first().cloned());
+        ActionIndex {
+            items,
+            owners,
+            teams,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ActionRow {
+    pub title: String,
+    pub owner: Option<String>,
+    pub owner_slug: String,
+    pub team: Option<String>,
+    pub team_slug: String,
+    pub coe: String,
+    pub coe_title: String,
+    pub coe_url: String,
+    pub priority: Option<&'static str>,
+    pub due: Option<String>,
+    pub status: &'static str,
+    pub closed: Option<String>,
+    pub days_overdue: Option<i32>,
+    pub ticket: Option<String>,
+    pub ticket_url: Option<String>,
+}
+
+pub fn action_row(lib: &Library, r: ItemRef) -> ActionRow {
+    let c = &lib.coes[r.coe];
+    let a = r.get(lib);
+    let team = c.teams.first().cloned();
+    ActionRow {
+        title: a.title.clone(),
+        owner_slug: a.owner.as_deref().map(slugify).unwrap_or_default(),
+        owner: a.owner.clone(),
+        team_slug: team.as_deref().map(slugify).unwrap_or_default(),
+        team,
+        coe: c.id.clone(),
+        coe_title: c.title.clone(),
+        coe_url: super::views::coe_url(c),
+        priority: a.priority.map(|p| p.as_str()),
+        due: a.due.map(|d| d.to_string()),
+        status: a.status.as_str(),
+        closed: a.closed.map(|d| d.to_string()),
+        days_overdue: actions::days_overdue(a, lib.today),
+        ticket: a.ticket.clone(),
+        ticket_url: a
+            .ticket
+            .as_ref()
+            .filter(|t| t.starts_with("https://") || t.starts_with("http://"))
+            .cloned(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct GroupLink {
+    pub name: String,
+    pub slug: String,
+    pub url: String,
+    pub count: usize,
+    pub overdue: usize,
+}
+
+pub fn group_links(
+    lib: &Library,
+    idx: &ActionIndex,
+    groups: &[Group],
+    kind: &str,
+) -> Vec<GroupLink> {
+    groups
+        .iter()
+        .map(|g| GroupLink {
+            name: g.name.clone(),
+            slug: g.slug.clone(),
+            url: format!("action-items/{kind}/{}/", g.slug),
+            count: g.items.len(),
+            overdue: g
+                .items
+                .iter()
+                .filter(|&&n| actions::days_overdue(idx.items[n].get(lib), lib.today).is_some())
+                .count(),
+        })
+        .collect()
+}
+
+#[derive(Serialize, Default)]
+pub struct ActionCounts {
+    pub total: usize,
+    pub open: usize,
+    pub in_progress: usize,
+    pub done: usize,
+    pub wont_do: usize,
+    pub overdue: usize,
+}
+
+pub fn action_counts(lib: &Library, items: &[ItemRef]) -> ActionCounts {
+    let mut c = ActionCounts::default();
+    for r in items {
+        let a = r.get(lib);
+        c.total += 1;
+        match a.status {
+            ItemStatus::Open => c.open += 1,
+            ItemStatus::InProgress => c.in_progress += 1,
+            ItemStatus::Done => c.done += 1,
+            ItemStatus::WontDo => c.wont_do += 1,
+        }
+        if actions::days_overdue(a, lib.today).is_some() {
+            c.overdue += 1;
+        }
+    }
+    c
+}
+
+#[derive(Serialize)]
+pub struct MetricRow {
+    pub category: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct MetricView {
+    pub id: &'static str,
+    pub title: String,
+    pub description: String,
+    /// Inline SVG, built here with every label escaped.
+    pub svg: String,
+    pub category_label: &'static str,
+    pub series: Vec<String>,
+    pub rows: Vec<MetricRow>,
+}
+
+pub fn metric_views(lib: &Library) -> Vec<MetricView> {
+    crate::library::metrics::all(lib)
+        .into_iter()
+        .map(|m| metric_view(&m))
+        .collect()
+}
+
+fn metric_view(m: &Metric) -> MetricView {
+    let chart = charts::Chart {
+        title: m.title.clone(),
+        description: m.description.clone(),
+        categories: m.categories.clone(),
+        series: m
+            .series
+            .iter()
+            .map(|s| charts::Series {
+                name: s.name.clone(),
+                values: s.values.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+                class: s.class.clone(),
+            })
+            .collect(),
+        y_label: m.y_label.clone(),
+        unit: m.unit.clone(),
+    };
+    let svg = match m.kind {
+        ChartKind::StackedBars => charts::stacked_bars(&chart),
+        ChartKind::Lines => charts::lines(&chart),
+    };
+    let fmt = |v: Option<f64>| match v {
+        None => "—".to_owned(),
+        Some(x) if x.fract() == 0.0 => format!("{x:.0}{}", m.unit),
+        Some(x) => format!("{x:.1}{}", m.unit),
+    };
+    MetricView {
+        id: m.id,
+        title: m.title.clone(),
+        description: m.description.clone(),
+        svg,
+        category_label: m.category_label,
+        series: m.series.iter().map(|s| s.name.clone()).collect(),
+        rows: m
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| MetricRow {
+                category: c.clone(),
+                values: m
+                    .series
+                    .iter()
+                    .map(|s| fmt(s.values.get(i).copied().flatten()))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Which taxonomies get their own Atom feed (every term of each).
+pub const FEED_TAXONOMIES: [TaxonomyKind; 6] = [
+    TaxonomyKind::Authors,
+    TaxonomyKind::Services,
+    TaxonomyKind::Teams,
+    TaxonomyKind::Tags,
+    TaxonomyKind::RootCauses,
+    TaxonomyKind::Severity,
+];
