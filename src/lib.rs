@@ -5,6 +5,7 @@ pub mod config;
 pub mod content;
 pub mod diag;
 pub mod library;
+pub mod lint;
 pub mod load;
 pub mod output;
 pub mod render;

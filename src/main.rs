@@ -22,6 +22,8 @@ enum Command {
     Search(cmd::search::Args),
     /// COEs similar to a COE (by id) or to a Markdown file (a draft)
     Similar(cmd::similar::Args),
+    /// Lint COEs: structure, times, action items, five whys, blameless language, impact
+    Check(cmd::check::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Command::Build(args) => cmd::build::run(args),
         Command::Search(args) => cmd::search::run(args),
         Command::Similar(args) => cmd::similar::run(args),
+        Command::Check(args) => cmd::check::run(args),
     }
 }
 
