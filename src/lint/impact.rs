@@ -70,9 +70,11 @@ fn has_number(s: &str) -> bool {
 /// "None", "No customer impact": nothing to count.
 fn says_none(s: &str) -> bool {
     let lower = s.trim().to_lowercase();
-    lower == "none"
-        || lower.starts_with("none ")
-        || lower.starts_with("none.")
+    let first = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    first == "none"
         || lower.starts_with("no customer impact")
         || lower.starts_with("no impact")
         || lower.starts_with("no customer-facing impact")

@@ -182,10 +182,12 @@ fn scan_section(
             while let Some((i, who)) = find_person(&padded[rest..], names_only(names).as_slice()) {
                 let at = rest + i;
                 let role = names.iter().find(|(n, _)| *n == who).map_or("", |(_, r)| r);
+                // Point at the `@` of `@ana.souza`.
+                let at_sign = padded[..at].ends_with('@');
                 sink.add(
                     "person-named",
                     n,
-                    padded[..at].chars().count(),
+                    padded[..at].chars().count() - usize::from(at_sign),
                     format!("{role} \"{who}\" is named in {section}"),
                 );
                 rest = at + who.len();
