@@ -107,7 +107,7 @@ fn shown(root: &Path, rel: &str) -> String {
     if root == Path::new(".") || root.as_os_str().is_empty() {
         rel.to_owned()
     } else {
-        format!("{}/{rel}", root.display())
+        format!("{}/{rel}", root.display().to_string().trim_end_matches('/'))
     }
 }
 

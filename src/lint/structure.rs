@@ -72,9 +72,21 @@ fn missing_fields(coe: &Coe, src: &Source, sink: &mut Sink) {
 }
 
 fn missing_sections(coe: &Coe, sink: &mut Sink) {
-    for label in crate::content::missing_sections(coe) {
-        sink.add("missing-section", 1, 1, format!("no `## {label}` section"));
+    let missing = crate::content::missing_sections(coe);
+    if missing.is_empty() {
+        return;
     }
+    let list: Vec<String> = missing.iter().map(|l| format!("`## {l}`")).collect();
+    sink.add(
+        "missing-section",
+        1,
+        1,
+        format!(
+            "no {} section{}",
+            list.join(", "),
+            if list.len() == 1 { "" } else { "s" }
+        ),
+    );
 }
 
 fn empty_sections(src: &Source, sink: &mut Sink) {

@@ -62,3 +62,12 @@ fn no_panic_on_odd_input() {
         let _ = lint(text);
     }
 }
+
+#[test]
+fn docs_list_every_rule_with_its_default_severity() {
+    let docs = include_str!("../../docs/lint.md");
+    for r in RULES {
+        let row = format!("| `{}` | {} |", r.id, r.severity.as_str());
+        assert!(docs.contains(&row), "docs/lint.md lacks the row {row}");
+    }
+}
