@@ -187,6 +187,14 @@ const FIRES: &[(&str, &str, u64, u64, &str)] = &[
         20,
         "\"human error\" given as a root cause",
     ),
+    // Wrapped across two lines: found where it starts.
+    (
+        "counterfactual.md",
+        "counterfactual",
+        78,
+        79,
+        "\"could have\" in Root Cause",
+    ),
     (
         "counterfactual.md",
         "counterfactual",

@@ -126,98 +126,76 @@ fn scan_section(
     } else {
         span.title.clone()
     };
-    for (n, prose) in src.prose_lines(span) {
-        if prose.trim_start().starts_with('>') || prose.trim_start().starts_with('#') {
-            continue;
+    let prose = src.running_text(span, true);
+    let text = prose.text.as_str();
+    let mut report = |rule: &'static str, i: usize, message: String| {
+        let (line, column) = prose.position(i);
+        sink.add(rule, line, column, message);
+    };
+    for phrase in COUNTERFACTUALS {
+        for i in find_all(text, phrase) {
+            report(
+                "counterfactual",
+                i,
+                format!("counterfactual \"{phrase}\" in {section}"),
+            );
         }
-        let unquoted = mask_quotes(prose);
-        let lower = format!(" {} ", unquoted.to_lowercase());
-        let column = |i: usize| lower[..i].chars().count();
-        for phrase in COUNTERFACTUALS {
-            if let Some(i) = find_phrase(&lower, phrase) {
-                sink.add(
-                    "counterfactual",
-                    n,
-                    column(i),
-                    format!(
-                        "counterfactual \"{}\" in {section}",
-                        original(prose, column(i), phrase)
-                    ),
+    }
+    for word in BLAME_WORDS {
+        for i in find_all(text, word) {
+            report(
+                "blame-word",
+                i,
+                format!("blaming word \"{word}\" in {section}"),
+            );
+        }
+    }
+    if kind == SectionKind::RootCause {
+        for phrase in HUMAN_ERROR {
+            for i in find_all(text, phrase)
+                .into_iter()
+                .filter(|&i| !negated(&text[..i]))
+            {
+                report(
+                    "human-error",
+                    i,
+                    format!("\"{phrase}\" given as a root cause"),
                 );
             }
         }
-        for word in BLAME_WORDS {
-            if let Some(i) = find_phrase(&lower, word) {
-                sink.add(
-                    "blame-word",
-                    n,
-                    column(i),
-                    format!(
-                        "blaming word \"{}\" in {section}",
-                        original(prose, column(i), word)
-                    ),
-                );
-            }
-        }
-        if kind == SectionKind::RootCause {
-            for phrase in HUMAN_ERROR {
-                if let Some(i) = find_phrase(&lower, phrase)
-                    && !negated(&lower[..i])
-                {
-                    sink.add(
-                        "human-error",
-                        n,
-                        column(i),
-                        format!(
-                            "\"{}\" given as a root cause",
-                            original(prose, column(i), phrase)
-                        ),
-                    );
-                }
-            }
-        }
-        if matches!(kind, SectionKind::FiveWhys | SectionKind::RootCause) {
-            let padded = format!(" {} ", prose.to_lowercase());
-            let mut rest = 0;
-            while let Some((i, who)) = find_person(&padded[rest..], names_only(names).as_slice()) {
-                let at = rest + i;
-                let role = names.iter().find(|(n, _)| *n == who).map_or("", |(_, r)| r);
-                // Point at the `@` of `@ana.souza`.
-                let at_sign = padded[..at].ends_with('@');
-                sink.add(
-                    "person-named",
-                    n,
-                    padded[..at].chars().count() - usize::from(at_sign),
-                    format!("{role} \"{who}\" is named in {section}"),
-                );
-                rest = at + who.len();
-            }
-            for (i, handle) in handles(&padded) {
-                if names.iter().any(|(n, _)| handle[1..] == *n) {
-                    continue;
-                }
-                sink.add(
-                    "person-named",
-                    n,
-                    padded[..i].chars().count(),
-                    format!("handle \"{handle}\" is named in {section}"),
-                );
-            }
+    }
+    if !matches!(kind, SectionKind::FiveWhys | SectionKind::RootCause) {
+        return;
+    }
+    // Names count in quotes too: quoting someone by name still names them.
+    let prose = src.running_text(span, false);
+    let text = prose.text.as_str();
+    let mut report = |i: usize, message: String| {
+        let (line, column) = prose.position(i);
+        sink.add("person-named", line, column, message);
+    };
+    let mut rest = 0;
+    let words = names_only(names);
+    while let Some((i, who)) = find_person(&text[rest..], &words) {
+        let at = rest + i;
+        let role = names.iter().find(|(n, _)| *n == who).map_or("", |(_, r)| r);
+        // Point at the `@` of `@ana.souza`.
+        let at_sign = usize::from(text[..at].ends_with('@'));
+        report(
+            at - at_sign,
+            format!("{role} \"{who}\" is named in {section}"),
+        );
+        rest = at + who.len();
+    }
+    for (i, handle) in handles(text) {
+        if !names.iter().any(|(n, _)| handle[1..] == *n) {
+            report(i, format!("handle \"{handle}\" is named in {section}"));
         }
     }
 }
 
 fn names_only(names: &[(String, &'static str)]) -> Vec<String> {
     names.iter().map(|(n, _)| n.clone()).collect()
-}
-
-/// The text of `prose` at `column` (1-based) as long as `phrase`, as the author wrote it.
-fn original(prose: &str, column: usize, phrase: &str) -> String {
-    prose
-        .chars()
-        .skip(column.saturating_sub(1))
-        .take(phrase.chars().count())
-        .collect()
 }
 
 fn negated(before: &str) -> bool {
@@ -228,11 +206,12 @@ fn negated(before: &str) -> bool {
         .any(|w| NEGATORS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')))
 }
 
-/// Byte index of `phrase` at word boundaries in `text` (lowercase, padded with spaces).
-fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
+/// Byte indexes of `phrase` at word boundaries in `text` (lowercase).
+fn find_all(text: &str, phrase: &str) -> Vec<usize> {
     text.match_indices(phrase)
-        .find(|(i, _)| bounded(text, *i, phrase.len()))
+        .filter(|(i, _)| bounded(text, *i, phrase.len()))
         .map(|(i, _)| i)
+        .collect()
 }
 
 fn bounded(text: &str, start: usize, len: usize) -> bool {
@@ -282,31 +261,6 @@ fn handles(text: &str) -> Vec<(usize, String)> {
         let handle = handle.trim_end_matches(['.', '-']);
         if handle.chars().count() >= 2 && handle.chars().any(char::is_alphabetic) {
             out.push((i, format!("@{handle}")));
-        }
-    }
-    out
-}
-
-/// Text in double quotes ("…", “…”) is someone else's words: blanked, columns kept.
-fn mask_quotes(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut open: Option<char> = None;
-    for c in line.chars() {
-        match (open, c) {
-            (None, '"') => {
-                open = Some('"');
-                out.push(' ');
-            }
-            (None, '“') => {
-                open = Some('”');
-                out.push(' ');
-            }
-            (Some(close), c) if c == close => {
-                open = None;
-                out.push(' ');
-            }
-            (Some(_), _) => out.push(' '),
-            (None, c) => out.push(c),
         }
     }
     out

@@ -150,12 +150,14 @@ impl<'a> Source<'a> {
             return Vec::new();
         };
         let mut out = Vec::new();
+        let mut lists = ListDepth::default();
         for (n, line) in self.prose_lines(span) {
             if self.is_code(n) {
                 continue;
             }
+            let top_level = lists.top_level_item(line);
             if let Some(content) = list_item_content(line) {
-                if timeline::parse_prefix(content).is_some() {
+                if top_level && timeline::parse_prefix(content).is_some() {
                     out.push(n);
                 }
             } else if let Some(row) = line.trim().strip_prefix('|') {
@@ -170,15 +172,40 @@ impl<'a> Source<'a> {
         out
     }
 
+    /// The running text of a section, lowercase, its lines joined with single spaces so that a
+    /// phrase wrapped across lines is found; code, headings and blockquotes are left out, and
+    /// with `unquoted` so is text in double quotes.
+    pub fn running_text(&self, span: &Span, unquoted: bool) -> Prose {
+        let mut prose = Prose::default();
+        for (n, line) in self.prose_lines(span) {
+            let t = line.trim_start();
+            let skip = self.is_code(n) || t.starts_with('#') || t.starts_with('>');
+            if skip || t.trim_end().is_empty() {
+                prose.paragraph_break(n);
+                continue;
+            }
+            let indent = line.chars().count() - t.chars().count();
+            for (i, c) in t.trim_end().chars().enumerate() {
+                prose.push(c.to_lowercase().next().unwrap_or(c), n, indent + i + 1);
+            }
+            prose.push(' ', n, line.chars().count() + 1);
+        }
+        if unquoted {
+            prose.mask_quotes();
+        }
+        prose
+    }
+
     /// The top-level list items of a section, as (first line, last line).
     pub fn list_items(&self, span: &Span) -> Vec<(usize, usize)> {
         let mut items: Vec<(usize, usize)> = Vec::new();
+        let mut lists = ListDepth::default();
         for (n, line) in self.prose_lines(span) {
             if self.is_code(n) {
                 continue;
             }
             let indent = line.len() - line.trim_start().len();
-            if indent <= 3 && list_item_content(line).is_some() {
+            if lists.top_level_item(line) {
                 items.push((n, n));
             } else if let Some(last) = items.last_mut()
                 && (indent > 0 || !line.trim().is_empty())
@@ -194,6 +221,90 @@ impl<'a> Source<'a> {
             }
         }
         items
+    }
+}
+
+/// Tells top-level list items from nested ones, line by line.
+#[derive(Default)]
+struct ListDepth {
+    /// Indent of the current list's items; `None` outside a list.
+    base: Option<usize>,
+}
+
+impl ListDepth {
+    fn top_level_item(&mut self, line: &str) -> bool {
+        let indent = line.len() - line.trim_start().len();
+        if list_item_content(line).is_none() {
+            if indent == 0 && !line.trim().is_empty() {
+                self.base = None;
+            }
+            return false;
+        }
+        let base = *self.base.get_or_insert(indent);
+        indent <= base + 1
+    }
+}
+
+/// Running text with the line and column of every byte.
+#[derive(Default)]
+pub(crate) struct Prose {
+    pub text: String,
+    at: Vec<(usize, usize)>,
+}
+
+impl Prose {
+    fn push(&mut self, c: char, line: usize, column: usize) {
+        self.text.push(c);
+        self.at
+            .extend(std::iter::repeat_n((line, column), c.len_utf8()));
+    }
+
+    /// A blank line (or one left out): quotes do not run across it.
+    fn paragraph_break(&mut self, line: usize) {
+        if !self.text.ends_with('\n') {
+            self.push('\n', line, 1);
+        }
+    }
+
+    /// Line and column of byte `i` of `text`.
+    pub fn position(&self, i: usize) -> (usize, usize) {
+        self.at.get(i).copied().unwrap_or((1, 1))
+    }
+
+    /// Text in double quotes (`"…"`, `“…”`) is someone else's words: blanked out, up to the end
+    /// of its paragraph when the quote is never closed.
+    fn mask_quotes(&mut self) {
+        let mut out = String::with_capacity(self.text.len());
+        let mut at = Vec::with_capacity(self.at.len());
+        let mut open: Option<char> = None;
+        for (i, c) in self.text.char_indices() {
+            let blank = match (open, c) {
+                (_, '\n') => {
+                    open = None;
+                    false
+                }
+                (None, '"') => {
+                    open = Some('"');
+                    true
+                }
+                (None, '“') => {
+                    open = Some('”');
+                    true
+                }
+                (Some(close), c) if c == close => {
+                    open = None;
+                    true
+                }
+                (Some(_), _) => true,
+                (None, _) => false,
+            };
+            let pos = self.at.get(i).copied().unwrap_or((1, 1));
+            let c = if blank { ' ' } else { c };
+            out.push(c);
+            at.extend(std::iter::repeat_n(pos, c.len_utf8()));
+        }
+        self.text = out;
+        self.at = at;
     }
 }
 

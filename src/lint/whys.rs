@@ -2,7 +2,7 @@
 
 use super::Sink;
 use super::language::{find_person, people};
-use super::source::Source;
+use super::source::{Source, Span};
 use crate::content::Coe;
 use crate::content::markdown::SectionKind;
 
@@ -39,17 +39,20 @@ pub(crate) fn check(coe: &Coe, src: &Source, sink: &mut Sink) {
         return;
     };
     // The last list item's lines hold the last why; point at the person there.
-    let (first, end) = items
+    let (first, last) = items
         .last()
         .copied()
         .unwrap_or((span.heading, span.heading));
-    let (line, column) = (first..=end)
-        .find_map(|n| {
-            let lower = src.prose(n).to_lowercase();
-            find_person(&lower, std::slice::from_ref(&who))
-                .map(|(i, _)| (n, lower[..i].chars().count() + 1))
-        })
-        .unwrap_or((first, 1));
+    let item = Span {
+        kind: None,
+        title: String::new(),
+        heading: first,
+        first,
+        last,
+    };
+    let prose = src.running_text(&item, false);
+    let (line, column) = find_person(&prose.text, std::slice::from_ref(&who))
+        .map_or((first, 1), |(i, _)| prose.position(i));
     sink.add(
         "whys-end-in-person",
         line,
