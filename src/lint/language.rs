@@ -100,14 +100,15 @@ fn human_error_field(coe: &Coe, src: &Source, sink: &mut Sink) {
 
 /// Where `value` is written in a front-matter list starting on `line`.
 fn find_value(src: &Source, line: usize, value: &str) -> Option<(usize, usize)> {
-    let value = value.to_lowercase();
+    // ASCII lowercase keeps byte offsets, so `i` is an offset into `text` too.
+    let value = value.to_ascii_lowercase();
     let mut n = line;
     while let Some(text) = src.front_matter_line(n) {
         if n > line && !text.starts_with([' ', '\t', '-']) {
             return None;
         }
-        if let Some(i) = text.to_lowercase().find(&value) {
-            return Some((n, text[..i.min(text.len())].chars().count() + 1));
+        if let Some(i) = text.to_ascii_lowercase().find(&value) {
+            return Some((n, text[..i].chars().count() + 1));
         }
         n += 1;
     }

@@ -71,3 +71,18 @@ fn docs_list_every_rule_with_its_default_severity() {
         assert!(docs.contains(&row), "docs/lint.md lacks the row {row}");
     }
 }
+
+#[test]
+fn no_panic_on_any_truncation_or_mangling_of_a_coe() {
+    let text = include_str!("../../tests/fixtures/lint/content/person-named.md");
+    let cuts: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .filter(|i| i % 5 == 0)
+        .collect();
+    for &i in &cuts {
+        let _ = lint(&text[..i]);
+        let mangled = format!("{}“é\"@ <!-- `{}", &text[..i], &text[i..]);
+        let _ = lint(&mangled);
+    }
+}

@@ -148,12 +148,15 @@ pub(crate) fn blamed(answer: &str, names: &[(String, &str)]) -> Option<String> {
             continue;
         };
         let after = &padded[at..];
+        let named = names.iter().any(|(n, _)| *n == who);
         let verbs: &[&str] = if matches!(who.as_str(), "he" | "she" | "they") {
             &PRONOUN_VERBS
         } else {
             &BLAME_VERBS
         };
-        let Some(verb_at) = verbs.iter().filter_map(|v| after.find(v)).min() else {
+        // A person named in the last answer is where the chain stops, whatever they did.
+        let verb_at = verbs.iter().filter_map(|v| after.find(v)).min();
+        let Some(verb_at) = verb_at.or(named.then_some(0)) else {
             continue;
         };
         if SYSTEM_CONNECTORS
@@ -196,6 +199,7 @@ mod tests {
             "Because ana.souza did not check the diff.",
             "Human error.",
             "They forgot the flag",
+            "ana.souza pushed the change on a Friday",
         ] {
             assert!(blamed(a, &names).is_some(), "{a}");
         }
@@ -203,6 +207,8 @@ mod tests {
             "The deploy tool accepted a change set with no review step.",
             "The engineer did not see it because no alarm existed for the queue.",
             "Nobody owned the shared base image, so its defaults were never reviewed.",
+            "They did not fire because the alarm had no data.",
+            "Ana Souza's review checklist had no item for event wiring because nobody owned it.",
         ] {
             assert!(blamed(a, &names).is_none(), "{a}");
         }
