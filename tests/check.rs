@@ -173,6 +173,14 @@ const FIRES: &[(&str, &str, u64, u64, &str)] = &[
         34,
         "(\"engineer\")",
     ),
+    // A name from the front matter, wrapped onto the next line.
+    (
+        "whys-end-in-named-person.md",
+        "whys-end-in-person",
+        74,
+        4,
+        "(\"ana.souza\")",
+    ),
     (
         "human-error.md",
         "human-error",
@@ -357,8 +365,11 @@ fn every_rule_fires_on_its_fixture_at_the_right_position() {
 
 #[test]
 fn each_fixture_triggers_only_its_own_rule() {
-    // Companions: a `TBD` owner is also template text.
-    let allowed: &[(&str, &str)] = &[("action-no-owner.md", "template-text")];
+    // Companions: a `TBD` owner is also template text; a named person is also named.
+    let allowed: &[(&str, &str)] = &[
+        ("action-no-owner.md", "template-text"),
+        ("whys-end-in-named-person.md", "person-named"),
+    ];
     for (file, rule, ..) in FIRES {
         for f in findings(file) {
             assert!(
@@ -543,7 +554,7 @@ fn default_paths_are_the_roots_content_and_files_are_not_modified() {
         run.stdout
     );
     assert!(
-        run.stdout.contains(" of 24 files checked"),
+        run.stdout.contains(" of 25 files checked"),
         "{}",
         run.stdout
     );

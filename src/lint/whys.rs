@@ -148,13 +148,16 @@ pub(crate) fn blamed(answer: &str, names: &[(String, &str)]) -> Option<String> {
             continue;
         };
         let after = &padded[at..];
-        let named = names.iter().any(|(n, _)| *n == who);
+        // A person named as the subject of the answer ("Because ana.souza pushed …").
+        let lead = padded[..at].trim();
+        let named = names.iter().any(|(n, _)| *n == who)
+            && (lead.is_empty() || lead == "because" || lead == "the");
         let verbs: &[&str] = if matches!(who.as_str(), "he" | "she" | "they") {
             &PRONOUN_VERBS
         } else {
             &BLAME_VERBS
         };
-        // A person named in the last answer is where the chain stops, whatever they did.
+        // Their name as the subject is where the chain stops, whatever they did.
         let verb_at = verbs.iter().filter_map(|v| after.find(v)).min();
         let Some(verb_at) = verb_at.or(named.then_some(0)) else {
             continue;
@@ -208,6 +211,7 @@ mod tests {
             "The engineer did not see it because no alarm existed for the queue.",
             "Nobody owned the shared base image, so its defaults were never reviewed.",
             "They did not fire because the alarm had no data.",
+            "As ana.souza found, config versions were not recorded with the metrics.",
             "Ana Souza's review checklist had no item for event wiring because nobody owned it.",
         ] {
             assert!(blamed(a, &names).is_none(), "{a}");
