@@ -7,6 +7,7 @@
 mod actions;
 mod impact;
 mod language;
+mod prose;
 pub mod report;
 mod rules;
 pub mod settings;
