@@ -61,6 +61,13 @@ const FIRES: &[(&str, &str, u64, u64, &str)] = &[
     (
         "missing-field 2024-03-01.md",
         "missing-field",
+        36,
+        1,
+        "the title \"Checkout returned errors after a config push\" is taken from the `#` heading",
+    ),
+    (
+        "missing-field 2024-03-01.md",
+        "missing-field",
         1,
         1,
         "the date 2024-03-01 is taken from the file name",

@@ -108,6 +108,12 @@ impl<'a> Source<'a> {
         self.front_matter_end > 0
     }
 
+    /// The line of the body's first `# ` heading (outside code).
+    pub fn first_heading_line(&self) -> Option<usize> {
+        (self.front_matter_end + 1..=self.lines.len())
+            .find(|&n| !self.is_code(n) && self.prose(n).starts_with("# "))
+    }
+
     /// Line `n` when it is inside the front matter (between the `---` lines).
     pub fn front_matter_line(&self, n: usize) -> Option<&str> {
         (n >= 2 && n < self.front_matter_end).then(|| self.line(n))

@@ -42,9 +42,10 @@ pub(crate) fn check(coe: &Coe, src: &Source, sink: &mut Sink) {
 
 fn missing_fields(coe: &Coe, src: &Source, sink: &mut Sink) {
     if src.field(&["title"]).is_none() {
+        let heading = src.first_heading_line().unwrap_or(1);
         sink.add(
             "missing-field",
-            1,
+            heading,
             1,
             format!(
                 "no `title:` in the front matter: the title \"{}\" is taken from the `#` heading",
