@@ -21,6 +21,19 @@ pub struct Config {
     pub taxonomies: TaxonomyLabels,
     /// Free-form values for templates (`site.extra`).
     pub extra: toml::Table,
+    /// `coe check` settings (`[lint.rules]`); see docs/lint.md.
+    pub lint: LintConfig,
+}
+
+/// `[lint]`: read here, checked by `coe check` (unknown rule ids are reported there).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct LintConfig {
+    /// Rule id → `"off"`, `"warning"` or `"error"`.
+    pub rules: toml::Table,
+    /// Any other key under `[lint]`, kept so that `coe check` can report it.
+    #[serde(flatten)]
+    pub other: toml::Table,
 }
 
 impl Default for Config {
@@ -37,6 +50,7 @@ impl Default for Config {
             paginate_by: 100,
             taxonomies: TaxonomyLabels::default(),
             extra: toml::Table::new(),
+            lint: LintConfig::default(),
         }
     }
 }
@@ -66,7 +80,7 @@ impl Default for TaxonomyLabels {
     }
 }
 
-const KNOWN_KEYS: [&str; 10] = [
+const KNOWN_KEYS: [&str; 11] = [
     "paginate_by",
     "title",
     "description",
@@ -77,6 +91,7 @@ const KNOWN_KEYS: [&str; 10] = [
     "feed_limit",
     "taxonomies",
     "extra",
+    "lint",
 ];
 
 /// Reads `<root>/coe.toml`. A missing file gives the defaults; a broken one gives an error

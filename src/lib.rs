@@ -6,6 +6,7 @@ pub mod content;
 pub mod diag;
 pub mod digest;
 pub mod library;
+pub mod lint;
 pub mod load;
 pub mod output;
 pub mod render;

@@ -26,6 +26,8 @@ enum Command {
     Digest(cmd::digest::Args),
     /// Action items across the library: owners, due dates, overdue
     Actions(cmd::actions::Args),
+    /// Lint COEs: structure, times, action items, five whys, blameless language, impact
+    Check(cmd::check::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Similar(args) => cmd::similar::run(args),
         Command::Digest(args) => cmd::digest::run(args),
         Command::Actions(args) => cmd::actions::run(args),
+        Command::Check(args) => cmd::check::run(args),
     }
 }
 

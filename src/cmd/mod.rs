@@ -1,5 +1,6 @@
 pub mod actions;
 pub mod build;
+pub mod check;
 pub mod digest;
 pub mod search;
 pub mod similar;
