@@ -72,6 +72,25 @@ pub fn load_library(opts: &BuildOptions, report: &mut BuildReport) -> Option<(Co
                 format!("missing recommended sections: {}", missing.join(", ")),
             ));
         }
+        let absent: Vec<&str> = [
+            ("started", coe.started.is_none()),
+            ("detected", coe.detected.is_none()),
+            ("mitigated", coe.mitigated.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, missing)| missing.then_some(name))
+        .collect();
+        if !absent.is_empty() {
+            report.diagnostics.push(Diagnostic::warning(
+                &coe.display_path,
+                0,
+                0,
+                format!(
+                    "no `{}` time: its time to detect or mitigate is unknown and left out of the medians",
+                    absent.join("`, `")
+                ),
+            ));
+        }
     }
     report.coes = lib.coes.len();
     report.stages.push(("library", t.elapsed()));

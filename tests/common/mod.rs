@@ -34,19 +34,32 @@ pub fn coe(args: &[&str], cwd: &Path) -> Run {
     }
 }
 
-/// Builds `root` into a fresh temporary folder; returns the folder and the run.
+/// Builds a copy of the site at `root` (its content/, coe.toml, templates/, static/ and
+/// themes/) into a fresh temporary folder, so that tests never write into the fixtures
+/// (the index in `.coe/`) while other tests copy them. Returns the folder and the run.
 pub fn build(root: &Path, extra: &[&str]) -> (tempfile::TempDir, PathBuf, Run) {
     let tmp = tempfile::tempdir().expect("tempdir");
+    let site = tmp.path().join("site");
+    std::fs::create_dir_all(&site).expect("mkdir");
+    for part in ["content", "templates", "static", "themes"] {
+        if root.join(part).is_dir() {
+            copy_dir(&root.join(part), &site.join(part));
+        }
+    }
+    if root.join("coe.toml").is_file() {
+        std::fs::copy(root.join("coe.toml"), site.join("coe.toml")).expect("coe.toml");
+    }
     let out = tmp.path().join("public");
     let mut args = vec![
         "build",
         "--root",
-        root.to_str().expect("utf8"),
+        site.to_str().expect("utf8"),
         "--output",
         out.to_str().expect("utf8"),
-        "--today",
-        "2026-11-26",
     ];
+    if !extra.contains(&"--today") {
+        args.extend(["--today", "2026-11-26"]);
+    }
     args.extend_from_slice(extra);
     let run = coe(&args, tmp.path());
     (tmp, out, run)
@@ -150,6 +163,10 @@ pub fn copy_fixture(name: &str) -> tempfile::TempDir {
 pub fn copy_dir(src: &Path, dst: &Path) {
     for e in walkdir::WalkDir::new(src)
         .into_iter()
+        // Build artefacts of a fixture (from a run by hand) are not part of it.
+        .filter_entry(|e| {
+            e.depth() != 1 || !matches!(e.file_name().to_str(), Some(".coe" | "public"))
+        })
         .filter_map(Result::ok)
     {
         let rel = e.path().strip_prefix(src).expect("prefix");
