@@ -1,41 +1,201 @@
 //! The one write sink: pages go to a staging folder that replaces the output only when the
 //! whole build succeeded, or to memory (for `coe serve` and tests).
+//!
+//! When the output folder is one this tool wrote (its manifest of paths, sizes and hashes
+//! matches what is on disk), a build stages only the files whose bytes changed and moves
+//! them in at the end: a rebuild writes (and a re-deploy uploads) only what changed, and a
+//! failed build still leaves the output untouched.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+/// A 64-bit hash of a file's bytes (fixed seed: the same bytes hash the same in every run).
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    foldhash::quality::FixedState::with_seed(0x636f_6521).hash_one(bytes)
+}
+
+/// What a build wrote: path → (hash, length).
+pub type Manifest = HashMap<String, (u64, u64)>;
+
+const MANIFEST_HEADER: &str = "coe output manifest v1";
+
+pub fn write_manifest(path: &Path, files: &Manifest) -> io::Result<()> {
+    let mut rows: Vec<_> = files.iter().collect();
+    rows.sort();
+    let mut s = String::with_capacity(rows.len() * 64);
+    s.push_str(MANIFEST_HEADER);
+    s.push('\n');
+    for (rel, (hash, len)) in rows {
+        s.push_str(&format!("{hash:016x} {len} {rel}\n"));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, s)?;
+    std::fs::rename(tmp, path)
+}
+
+/// The manifest at `path` if it describes `target` as it is on disk (every file there, with
+/// its size); `None` otherwise, and the next build writes everything.
+pub fn read_manifest(path: &Path, target: &Path) -> Option<Manifest> {
+    use rayon::prelude::*;
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut lines = text.lines();
+    if lines.next()? != MANIFEST_HEADER {
+        return None;
+    }
+    let mut files = Manifest::new();
+    for line in lines {
+        let mut parts = line.splitn(3, ' ');
+        let hash = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let len: u64 = parts.next()?.parse().ok()?;
+        let rel = parts.next()?;
+        files.insert(rel.to_owned(), (hash, len));
+    }
+    let intact = files.par_iter().all(|(rel, (_, len))| {
+        std::fs::metadata(target.join(rel)).is_ok_and(|m| m.is_file() && m.len() == *len)
+    });
+    intact.then_some(files)
+}
 
 pub trait Sink: Sync {
     /// Writes `bytes` at `rel` (`coe/x/index.html`), creating folders.
     fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()>;
 }
 
+/// Stages only changed files for an output folder described by `previous`; moves them in on
+/// commit and deletes what the build no longer makes.
+pub struct Incremental {
+    staging: PathBuf,
+    target: PathBuf,
+    previous: Manifest,
+    written: Mutex<Manifest>,
+    changed: Mutex<Vec<String>>,
+    committed: bool,
+}
+
+fn staging_path(target: &Path, suffix: &str) -> io::Result<PathBuf> {
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let name = target
+        .file_name()
+        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.coe-{suffix}-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    std::fs::create_dir_all(&staging)?;
+    Ok(staging)
+}
+
+impl Incremental {
+    pub fn new(target: &Path, previous: Manifest) -> io::Result<Incremental> {
+        Ok(Incremental {
+            staging: staging_path(target, "changes")?,
+            target: target.to_path_buf(),
+            previous,
+            written: Mutex::default(),
+            changed: Mutex::default(),
+            committed: false,
+        })
+    }
+
+    /// How many files differ from the previous build.
+    pub fn changed(&self) -> usize {
+        self.changed.lock().map_or(0, |c| c.len())
+    }
+
+    /// Moves the changed files in, deletes files no longer made; returns the new manifest.
+    pub fn commit(mut self) -> io::Result<Manifest> {
+        let changed = std::mem::take(&mut *self.changed.lock().map_err(|_| poisoned())?);
+        let written = std::mem::take(&mut *self.written.lock().map_err(|_| poisoned())?);
+        for rel in &changed {
+            let to = self.target.join(rel);
+            if let Some(dir) = to.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::rename(self.staging.join(rel), to)?;
+        }
+        for rel in self.previous.keys().filter(|r| !written.contains_key(*r)) {
+            let path = self.target.join(rel);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    // Leave no empty folders behind (stops at the first non-empty one).
+                    let mut dir = path.parent();
+                    while let Some(d) = dir.filter(|d| *d != self.target) {
+                        if std::fs::remove_dir(d).is_err() {
+                            break;
+                        }
+                        dir = d.parent();
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.committed = true;
+        let _ = std::fs::remove_dir_all(&self.staging);
+        Ok(written)
+    }
+}
+
+fn poisoned() -> io::Error {
+    io::Error::other("a writer thread panicked")
+}
+
+impl Drop for Incremental {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+impl Sink for Incremental {
+    fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        let entry = (content_hash(bytes), bytes.len() as u64);
+        let same = self.previous.get(rel) == Some(&entry);
+        self.written
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(rel.to_owned(), entry);
+        if same {
+            return Ok(());
+        }
+        let path = self.staging.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, bytes)?;
+        self.changed
+            .lock()
+            .map_err(|_| poisoned())?
+            .push(rel.to_owned());
+        Ok(())
+    }
+}
+
 /// Builds beside the target folder, then swaps it in. A failed build leaves the target untouched.
 pub struct Staging {
     staging: PathBuf,
     target: PathBuf,
+    written: Mutex<Manifest>,
     committed: bool,
 }
 
 impl Staging {
     pub fn new(target: &Path) -> io::Result<Staging> {
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent)?;
-        let name = target
-            .file_name()
-            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-        let staging = parent.join(format!(".{name}.coe-staging-{}", std::process::id()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging)?;
-        }
-        std::fs::create_dir_all(&staging)?;
         Ok(Staging {
-            staging,
+            staging: staging_path(target, "staging")?,
             target: target.to_path_buf(),
+            written: Mutex::default(),
             committed: false,
         })
     }
@@ -44,8 +204,8 @@ impl Staging {
         &self.staging
     }
 
-    /// Replaces the target with the staged output.
-    pub fn commit(mut self) -> io::Result<()> {
+    /// Replaces the target with the staged output; returns the manifest of what it holds.
+    pub fn commit(mut self) -> io::Result<Manifest> {
         let old = self.staging.with_file_name(format!(
             "{}-old",
             self.staging
@@ -66,7 +226,9 @@ impl Staging {
         if old.exists() {
             std::fs::remove_dir_all(&old)?;
         }
-        Ok(())
+        Ok(std::mem::take(
+            &mut *self.written.lock().map_err(|_| poisoned())?,
+        ))
     }
 }
 
@@ -84,7 +246,12 @@ impl Sink for Staging {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(path, bytes)
+        std::fs::write(path, bytes)?;
+        self.written
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(rel.to_owned(), (content_hash(bytes), bytes.len() as u64));
+        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@ use crate::config::{self, Config};
 use crate::content::missing_sections;
 use crate::diag::{self, Diagnostic};
 use crate::library::Library;
-use crate::output::{Sink, Staging};
+use crate::output::{self, Incremental, Sink, Staging};
 use crate::render::{self, Renderer, theme};
 use crate::search::{self, SearchData};
 use std::path::{Path, PathBuf};
@@ -27,6 +27,10 @@ pub struct BuildReport {
     pub files: usize,
     pub stages: Vec<(&'static str, Duration)>,
     pub output: PathBuf,
+    /// Whether the build updated its own previous output in place (only changed files).
+    pub incremental: bool,
+    /// Files whose bytes changed, for an incremental build.
+    pub changed: Option<usize>,
 }
 
 impl BuildReport {
@@ -239,7 +243,14 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         diag::sort(&mut report.diagnostics);
         return report;
     };
-    let staging = match Staging::new(&output) {
+    let manifest_path = manifest_path(&opts.root, &output);
+    let previous = output::read_manifest(&manifest_path, &output);
+    report.incremental = previous.is_some();
+    let sink = match previous {
+        Some(previous) => Incremental::new(&output, previous).map(OutputSink::Changes),
+        None => Staging::new(&output).map(OutputSink::Full),
+    };
+    let sink = match sink {
         Ok(s) => s,
         Err(e) => {
             report.diagnostics.push(Diagnostic::error(
@@ -252,21 +263,68 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         }
     };
     let search = index_library(opts, &lib, &mut report);
-    render_into(opts, &config, &lib, search.as_ref(), &staging, &mut report);
+    render_into(opts, &config, &lib, search.as_ref(), &sink, &mut report);
     if !report.has_errors() {
         let t = Instant::now();
-        if let Err(e) = staging.commit() {
-            report.diagnostics.push(Diagnostic::error(
+        if let OutputSink::Changes(inc) = &sink {
+            report.changed = Some(inc.changed());
+        }
+        // A stale manifest must never survive a half-done commit.
+        let _ = std::fs::remove_file(&manifest_path);
+        match sink.commit() {
+            Ok(manifest) => {
+                if let Err(e) = output::write_manifest(&manifest_path, &manifest) {
+                    report.diagnostics.push(Diagnostic::warning(
+                        manifest_path.display().to_string(),
+                        0,
+                        0,
+                        format!("cannot save the output manifest ({e}): the next build writes every file"),
+                    ));
+                }
+            }
+            Err(e) => report.diagnostics.push(Diagnostic::error(
                 output.display().to_string(),
                 0,
                 0,
                 format!("cannot replace the output folder: {e}"),
-            ));
+            )),
         }
         report.stages.push(("swap", t.elapsed()));
     }
     diag::sort(&mut report.diagnostics);
     report
+}
+
+/// Where the manifest of an output folder is kept: `<root>/.coe/output-<hash of its path>`.
+fn manifest_path(root: &Path, output: &Path) -> PathBuf {
+    let abs = std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf());
+    let id = output::content_hash(abs.to_string_lossy().as_bytes());
+    root.join(".coe").join(format!("output-{id:016x}.manifest"))
+}
+
+/// A clean build swaps a new folder in; a build over its own previous output stages only
+/// the changed files.
+enum OutputSink {
+    Full(Staging),
+    Changes(Incremental),
+}
+
+impl Sink for OutputSink {
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            OutputSink::Full(s) => s.write(rel, bytes),
+            OutputSink::Changes(s) => s.write(rel, bytes),
+        }
+    }
+}
+
+impl OutputSink {
+    fn commit(self) -> std::io::Result<output::Manifest> {
+        match self {
+            OutputSink::Full(s) => s.commit(),
+            OutputSink::Changes(s) => s.commit(),
+        }
+    }
 }
 
 /// Refuses an output folder that would replace the site itself or its content.

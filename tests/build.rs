@@ -503,3 +503,115 @@ fn search_page_without_javascript_says_so_and_links_to_the_indexes() {
         "<form class=\"site-search\" role=\"search\" action=\"./search/\" method=\"get\">"
     ));
 }
+
+/// Every file under `dir` with its bytes.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    files(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(dir.join(&f)).expect("read");
+            (f, bytes)
+        })
+        .collect()
+}
+
+fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
+    let (ta, tb) = (tree(a), tree(b));
+    let (ka, kb): (Vec<_>, Vec<_>) = (ta.keys().collect(), tb.keys().collect());
+    assert_eq!(ka, kb, "the same files");
+    for (f, bytes) in &ta {
+        assert!(bytes == &tb[f], "{f} differs");
+    }
+}
+
+#[test]
+fn rebuild_writes_only_changed_files_and_equals_a_clean_build() {
+    let site = sample_site();
+    let root = site.path();
+    let build_into = |out: &str| {
+        coe(
+            &[
+                "build",
+                "--root",
+                ".",
+                "--output",
+                out,
+                "--today",
+                "2026-11-26",
+            ],
+            root,
+        )
+    };
+    let first = build_into("public");
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    assert!(!first.stderr.contains("changed"), "{}", first.stderr);
+
+    // Nothing changed: nothing is written.
+    let stamp = root.join("public/coe/coe-2024-017/index.html");
+    let before = std::fs::metadata(&stamp)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let again = build_into("public");
+    assert!(again.stderr.contains(", 0 changed"), "{}", again.stderr);
+    let after = std::fs::metadata(&stamp)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(before, after, "an unchanged page is not rewritten");
+
+    // Edit one COE, delete another: the rebuild equals a clean build byte for byte.
+    let path = root.join("content/2024/COE-2024-017.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(
+        &path,
+        text.replace(
+            "## Summary",
+            "## Summary\n\nA sentence added after review about the S3 notification change.",
+        ),
+    )
+    .expect("write");
+    std::fs::remove_file(root.join("content/2022/COE-2022-003.md")).expect("rm");
+    let edited = build_into("public");
+    assert_eq!(edited.status, 0, "{}", edited.stderr);
+    let changed: usize = edited
+        .stderr
+        .split(" changed")
+        .next()
+        .and_then(|s| s.rsplit(", ").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", edited.stderr));
+    assert!(changed > 0 && changed < 200, "{}", edited.stderr);
+    assert!(
+        !root.join("public/coe/coe-2022-003").exists(),
+        "deleted COE's page removed"
+    );
+
+    let clean = build_into("clean");
+    assert_eq!(clean.status, 0, "{}", clean.stderr);
+    assert_same_tree(&root.join("public"), &root.join("clean"));
+
+    // Output is deterministic: a second clean build is byte-identical too.
+    std::fs::remove_dir_all(root.join("clean")).expect("rm");
+    for f in std::fs::read_dir(root.join(".coe"))
+        .expect(".coe")
+        .flatten()
+    {
+        if f.file_name().to_string_lossy().starts_with("output-") {
+            std::fs::remove_file(f.path()).expect("rm manifest");
+        }
+    }
+    assert_eq!(build_into("clean").status, 0);
+    assert_same_tree(&root.join("public"), &root.join("clean"));
+}
+
+#[test]
+fn a_page_deleted_by_hand_is_written_again() {
+    let site = sample_site();
+    let root = site.path();
+    let args = ["build", "--root", ".", "--today", "2026-11-26"];
+    assert_eq!(coe(&args, root).status, 0);
+    let page = root.join("public/coe/coe-2024-017/index.html");
+    std::fs::remove_file(&page).expect("rm");
+    let run = coe(&args, root);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(page.is_file(), "the manifest no longer matched: full build");
+}

@@ -210,7 +210,7 @@ fn action_item_tracker_pages_and_cli() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     let page = read(&out, "action-items/index.html");
     assert_eq!(
-        page.matches("<tr class=\"item-").count(),
+        page.matches("<tr data-status=\"").count(),
         6,
         "every action item"
     );
@@ -227,7 +227,7 @@ fn action_item_tracker_pages_and_cli() {
     assert!(owner.contains("Set a retention limit on every topic by default"));
     assert!(!owner.contains("Move the partner load balancer certificate"));
     let team = read(&out, "action-items/teams/edge/index.html");
-    assert_eq!(team.matches("<tr class=\"item-").count(), 4);
+    assert_eq!(team.matches("<tr data-status=\"").count(), 4);
 
     let site = copy_fixture("digest");
     let run = coe(

@@ -78,8 +78,12 @@ pub fn run(args: Args) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    let changed = report
+        .changed
+        .map(|n| format!(", {n} changed"))
+        .unwrap_or_default();
     eprintln!(
-        "built {} COEs into {} ({} files, {warnings} warning{}) in {:.0} ms",
+        "built {} COEs into {} ({} files{changed}, {warnings} warning{}) in {:.0} ms",
         report.coes,
         report.output.display(),
         report.files,

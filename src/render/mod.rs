@@ -300,9 +300,13 @@ pub fn render_site(
         sorted: sorted_orders(lib),
         actions,
     };
+    let timings = std::env::var_os("COE_TIMINGS").is_some();
+    let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, (usize, f64)>> =
+        Default::default();
     let results: Vec<Result<(), Diagnostic>> = jobs
         .par_iter()
         .map(|&job| {
+            let started = std::time::Instant::now();
             let path = job.path(lib, &shared.actions);
             // The 404 page is served at whatever URL was missing, so relative links would
             // break there: it links from the site's root path instead.
@@ -313,10 +317,22 @@ pub fn render_site(
             };
             let (template, ctx) = context(lib, config, search, &shared, job, &root);
             let html = renderer.render(template, &ctx)?;
-            sink.write(&path, html.as_bytes())
-                .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")))
+            let written = sink
+                .write(&path, html.as_bytes())
+                .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")));
+            if timings && let Ok(mut m) = by_kind.lock() {
+                let e = m.entry(template).or_default();
+                e.0 += 1;
+                e.1 += started.elapsed().as_secs_f64() * 1000.0;
+            }
+            written
         })
         .collect();
+    if timings && let Ok(m) = by_kind.lock() {
+        for (template, (n, ms)) in m.iter() {
+            eprintln!("render {template:<20} {n:>6} pages {ms:>9.1} ms (summed over threads)");
+        }
+    }
     let mut diags: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
     let json = coes_json(lib);
     if let Err(e) = sink.write("coes.json", json.as_bytes()) {
@@ -633,17 +649,28 @@ fn context(
             let rows: Vec<learning::ActionRow> =
                 refs.iter().map(|&r| learning::action_row(lib, r)).collect();
             ctx.insert("title", &title);
-            ctx.insert("all", &matches!(scope, ActionScope::All));
+            let all = matches!(scope, ActionScope::All);
+            ctx.insert("all", &all);
+            // Links to owner and team pages, relative to this page.
+            let base = if all {
+                String::new()
+            } else {
+                format!("{root}action-items/")
+            };
+            ctx.insert("base", &base);
             ctx.insert("counts", &learning::action_counts(lib, &refs));
             ctx.insert("items", &rows);
-            ctx.insert(
-                "owners",
-                &learning::group_links(lib, idx, &idx.owners, "owners"),
-            );
-            ctx.insert(
-                "teams",
-                &learning::group_links(lib, idx, &idx.teams, "teams"),
-            );
+            // The per-owner and per-team indexes are on the main page only.
+            if all {
+                ctx.insert(
+                    "owners",
+                    &learning::group_links(lib, idx, &idx.owners, "owners"),
+                );
+                ctx.insert(
+                    "teams",
+                    &learning::group_links(lib, idx, &idx.teams, "teams"),
+                );
+            }
             "actions.html"
         }
         Job::Metrics => {

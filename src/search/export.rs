@@ -108,13 +108,16 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
 
     // Postings per term, from the per-COE vectors read out of the index.
     let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); v.terms.len()];
-    let mut lengths = vec![0f32; n];
+    // Lengths are summed in whole half-units, as stored: the same in every run whatever
+    // order the index hands the terms over in (f32 sums are not).
+    let mut units = vec![0u64; n];
     for (d, terms) in v.docs.iter().enumerate() {
         for &(t, tf) in terms {
             postings[t as usize].push((d as u32, tf));
-            lengths[d] += tf;
+            units[d] += ((tf * TF_SCALE).round() as u64).max(1);
         }
     }
+    let lengths: Vec<f32> = units.iter().map(|&u| u as f32 / TF_SCALE).collect();
     let mut order: Vec<u32> = (0..v.terms.len() as u32)
         .filter(|&t| !postings[t as usize].is_empty())
         .collect();
@@ -232,7 +235,7 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
     let avg_len = if n == 0 {
         0.0
     } else {
-        lengths.iter().sum::<f32>() / n as f32 * TF_SCALE
+        ((units.iter().sum::<u64>() as f64 / n as f64) * 1000.0).round() as f32 / 1000.0
     };
     let manifest = Manifest {
         version: 1,
