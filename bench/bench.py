@@ -53,10 +53,9 @@ def timed(cmd, cwd=None):
 
 
 def clean(site, out):
+    """As on a fresh CI machine: no output, no index, no manifest."""
     shutil.rmtree(out, ignore_errors=True)
-    for f in os.listdir(os.path.join(site, ".coe")) if os.path.isdir(os.path.join(site, ".coe")) else []:
-        if f.startswith("output-"):
-            os.remove(os.path.join(site, ".coe", f))
+    shutil.rmtree(os.path.join(site, ".coe"), ignore_errors=True)
 
 
 def build(site, out, fresh=True):

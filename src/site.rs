@@ -114,6 +114,19 @@ pub fn index_library(
 ) -> Option<SearchData> {
     let t = Instant::now();
     let fingerprint = search::store::fingerprint(&opts.root.join("content"), opts.drafts);
+    // Content unchanged since the index on disk was built: use it as it is.
+    if let Some((index, fields)) = search::store::open_fresh(&opts.root, &fingerprint)
+        && search::searcher(&index).is_ok_and(|s| s.num_docs() == lib.coes.len() as u64)
+    {
+        report.stages.push(("index (reused)", t.elapsed()));
+        let t = Instant::now();
+        let data = SearchData::from_index(lib, index, fields).ok();
+        report.stages.push(("similar", t.elapsed()));
+        if data.is_some() {
+            return data;
+        }
+    }
+    let t = Instant::now();
     let on_disk = search::store::fresh_dir(&opts.root).ok();
     let built = match search::index::build(lib, on_disk.as_deref()) {
         Ok(b) => Ok(b),

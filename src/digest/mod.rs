@@ -352,49 +352,51 @@ fn item_view(lib: &Library, r: ItemRef, days_overdue: Option<i32>) -> DigestItem
 }
 
 fn action_summary(lib: &Library, from: Date, to: Date, as_of: Date) -> ActionSummary {
+    let dates = &lib.item_dates;
     let next_week_end = as_of.checked_add(7.days()).unwrap_or(as_of);
+    // The current week is counted on today's statuses; a past week as it was then.
     let current = as_of >= lib.today;
-    let mut closed = Vec::new();
-    let mut due_soon = Vec::new();
-    let mut overdue: Vec<(i32, ItemRef)> = Vec::new();
-    for r in actions::all(lib) {
-        let a = r.get(lib);
-        if !a.status.is_pending() && a.closed.is_some_and(|d| d >= from && d <= to) {
-            closed.push(r);
-        }
-        let pending = if current {
-            a.status.is_pending()
+    let pending = |d: &actions::Dated| {
+        if current {
+            d.pending
         } else {
-            actions::pending_on(a, as_of)
-        };
-        if pending && a.due.is_some_and(|d| d >= as_of && d < next_week_end) {
-            due_soon.push(r);
+            d.pending_on(as_of)
         }
-        let late = if current {
-            actions::days_overdue(a, lib.today)
-        } else {
-            actions::days_overdue_on(a, as_of)
-        };
-        if let Some(days) = late {
-            overdue.push((days, r));
-        }
-    }
-    let by_due = |a: &ItemRef, b: &ItemRef| {
-        a.get(lib)
-            .due
-            .cmp(&b.get(lib).due)
-            .then(a.coe.cmp(&b.coe))
-            .then(a.item.cmp(&b.item))
     };
-    closed.sort_by(|a, b| a.get(lib).closed.cmp(&b.get(lib).closed).then(by_due(a, b)));
-    due_soon.sort_by(by_due);
-    // Most late first; high priority before low among equally late.
-    overdue.sort_by(|(da, a), (db, b)| {
-        db.cmp(da)
-            .then(a.get(lib).priority.cmp(&b.get(lib).priority))
-            .then(by_due(a, b))
+    let first_closed = dates.by_closed.partition_point(|(c, _)| *c < from);
+    let closed: Vec<ItemRef> = dates.by_closed[first_closed..]
+        .iter()
+        .take_while(|(c, _)| *c <= to)
+        .map(|(_, r)| *r)
+        .collect();
+    let first_due = dates.by_due.partition_point(|d| d.due < as_of);
+    let due_soon: Vec<ItemRef> = dates.by_due[first_due..]
+        .iter()
+        .take_while(|d| d.due < next_week_end)
+        .filter(|d| pending(d))
+        .map(|d| d.item)
+        .collect();
+    // Overdue, earliest due (most late) first.
+    let late: Vec<&actions::Dated> = dates.by_due[..first_due]
+        .iter()
+        .filter(|d| pending(d))
+        .collect();
+    let overdue_total = late.len();
+    // Keep every item as late as the last one shown, then order by priority within a day.
+    let mut shown: Vec<&actions::Dated> = match late.get(MAX_ITEMS.saturating_sub(1)) {
+        Some(last) => late
+            .iter()
+            .take_while(|d| d.due <= last.due)
+            .copied()
+            .collect(),
+        None => late,
+    };
+    shown.sort_by(|a, b| {
+        a.due
+            .cmp(&b.due)
+            .then(a.item.get(lib).priority.cmp(&b.item.get(lib).priority))
+            .then((a.item.coe, a.item.item).cmp(&(b.item.coe, b.item.item)))
     });
-    let overdue_total = overdue.len();
     ActionSummary {
         closed: closed
             .into_iter()
@@ -406,10 +408,10 @@ fn action_summary(lib: &Library, from: Date, to: Date, as_of: Date) -> ActionSum
             .take(MAX_ITEMS)
             .map(|r| item_view(lib, r, None))
             .collect(),
-        overdue: overdue
+        overdue: shown
             .into_iter()
             .take(MAX_ITEMS)
-            .map(|(d, r)| item_view(lib, r, Some(d)))
+            .map(|d| item_view(lib, d.item, Some((as_of - d.due).get_days())))
             .collect(),
         overdue_total,
     }

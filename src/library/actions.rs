@@ -18,6 +18,59 @@ impl ItemRef {
     }
 }
 
+/// Action items ordered by due date and by closing date, for questions about a given day
+/// (what was overdue, closed or due then) without scanning every item.
+#[derive(Debug, Default)]
+pub struct ItemDates {
+    /// Items with a due date, earliest due first.
+    pub by_due: Vec<Dated>,
+    /// Done or won't-do items with a `closed` date, earliest first.
+    pub by_closed: Vec<(Date, ItemRef)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Dated {
+    pub due: Date,
+    pub closed: Option<Date>,
+    /// Open or in progress now.
+    pub pending: bool,
+    pub item: ItemRef,
+}
+
+impl Dated {
+    /// Whether it was still to do at the end of `day` (see `pending_on`).
+    pub fn pending_on(&self, day: Date) -> bool {
+        self.pending || self.closed.is_some_and(|c| c > day)
+    }
+}
+
+impl ItemDates {
+    pub fn new(coes: &[crate::content::Coe]) -> ItemDates {
+        let mut by_due = Vec::new();
+        let mut by_closed = Vec::new();
+        for (coe, c) in coes.iter().enumerate() {
+            for (item, a) in c.action_items.iter().enumerate() {
+                let r = ItemRef { coe, item };
+                if let Some(due) = a.due {
+                    by_due.push(Dated {
+                        due,
+                        closed: a.closed,
+                        pending: a.status.is_pending(),
+                        item: r,
+                    });
+                }
+                if let Some(closed) = a.closed.filter(|_| !a.status.is_pending()) {
+                    by_closed.push((closed, r));
+                }
+            }
+        }
+        let key = |r: &ItemRef| (r.coe, r.item);
+        by_due.sort_by(|a, b| a.due.cmp(&b.due).then(key(&a.item).cmp(&key(&b.item))));
+        by_closed.sort_by(|a, b| a.0.cmp(&b.0).then(key(&a.1).cmp(&key(&b.1))));
+        ItemDates { by_due, by_closed }
+    }
+}
+
 /// Every action item of the library, in library order (newest COE first).
 pub fn all(lib: &Library) -> Vec<ItemRef> {
     lib.coes

@@ -30,6 +30,7 @@ pub struct Library {
     pub years: BTreeMap<i16, Vec<usize>>,
     /// ISO week of `published` → COEs published that week, newest first.
     pub weeks: BTreeMap<IsoWeek, Vec<usize>>,
+    pub item_dates: actions::ItemDates,
     pub today: Date,
 }
 
@@ -144,6 +145,7 @@ impl Library {
         for list in weeks.values_mut() {
             list.sort_by(|&a, &b| coes[b].published.cmp(&coes[a].published).then(a.cmp(&b)));
         }
+        let item_dates = actions::ItemDates::new(&coes);
         let lib = Library {
             coes,
             by_slug,
@@ -152,6 +154,7 @@ impl Library {
             referenced_by,
             taxonomies,
             years,
+            item_dates,
             weeks,
             today,
         };

@@ -299,9 +299,12 @@ pub fn render_site(
     let shared = Shared {
         sorted: sorted_orders(lib),
         actions,
+        cards: views::all_cards(lib),
     };
     let timings = std::env::var_os("COE_TIMINGS").is_some();
     let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, (usize, f64)>> =
+        Default::default();
+    let ctx_time: std::sync::Mutex<std::collections::BTreeMap<&'static str, f64>> =
         Default::default();
     let results: Vec<Result<(), Diagnostic>> = jobs
         .par_iter()
@@ -316,7 +319,11 @@ pub fn render_site(
                 root_for(&path)
             };
             let (template, ctx) = context(lib, config, search, &shared, job, &root);
+            let ctx_ms = started.elapsed().as_secs_f64() * 1000.0;
             let html = renderer.render(template, &ctx)?;
+            if timings && let Ok(mut m) = ctx_time.lock() {
+                *m.entry(template).or_default() += ctx_ms;
+            }
             let written = sink
                 .write(&path, html.as_bytes())
                 .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")));
@@ -330,7 +337,12 @@ pub fn render_site(
         .collect();
     if timings && let Ok(m) = by_kind.lock() {
         for (template, (n, ms)) in m.iter() {
-            eprintln!("render {template:<20} {n:>6} pages {ms:>9.1} ms (summed over threads)");
+            let c = ctx_time
+                .lock()
+                .map_or(0.0, |c| c.get(template).copied().unwrap_or(0.0));
+            eprintln!(
+                "render {template:<20} {n:>6} pages {ms:>9.1} ms (summed over threads; views {c:.1} ms)"
+            );
         }
     }
     let mut diags: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
@@ -483,6 +495,7 @@ fn paginate<'a>(
 struct Shared {
     sorted: [Vec<usize>; 3],
     actions: ActionIndex,
+    cards: Vec<views::CoeCard>,
 }
 
 fn context(
@@ -500,7 +513,7 @@ fn context(
     let template = match job {
         Job::Home => {
             let n = config.home_limit.min(lib.coes.len());
-            ctx.insert("recent", &cards(lib, &sorted[0][..n]));
+            ctx.insert("recent", &cards(&shared.cards, &sorted[0][..n]));
             ctx.insert("total", &lib.coes.len());
             ctx.insert("severities", &severity_counts(lib));
             ctx.insert("top_tags", &top_terms(lib, TaxonomyKind::Tags, 12));
@@ -524,7 +537,7 @@ fn context(
                     active: s == sort,
                 })
                 .collect();
-            ctx.insert("coes", &cards(lib, slice));
+            ctx.insert("coes", &cards(&shared.cards, slice));
             ctx.insert("paginator", &pager);
             ctx.insert("total", &lib.coes.len());
             ctx.insert("sorts", &sorts);
@@ -534,7 +547,13 @@ fn context(
         Job::Coe(i) => {
             ctx.insert(
                 "coe",
-                &coe_page(lib, i, root, search.map(|s| s.similar[i].as_slice())),
+                &coe_page(
+                    lib,
+                    &shared.cards,
+                    i,
+                    root,
+                    search.map(|s| s.similar[i].as_slice()),
+                ),
             );
             "coe.html"
         }
@@ -546,7 +565,7 @@ fn context(
             let coes = lib.years.get(&y).map_or(&[][..], Vec::as_slice);
             let (slice, pager) = paginate(coes, page, per_page, &format!("years/{y}/"));
             ctx.insert("year", &y);
-            ctx.insert("coes", &cards(lib, slice));
+            ctx.insert("coes", &cards(&shared.cards, slice));
             ctx.insert("paginator", &pager);
             ctx.insert("years", &year_counts(lib));
             "year.html"
@@ -567,7 +586,7 @@ fn context(
             let (slice, pager) = paginate(&term.coes, page, per_page, &term_url(k, &term.slug));
             ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
             ctx.insert("term", &term_count(k, term));
-            ctx.insert("coes", &cards(lib, slice));
+            ctx.insert("coes", &cards(&shared.cards, slice));
             ctx.insert("paginator", &pager);
             "term.html"
         }

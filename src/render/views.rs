@@ -91,9 +91,9 @@ pub struct Moment {
 
 /// Everything the COE page shows.
 #[derive(Serialize)]
-pub struct CoePage {
+pub struct CoePage<'a> {
     #[serde(flatten)]
-    pub card: CoeCard,
+    pub card: &'a CoeCard,
     pub published: String,
     /// False when the summary is just the first paragraph of the Summary section shown below.
     pub show_summary: bool,
@@ -112,10 +112,10 @@ pub struct CoePage {
     /// Whether the body has an `Action Items` section (the tracker table goes inside it).
     pub has_action_items_section: bool,
     pub overdue_items: usize,
-    pub related: Vec<CoeCard>,
-    pub referenced_by: Vec<CoeCard>,
+    pub related: Vec<&'a CoeCard>,
+    pub referenced_by: Vec<&'a CoeCard>,
     /// The most similar COEs, with why.
-    pub similar: Vec<SimilarView>,
+    pub similar: Vec<SimilarView<'a>>,
     pub source: String,
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -174,8 +174,14 @@ pub fn card(lib: &Library, coe: &Coe) -> CoeCard {
     }
 }
 
-pub fn cards(lib: &Library, idx: &[usize]) -> Vec<CoeCard> {
-    idx.iter().map(|&i| card(lib, &lib.coes[i])).collect()
+/// Every COE's card, built once per build and shared by every list it appears in.
+pub fn all_cards(lib: &Library) -> Vec<CoeCard> {
+    use rayon::prelude::*;
+    lib.coes.par_iter().map(|c| card(lib, c)).collect()
+}
+
+pub fn cards<'a>(all: &'a [CoeCard], idx: &[usize]) -> Vec<&'a CoeCard> {
+    idx.iter().filter_map(|&i| all.get(i)).collect()
 }
 
 fn fmt_ts(ts: Timestamp) -> String {
@@ -249,19 +255,20 @@ fn resolve_links(html: &str, targets: &[Option<usize>], lib: &Library, root: &st
 }
 
 #[derive(Serialize)]
-pub struct SimilarView {
+pub struct SimilarView<'a> {
     #[serde(flatten)]
-    pub card: CoeCard,
+    pub card: &'a CoeCard,
     pub score: f32,
     pub reasons: Vec<String>,
 }
 
-pub fn coe_page(
+pub fn coe_page<'a>(
     lib: &Library,
+    all: &'a [CoeCard],
     i: usize,
     root: &str,
     similar: Option<&[crate::search::similar::Similar]>,
-) -> CoePage {
+) -> CoePage<'a> {
     let coe = &lib.coes[i];
     let today = lib.today;
     let action_items: Vec<ActionItemView> = coe
@@ -320,7 +327,7 @@ pub fn coe_page(
         })
         .collect();
     CoePage {
-        card: card(lib, coe),
+        card: &all[i],
         published: coe.published.to_string(),
         show_summary: !coe.summary.is_empty()
             && coe
@@ -345,13 +352,13 @@ pub fn coe_page(
             .count(),
         overdue_items: action_items.iter().filter(|a| a.overdue).count(),
         action_items,
-        related: cards(lib, &lib.related[i]),
-        referenced_by: cards(lib, &lib.referenced_by[i]),
+        related: cards(all, &lib.related[i]),
+        referenced_by: cards(all, &lib.referenced_by[i]),
         similar: similar
             .unwrap_or_default()
             .iter()
             .map(|s| SimilarView {
-                card: card(lib, &lib.coes[s.idx]),
+                card: &all[s.idx],
                 score: (s.score * 100.0).round() / 100.0,
                 reasons: s.reasons.clone(),
             })
