@@ -889,12 +889,12 @@ fn sitemap(lib: &Library, config: &Config) -> Vec<SitemapUrl> {
 }
 
 /// `/coes.json`: every published COE's metadata, for other tools.
+/// Written one COE at a time: a tree of every COE's values at once was the peak of a
+/// 10,000-COE build's memory.
 pub fn coes_json(lib: &Library) -> String {
-    let items: Vec<serde_json::Value> = lib
-        .coes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
+    let mut out = String::from("{\n  \"coes\": [");
+    for (i, c) in lib.coes.iter().enumerate() {
+        let value = {
             let card = card(lib, c);
             let items: Vec<serde_json::Value> = c
                 .action_items
@@ -938,12 +938,23 @@ pub fn coes_json(lib: &Library) -> String {
                 "referenced_by": lib.referenced_by[i].iter().map(|&j| &lib.coes[j].id).collect::<Vec<_>>(),
                 "extra": c.extra,
             })
-        })
-        .collect();
-    let mut s =
-        serde_json::to_string_pretty(&serde_json::json!({ "coes": items })).unwrap_or_default();
-    s.push('\n');
-    s
+        };
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            if n > 0 {
+                out.push('\n');
+            }
+            out.push_str("    ");
+            out.push_str(line);
+        }
+    }
+    out.push_str(if lib.coes.is_empty() {
+        "]\n}\n"
+    } else {
+        "\n  ]\n}\n"
+    });
+    out
 }
 
 /// A week's digest as a self-contained HTML e-mail (inline CSS, absolute links when the
