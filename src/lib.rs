@@ -8,6 +8,7 @@ pub mod digest;
 pub mod library;
 pub mod lint;
 pub mod load;
+pub mod new;
 pub mod output;
 pub mod render;
 pub mod search;

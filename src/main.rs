@@ -28,6 +28,8 @@ enum Command {
     Actions(cmd::actions::Args),
     /// Lint COEs: structure, times, action items, five whys, blameless language, impact
     Check(cmd::check::Args),
+    /// Start a new COE from the template: content/<yyyy>/<id>.md with the next free id
+    New(cmd::new::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Digest(args) => cmd::digest::run(args),
         Command::Actions(args) => cmd::actions::run(args),
         Command::Check(args) => cmd::check::run(args),
+        Command::New(args) => cmd::new::run(args),
     }
 }
 

@@ -44,7 +44,8 @@ impl Renderer {
         let mut diags = Vec::new();
         let files = theme::layered_files(root, &config.theme, "templates", &mut diags);
         let mut templates = Vec::new();
-        for (name, bytes) in files {
+        // `new.md` (any `.md`) is `coe new`'s plain-text COE template, not a Tera template.
+        for (name, bytes) in files.into_iter().filter(|(n, _)| !n.ends_with(".md")) {
             match String::from_utf8(bytes) {
                 Ok(s) => templates.push((name, s)),
                 Err(_) => diags.push(Diagnostic::error(
