@@ -30,6 +30,8 @@ enum Command {
     Check(cmd::check::Args),
     /// Start a new COE from the template: content/<yyyy>/<id>.md with the next free id
     New(cmd::new::Args),
+    /// Serve the site locally, rebuilt and reloaded when a file changes
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Actions(args) => cmd::actions::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::New(args) => cmd::new::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     }
 }
 

@@ -4,4 +4,5 @@ pub mod check;
 pub mod digest;
 pub mod new;
 pub mod search;
+pub mod serve;
 pub mod similar;
