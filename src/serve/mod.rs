@@ -89,7 +89,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<()> {
     // Watch first, so nothing saved during the first build is missed.
     let (changes, watcher) = watch::start(&opts.root)?;
     let mut builder = builder::Builder::new(opts.root.clone(), opts.drafts, state.clone());
-    builder.full(&[]);
+    builder.full();
     let status = state.status();
     if status.ok {
         eprintln!("built {} COEs in {} ms", status.coes, status.millis);
