@@ -9,14 +9,15 @@
 //! static files, a file added, removed or renamed, an id changed, an order or a set of pages
 //! changed.
 
+use super::pages::{self, Before};
 use super::watch::{Changes, Watch};
 use super::{Event, State, Status};
 use crate::config::Config;
 use crate::content::Coe;
 use crate::diag::{self, Diagnostic};
-use crate::library::{Library, TaxonomyKind};
+use crate::library::Library;
 use crate::output::Memory;
-use crate::render::{self, Renderer, views};
+use crate::render::{self, Renderer};
 use crate::search::{self, SearchData};
 use crate::site::{self, BuildOptions, BuildReport};
 use axum::body::Bytes;
@@ -166,9 +167,12 @@ impl Builder {
             .into_iter()
             .map(|(k, v)| (k, Bytes::from(v)))
             .collect();
-        if let Ok(mut site) = self.state.files.write() {
-            *site = files;
-        }
+        let previous = match self.state.files.write() {
+            Ok(mut site) => std::mem::replace(&mut *site, files),
+            Err(_) => HashMap::new(),
+        };
+        // Freed outside the lock: the old site can be hundreds of megabytes.
+        drop(previous);
         self.succeeded(&report, "full", t);
         // What the next incremental build starts from.
         let renderer = Renderer::new(&self.opts.root, &config, lib.today).ok();
@@ -233,68 +237,126 @@ impl Builder {
             self.failed_keep_cache(report, t);
             return true;
         }
-        let mut all = cache.all.clone();
-        for (n, coe) in parsed {
-            all[n] = coe;
-        }
         let t_parse = t.elapsed();
-        let (lib, diags) = Library::build(all.clone(), self.opts.drafts, today);
+        // Library positions of the edited COEs (drafts not served have none), and what their
+        // pages showed before.
+        let published = |lib: &Library, c: &Coe| {
+            lib.by_slug
+                .get(&c.slug)
+                .copied()
+                .filter(|&i| lib.coes[i].source == c.source)
+        };
+        let befores: Vec<Before> = parsed
+            .iter()
+            .filter_map(|(_, c)| published(&cache.lib, c))
+            .map(|i| Before::of(&cache.lib, &cache.config, i))
+            .collect();
+        let in_place = parsed
+            .iter()
+            .all(|(n, c)| pages::same_structure(&cache.all[*n], c));
+        let mut rebuilt: Option<(Library, Vec<Coe>)> = None;
+        if in_place {
+            // The library's structure is unchanged: the new COEs take the old ones' places.
+            for (n, coe) in parsed {
+                if let Some(i) = published(&cache.lib, &coe) {
+                    cache.lib.coes[i] = coe.clone();
+                }
+                cache.all[n] = coe;
+            }
+            report.coes = cache.lib.coes.len();
+        } else {
+            let mut all = cache.all.clone();
+            for (n, coe) in parsed {
+                all[n] = coe;
+            }
+            let (lib, diags) = Library::build(all.clone(), self.opts.drafts, today);
+            report.diagnostics.extend(diags);
+            report.coes = lib.coes.len();
+            if report.has_errors() {
+                self.pending.extend(files.iter().cloned());
+                self.failed_keep_cache(report, t);
+                return true;
+            }
+            let same_order = lib.coes.len() == cache.lib.coes.len()
+                && lib
+                    .coes
+                    .iter()
+                    .zip(&cache.lib.coes)
+                    .all(|(a, b)| a.slug == b.slug);
+            if !same_order || render::page_paths(&lib, &cache.config) != cache.paths {
+                return false;
+            }
+            rebuilt = Some((lib, all));
+        }
+        let lib = rebuilt.as_ref().map_or(&cache.lib, |(l, _)| l);
+        let t_lib = t.elapsed();
+
+        let (mut first, mut then) = (HashSet::new(), HashSet::new());
+        for before in &befores {
+            pages::affected(
+                before,
+                lib,
+                &cache.config,
+                &cache.search,
+                &cache.paths,
+                &mut first,
+                &mut then,
+            );
+        }
+        for before in &befores {
+            pages::update_similar(&mut cache.search, &mut cache.analyzer, lib, before.i);
+        }
+        let t_similar = t.elapsed();
+
+        // First what the author is looking at, served and reloaded at once...
+        let sink = Memory::default();
+        let (_, diags) = render::render_selected(
+            lib,
+            &cache.config,
+            &cache.renderer,
+            Some(&cache.search),
+            &sink,
+            &|p| first.contains(p),
+        );
         report.diagnostics.extend(diags);
-        report.coes = lib.coes.len();
         if report.has_errors() {
             self.pending.extend(files.iter().cloned());
             self.failed_keep_cache(report, t);
             return true;
         }
-        let same_order = lib.coes.len() == cache.lib.coes.len()
-            && lib
-                .coes
-                .iter()
-                .zip(&cache.lib.coes)
-                .all(|(a, b)| a.slug == b.slug);
-        if !same_order {
-            return false;
-        }
-        let t_lib = t.elapsed();
-        let paths = render::page_paths(&lib, &cache.config);
-        if paths != cache.paths {
-            return false;
-        }
-        let t_paths = t.elapsed();
-        // Published COEs that changed, by library position.
-        let changed: Vec<usize> = files
-            .iter()
-            .filter_map(|p| source_of(&self.content, p))
-            .filter_map(|rel| lib.coes.iter().position(|c| c.source == rel))
-            .collect();
-        let mut selected = HashSet::new();
-        for &i in &changed {
-            affected(
-                &cache.lib,
-                &lib,
-                &cache.config,
-                &cache.search,
-                &cache.paths,
-                i,
-                &mut selected,
-            );
-        }
-        for &i in &changed {
-            update_similar(&mut cache.search, &mut cache.analyzer, &lib, i);
-        }
-        let t_similar = t.elapsed();
+        let first_pages = publish(&self.state, sink, self.timings);
+        let t_first = t.elapsed();
+        self.generation += 1;
+        let status = Status {
+            generation: self.generation,
+            ok: true,
+            errors: Vec::new(),
+            warnings: report.diagnostics.len(),
+            kind: "incremental",
+            millis: t_first.as_millis() as u64,
+            followup_millis: 0,
+            complete: false,
+            coes: report.coes,
+        };
+        set_status(&self.state, status);
+        let _ = self
+            .state
+            .events
+            .send(Event::Reload(self.generation, Some(first_pages.clone())));
+
+        // ...then every other page that shows the edited COEs.
+        then.retain(|p| !first.contains(p));
         let sink = Memory::default();
         let (_, diags) = render::render_selected(
-            &lib,
+            lib,
             &cache.config,
             &cache.renderer,
             Some(&cache.search),
             &sink,
-            &|p| selected.contains(p),
+            &|p| then.contains(p),
         );
-        report.diagnostics.extend(diags);
-        for &i in &changed {
-            match search::export::fragment(&lib, i) {
+        for before in &befores {
+            match search::export::fragment(lib, before.i) {
                 Ok((path, json)) => {
                     let _ = crate::output::Sink::write(&sink, &path, &json);
                 }
@@ -306,32 +368,43 @@ impl Builder {
                 )),
             }
         }
-        if report.has_errors() {
+        if diags.iter().any(Diagnostic::is_error) {
+            report.diagnostics.extend(diags);
             self.pending.extend(files.iter().cloned());
-            self.failed_keep_cache(report, t);
+            self.failed(report, t);
             return true;
         }
-        let t_render = t.elapsed();
-        let rendered = sink.files.into_inner().unwrap_or_default();
-        let pages = rendered.len();
-        if let Ok(mut site) = self.state.files.write() {
-            for (k, v) in rendered {
-                site.insert(k, Bytes::from(v));
-            }
+        let then_pages = publish(&self.state, sink, self.timings);
+        if let Some((lib, all)) = rebuilt {
+            cache.lib = lib;
+            cache.all = all;
         }
-        cache.lib = lib;
-        cache.all = all;
+        // The same generation: a page loaded in between must not reload for nothing (its
+        // own page was in the first set).
+        if let Ok(mut s) = self.state.status.write() {
+            s.followup_millis = (t.elapsed() - t_first).as_millis() as u64;
+            s.complete = true;
+        }
+        let _ = self
+            .state
+            .events
+            .send(Event::Reload(self.generation, Some(then_pages)));
         if self.timings {
             eprintln!(
-                "incremental: parse {t_parse:?}, library {:?}, page set {:?}, similar {:?}, render {pages} pages {:?}, publish {:?}",
+                "incremental ({}): parse {t_parse:?}, library {:?}, similar {:?}, first {} pages {:?}, then {} pages {:?}",
+                if in_place {
+                    "in place"
+                } else {
+                    "library rebuilt"
+                },
                 t_lib - t_parse,
-                t_paths - t_lib,
-                t_similar - t_paths,
-                t_render - t_similar,
-                t.elapsed() - t_render
+                t_similar - t_lib,
+                first_pages.len(),
+                t_first - t_similar,
+                then.len(),
+                t.elapsed() - t_first
             );
         }
-        self.succeeded(&report, "incremental", t);
         true
     }
 
@@ -344,6 +417,8 @@ impl Builder {
             warnings: report.diagnostics.len(),
             kind,
             millis: t.elapsed().as_millis() as u64,
+            followup_millis: 0,
+            complete: true,
             coes: report.coes,
         };
         if self.timings {
@@ -351,8 +426,8 @@ impl Builder {
                 eprintln!("  {stage:<14} {:>8.1} ms", d.as_secs_f64() * 1000.0);
             }
         }
-        self.set_status(status);
-        let _ = self.state.events.send(Event::Reload(self.generation));
+        set_status(&self.state, status);
+        let _ = self.state.events.send(Event::Reload(self.generation, None));
     }
 
     /// A failed full build: the next build is full too.
@@ -374,17 +449,13 @@ impl Builder {
             warnings: warnings.len(),
             kind: "failed",
             millis: t.elapsed().as_millis() as u64,
+            followup_millis: 0,
+            complete: true,
             coes: report.coes,
         };
         let json = serde_json::to_string(&status).unwrap_or_default();
-        self.set_status(status);
+        set_status(&self.state, status);
         let _ = self.state.events.send(Event::Status(json));
-    }
-
-    fn set_status(&self, status: Status) {
-        if let Ok(mut s) = self.state.status.write() {
-            *s = status;
-        }
     }
 }
 
@@ -399,138 +470,25 @@ fn source_of(content: &Path, path: &Path) -> Option<String> {
     )
 }
 
-/// COE `i`'s similar COEs, from its new text; the other COEs keep theirs (and the index keeps
-/// `i`'s old terms) until the next full build.
-fn update_similar(
-    search: &mut SearchData,
-    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
-    lib: &Library,
-    i: usize,
-) {
-    let coe = &lib.coes[i];
-    let q = search.similarity.vector_for(analyzer, coe, &search.fields);
-    // Not excluded by position: its old vector is still in the index, so skip it by hand.
-    let mut ranked = search.similarity.similar_to(lib, &q, Some(coe), None, 64);
-    ranked.retain(|s| s.idx != i);
-    search.earlier[i] = ranked
-        .iter()
-        .filter(|s| lib.coes[s.idx].date < coe.date)
-        .take(search::EARLIER_PER_COE)
-        .cloned()
-        .collect();
-    ranked.truncate(search::SIMILAR_PER_COE);
-    search.similar[i] = ranked;
+fn set_status(state: &State, status: Status) {
+    if let Ok(mut s) = state.status.write() {
+        *s = status;
+    }
 }
 
-/// The output paths of every page that shows COE `i` (position in both libraries, whose
-/// orders are the same): its page; the pages of COEs it links to, that link to it or list it
-/// as similar; the list pages it is on (and those between its old and new place); its terms'
-/// feeds; home, feed, metrics, the digests of its week and of weeks that recall it; action
-/// items; `coes.json`, and the sitemap when its dates changed.
-fn affected(
-    old: &Library,
-    new: &Library,
-    config: &Config,
-    search: &SearchData,
-    all_paths: &[String],
-    i: usize,
-    out: &mut HashSet<String>,
-) {
-    let (o, n) = (&old.coes[i], &new.coes[i]);
-    let page = |c: &Coe| format!("{}index.html", views::coe_url(c));
-    let mut coes: BTreeSet<usize> = BTreeSet::from([i]);
-    for lib in [old, new] {
-        coes.extend(&lib.related[i]);
-        coes.extend(&lib.referenced_by[i]);
-        coes.extend(lib.link_targets[i].iter().flatten());
+/// Puts rendered files into the served site; returns their paths.
+fn publish(state: &State, sink: Memory, timings: bool) -> Vec<String> {
+    let rendered = sink.files.into_inner().unwrap_or_default();
+    if timings {
+        let mut sizes: Vec<(usize, &String)> = rendered.iter().map(|(k, v)| (v.len(), k)).collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        eprintln!("largest: {:?}", &sizes[..sizes.len().min(5)]);
     }
-    let mut weeks = BTreeSet::from([
-        crate::library::weeks::IsoWeek::of(o.published),
-        crate::library::weeks::IsoWeek::of(n.published),
-    ]);
-    for (j, (sim, earlier)) in search.similar.iter().zip(&search.earlier).enumerate() {
-        if sim.iter().any(|s| s.idx == i) {
-            coes.insert(j);
-        }
-        if earlier.iter().any(|s| s.idx == i) {
-            coes.insert(j);
-            weeks.insert(crate::library::weeks::IsoWeek::of(new.coes[j].published));
+    let paths: Vec<String> = rendered.keys().cloned().collect();
+    if let Ok(mut site) = state.files.write() {
+        for (k, v) in rendered {
+            site.insert(k, Bytes::from(v));
         }
     }
-    out.extend(coes.iter().map(|&j| page(&new.coes[j])));
-
-    // Lists: the page it is on in each, and every page between its old and new place.
-    let before: HashMap<String, (usize, usize)> = render::lists_of(old, config, i)
-        .into_iter()
-        .map(|(b, p, n)| (b, (p, n)))
-        .collect();
-    let after: HashMap<String, (usize, usize)> = render::lists_of(new, config, i)
-        .into_iter()
-        .map(|(b, p, n)| (b, (p, n)))
-        .collect();
-    let bases: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    for base in &bases {
-        let range = match (before.get(*base), after.get(*base)) {
-            (Some(&(a, _)), Some(&(b, _))) => a.min(b)..=a.max(b),
-            // Joined or left the list: every page after its place shifts.
-            (Some(&(p, total)), None) | (None, Some(&(p, total))) => p..=total,
-            (None, None) => continue,
-        };
-        for p in range {
-            out.insert(render::list_page_path(base, p));
-        }
-        out.insert(format!("{base}atom.xml"));
-    }
-    let terms_changed =
-        before.len() != after.len() || before.keys().any(|b| !after.contains_key(b));
-    if terms_changed {
-        for k in TaxonomyKind::ALL {
-            out.insert(format!("{}/index.html", k.path()));
-        }
-    }
-    for p in ["index.html", "atom.xml", "metrics/index.html", "coes.json"] {
-        out.insert(p.to_owned());
-    }
-    if o.date.year() != n.date.year() {
-        out.insert("years/index.html".to_owned());
-    }
-    if o.published != n.published || o.date != n.date {
-        out.insert("sitemap.xml".to_owned());
-    }
-
-    // Action items and digests: counts across the library change when the items do.
-    let items_changed =
-        format!("{:?}", o.action_items) != format!("{:?}", n.action_items) || o.teams != n.teams;
-    if items_changed {
-        out.extend(
-            all_paths
-                .iter()
-                .filter(|p| p.starts_with("action-items/") || p.starts_with("digest/"))
-                .cloned(),
-        );
-    } else {
-        if !n.action_items.is_empty() {
-            out.insert("action-items/index.html".to_owned());
-            for a in &n.action_items {
-                if let Some(owner) = &a.owner {
-                    let slug = crate::slug::slugify(owner);
-                    out.insert(format!("action-items/owners/{slug}/index.html"));
-                }
-            }
-            if let Some(team) = n.teams.first() {
-                let slug = crate::slug::slugify(team);
-                out.insert(format!("action-items/teams/{slug}/index.html"));
-            }
-        }
-        for w in weeks {
-            out.insert(format!("digest/{}/index.html", w.slug()));
-        }
-        for p in [
-            "digest/index.html",
-            "digest/archive/index.html",
-            "digest/atom.xml",
-        ] {
-            out.insert(p.to_owned());
-        }
-    }
+    paths
 }

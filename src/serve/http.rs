@@ -39,10 +39,9 @@ async fn events(
     let updates = futures_util::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
-                Ok(Event::Reload(generation)) => {
-                    let ev = sse::Event::default()
-                        .event("reload")
-                        .data(generation.to_string());
+                Ok(Event::Reload(generation, pages)) => {
+                    let data = serde_json::json!({ "generation": generation, "pages": pages });
+                    let ev = sse::Event::default().event("reload").data(data.to_string());
                     return Some((Ok(ev), rx));
                 }
                 Ok(Event::Status(json)) => {

@@ -8,6 +8,7 @@
 mod builder;
 mod http;
 mod overlay;
+mod pages;
 mod watch;
 
 use crate::diag::Diagnostic;
@@ -40,14 +41,21 @@ pub struct Status {
     /// How the last build went: "full" or "incremental", and how long it took.
     pub kind: &'static str,
     pub millis: u64,
+    /// An incremental build serves the edited COE's page and lists first, then re-renders
+    /// the other pages that show it: how long that took.
+    pub followup_millis: u64,
+    /// Every page of this generation is rendered (false between the two steps of an
+    /// incremental build).
+    pub complete: bool,
     pub coes: usize,
 }
 
 /// Sent to every open page over `/__coe/events`.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// A new good build: reload.
-    Reload(u64),
+    /// A new good build (its generation): reload, or only the pages listed (output paths
+    /// like `coe/x/index.html`) after an incremental build.
+    Reload(u64, Option<Vec<String>>),
     /// A build failed: show the errors (JSON of `Status`).
     Status(String),
 }

@@ -30,7 +30,14 @@ const SCRIPT: &str = r#"(function () {
   if (!window.EventSource) return;
   var es = new EventSource("/__coe/events");
   es.addEventListener("hello", function (e) { if (Number(e.data) !== served) location.reload(); });
-  es.addEventListener("reload", function () { location.reload(); });
+  es.addEventListener("reload", function (e) {
+    var d = {};
+    try { d = JSON.parse(e.data); } catch (_) {}
+    var here = decodeURIComponent(location.pathname).replace(/^\/+/, "");
+    if (here === "" || /\/$/.test(here)) here += "index.html";
+    if (!d.pages || d.pages.indexOf(here) >= 0) location.reload();
+    else served = d.generation;
+  });
   es.addEventListener("status", function (e) { try { show(JSON.parse(e.data)); } catch (_) {} });
 })();"#;
 
