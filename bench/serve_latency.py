@@ -37,6 +37,8 @@ def main():
     ap.add_argument("--coe", default=os.path.join(ROOT, "target", "release", "coe"))
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--file", help="the COE to edit, relative to the site (default: the middle one)")
+    ap.add_argument("--tags", action="store_true",
+                    help="also add a tag on every other run (the library's structure changes)")
     args = ap.parse_args()
 
     content = os.path.join(args.site, "content")
@@ -59,6 +61,8 @@ def main():
             marker = f"Latency probe {run} {time.time_ns()}"
             text = re.sub(r"^title: .*$", f"title: {marker}", original, count=1, flags=re.M)
             text = text.replace("## Summary\n", f"## Summary\n\nEdited for run {run}.\n\n", 1)
+            if args.tags and run % 2 == 0:
+                text = re.sub(r"^tags: \[", "tags: [retries, ", text, count=1, flags=re.M)
             before = status()["generation"]
             t0 = time.perf_counter()
             with open(path, "w", encoding="utf-8") as f:

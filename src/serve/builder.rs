@@ -254,7 +254,7 @@ impl Builder {
         let in_place = parsed
             .iter()
             .all(|(n, c)| pages::same_structure(&cache.all[*n], c));
-        let mut rebuilt: Option<(Library, Vec<Coe>)> = None;
+        let mut rebuilt: Option<(Library, Vec<(usize, Coe)>)> = None;
         if in_place {
             // The library's structure is unchanged: the new COEs take the old ones' places.
             for (n, coe) in parsed {
@@ -266,10 +266,10 @@ impl Builder {
             report.coes = cache.lib.coes.len();
         } else {
             let mut all = cache.all.clone();
-            for (n, coe) in parsed {
-                all[n] = coe;
+            for (n, coe) in &parsed {
+                all[*n] = coe.clone();
             }
-            let (lib, diags) = Library::build(all.clone(), self.opts.drafts, today);
+            let (lib, diags) = Library::build(all, self.opts.drafts, today);
             report.diagnostics.extend(diags);
             report.coes = lib.coes.len();
             if report.has_errors() {
@@ -286,7 +286,7 @@ impl Builder {
             if !same_order || render::page_paths(&lib, &cache.config) != cache.paths {
                 return false;
             }
-            rebuilt = Some((lib, all));
+            rebuilt = Some((lib, parsed));
         }
         let lib = rebuilt.as_ref().map_or(&cache.lib, |(l, _)| l);
         let t_lib = t.elapsed();
@@ -320,8 +320,8 @@ impl Builder {
         );
         report.diagnostics.extend(diags);
         if report.has_errors() {
-            self.pending.extend(files.iter().cloned());
-            self.failed_keep_cache(report, t);
+            // The library may already hold the new COEs: the next build starts afresh.
+            self.failed(report, t);
             return true;
         }
         let first_pages = publish(&self.state, sink, self.timings);
@@ -370,14 +370,15 @@ impl Builder {
         }
         if diags.iter().any(Diagnostic::is_error) {
             report.diagnostics.extend(diags);
-            self.pending.extend(files.iter().cloned());
             self.failed(report, t);
             return true;
         }
         let then_pages = publish(&self.state, sink, self.timings);
-        if let Some((lib, all)) = rebuilt {
+        if let Some((lib, parsed)) = rebuilt {
             cache.lib = lib;
-            cache.all = all;
+            for (n, coe) in parsed {
+                cache.all[n] = coe;
+            }
         }
         // The same generation: a page loaded in between must not reload for nothing (its
         // own page was in the first set).
