@@ -233,6 +233,7 @@ impl Builder {
             }
         }
         if report.has_errors() {
+            report.coes = cache.lib.coes.len();
             self.pending.extend(files.iter().cloned());
             self.failed_keep_cache(report, t);
             return true;
