@@ -508,6 +508,25 @@ fn an_incremental_rebuild_serves_what_a_full_build_would() {
     });
     assert_eq!(status(s.port)["kind"], "incremental");
     same_as_a_full_build(root, s.port);
+
+    // Another severity and other related COEs (backlinks move), and a body link.
+    edit(&file, "severity: SEV2", "severity: SEV3");
+    edit(
+        &file,
+        "related: [COE-2024-021, COE-2025-031]",
+        "related: [COE-2022-003, COE-2025-031]",
+    );
+    edit(
+        &file,
+        "## Summary\n",
+        "## Summary\n\nSee [the 2023 one](../2023/COE-2023-004.md).\n",
+    );
+    until("the third incremental rebuild", || {
+        let st = status(s.port);
+        st["ok"] == true && st["generation"] == 4 && st["complete"] == true
+    });
+    assert_eq!(status(s.port)["kind"], "incremental");
+    same_as_a_full_build(root, s.port);
 }
 
 /// Every page served (search files and digests aside) is what `coe build` writes.

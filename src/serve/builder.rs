@@ -255,8 +255,46 @@ impl Builder {
         let in_place = parsed
             .iter()
             .all(|(n, c)| pages::same_structure(&cache.all[*n], c));
+        let keeps_places = parsed.iter().all(|(n, c)| {
+            let o = &cache.all[*n];
+            o.date == c.date && o.published == c.published && o.status == c.status
+        });
         let mut rebuilt: Option<(Library, Vec<(usize, Coe)>)> = None;
-        if in_place {
+        let mut how = "in place";
+        if !in_place && keeps_places {
+            // Taxonomies, links or owners changed, every position stays: the library takes
+            // the new COEs and rebuilds what derives from them.
+            how = "replaced";
+            let terms_before = pages::term_pages(&cache.lib, cache.config.paginate_by);
+            let groups_changed = parsed
+                .iter()
+                .any(|(n, c)| !pages::same_action_groups(&cache.all[*n], c));
+            let mut positions = Vec::new();
+            for (n, coe) in &parsed {
+                cache.all[*n] = coe.clone();
+                positions.push(published(&cache.lib, coe));
+            }
+            for ((_, coe), i) in parsed.into_iter().zip(positions) {
+                let Some(i) = i else { continue };
+                match cache.lib.replace(i, coe, &cache.all) {
+                    Some(diags) => report.diagnostics.extend(diags),
+                    None => {
+                        self.cache = None;
+                        return false;
+                    }
+                }
+            }
+            report.coes = cache.lib.coes.len();
+            let same_pages = if groups_changed {
+                render::page_paths(&cache.lib, &cache.config) == cache.paths
+            } else {
+                pages::term_pages(&cache.lib, cache.config.paginate_by) == terms_before
+            };
+            if !same_pages {
+                self.cache = None;
+                return false;
+            }
+        } else if in_place {
             // The library's structure is unchanged: the new COEs take the old ones' places.
             for (n, coe) in parsed {
                 if let Some(i) = published(&cache.lib, &coe) {
@@ -266,6 +304,7 @@ impl Builder {
             }
             report.coes = cache.lib.coes.len();
         } else {
+            how = "library rebuilt";
             let mut all = cache.all.clone();
             for (n, coe) in &parsed {
                 all[*n] = coe.clone();
@@ -394,11 +433,7 @@ impl Builder {
         if self.timings {
             eprintln!(
                 "incremental ({}): parse {t_parse:?}, library {:?}, similar {:?}, first {} pages {:?}, then {} pages {:?}",
-                if in_place {
-                    "in place"
-                } else {
-                    "library rebuilt"
-                },
+                how,
                 t_lib - t_parse,
                 t_similar - t_lib,
                 first_pages.len(),

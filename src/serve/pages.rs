@@ -79,6 +79,32 @@ pub fn same_structure(a: &Coe, b: &Coe) -> bool {
         && owners(a) == owners(b)
 }
 
+/// The same action-item owners and team: the same owner and team pages.
+pub fn same_action_groups(a: &Coe, b: &Coe) -> bool {
+    let owners = |c: &Coe| {
+        c.action_items
+            .iter()
+            .map(|a| a.owner.clone())
+            .collect::<Vec<_>>()
+    };
+    owners(a) == owners(b)
+        && ((a.action_items.is_empty() && b.action_items.is_empty())
+            || a.teams.first() == b.teams.first())
+}
+
+/// Every term of every taxonomy with its number of list pages: the term pages that exist.
+pub fn term_pages(lib: &Library, per_page: usize) -> Vec<(TaxonomyKind, String, usize)> {
+    let per_page = per_page.max(1);
+    lib.taxonomies
+        .iter()
+        .flat_map(|tax| {
+            tax.terms
+                .iter()
+                .map(move |t| (tax.kind, t.slug.clone(), t.coes.len().div_ceil(per_page)))
+        })
+        .collect()
+}
+
 /// COE `i`'s similar COEs, from its new text; the other COEs keep theirs (and the index keeps
 /// `i`'s old terms) until the next full build.
 pub fn update_similar(
