@@ -74,6 +74,10 @@ pub fn create(opts: &NewOptions) -> Result<PathBuf, String> {
     let dir = content.join(year.to_string());
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = dir.join(format!("{id}.md"));
+    // `content/2026/x.md`, not `./content/2026/x.md`, for the default root.
+    let path = path
+        .strip_prefix(".")
+        .map_or_else(|_| path.clone(), Path::to_path_buf);
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -23,8 +23,15 @@ impl Drop for Serve {
 }
 
 fn serve(root: &Path, extra: &[&str]) -> Serve {
+    let port: &[&str] = if extra.contains(&"--port") {
+        &[]
+    } else {
+        &["--port", "0"]
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_coe"))
-        .args(["serve", "--port", "0", "--root"])
+        .arg("serve")
+        .args(port)
+        .arg("--root")
         .arg(root)
         .args(extra)
         .stdout(Stdio::piped())
@@ -560,4 +567,19 @@ fn same_as_a_full_build(root: &Path, port: u16) {
         compared += 1;
     }
     assert!(compared > 100, "{compared}");
+}
+
+#[test]
+fn a_taken_port_moves_to_the_next_free_one() {
+    let site = copy_fixture("small");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let s = serve(site.path(), &["--port", &port.to_string()]);
+    assert_ne!(s.port, port);
+    assert!(
+        s.port > port && s.port <= port.saturating_add(100),
+        "{} after {port}",
+        s.port
+    );
+    assert_eq!(get(s.port, "/").status, 200);
 }
