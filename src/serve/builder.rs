@@ -10,6 +10,7 @@
 //! changed.
 
 use super::pages::{self, Before};
+use super::parsed::Parsed;
 use super::watch::{Changes, Watch};
 use super::{Event, State, Status};
 use crate::config::Config;
@@ -55,6 +56,7 @@ pub struct Builder {
     cache: Option<Cache>,
     /// Files of a failed incremental build: they are re-read by the next one.
     pending: BTreeSet<PathBuf>,
+    parsed: Parsed,
 }
 
 impl Builder {
@@ -74,6 +76,7 @@ impl Builder {
             timings: std::env::var_os("COE_TIMINGS").is_some(),
             cache: None,
             pending: BTreeSet::new(),
+            parsed: Parsed::default(),
         }
     }
 
@@ -92,6 +95,7 @@ impl Builder {
             }
             batch.coes.extend(std::mem::take(&mut self.pending));
             let started = Instant::now();
+            self.parsed.forget(&batch.coes);
             if batch.full || !self.incremental(&batch.coes) {
                 self.full();
             }
@@ -123,7 +127,7 @@ impl Builder {
         let mut report = BuildReport::default();
         let (config, diags) = crate::config::load(&self.opts.root);
         report.diagnostics.extend(diags);
-        let (coes, diags) = crate::load::load_all(&self.content);
+        let (coes, diags) = self.parsed.load_all(&self.content);
         report.diagnostics.extend(diags);
         if report.has_errors() {
             self.failed(report, t);

@@ -9,6 +9,7 @@ mod builder;
 mod http;
 mod overlay;
 mod pages;
+mod parsed;
 mod watch;
 
 use crate::diag::Diagnostic;
