@@ -534,6 +534,36 @@ fn an_incremental_rebuild_serves_what_a_full_build_would() {
     });
     assert_eq!(status(s.port)["kind"], "incremental");
     same_as_a_full_build(root, s.port);
+
+    // Saves in quick succession: pages left for later are rendered in the end.
+    for n in 0..6 {
+        edit(
+            &file,
+            "title: Thumbnails & previews",
+            &format!("title: Thumbnails & previews ({n})"),
+        );
+        std::thread::sleep(Duration::from_millis(60 + 40 * (n % 3)));
+        edit(
+            &file,
+            &format!("title: Thumbnails & previews ({n})"),
+            "title: Thumbnails & previews",
+        );
+    }
+    edit(
+        &file,
+        "title: Thumbnails & previews",
+        "title: Thumbnails & more previews",
+    );
+    until("the last save, complete", || {
+        let st = status(s.port);
+        st["ok"] == true
+            && st["complete"] == true
+            && get(s.port, "/coe/coe-2024-017/")
+                .body
+                .contains("Thumbnails &amp; more previews")
+    });
+    assert_eq!(status(s.port)["kind"], "incremental");
+    same_as_a_full_build(root, s.port);
 }
 
 /// Every page served (search files and digests aside) is what `coe build` writes.

@@ -57,6 +57,10 @@ pub struct Builder {
     /// Files of a failed incremental build: they are re-read by the next one.
     pending: BTreeSet<PathBuf>,
     parsed: Parsed,
+    /// Pages an incremental build has not re-rendered yet (see `followup`).
+    stale: HashSet<String>,
+    /// Changes received while finishing a build, for the next one.
+    early: Vec<DebounceEventResult>,
 }
 
 impl Builder {
@@ -77,26 +81,40 @@ impl Builder {
             cache: None,
             pending: BTreeSet::new(),
             parsed: Parsed::default(),
+            stale: HashSet::new(),
+            early: Vec::new(),
         }
     }
 
     /// Waits for changes and rebuilds. Whatever arrives during a build is coalesced into the
     /// next one, so the last build always sees the latest state of the files.
     pub fn run(mut self, changes: Receiver<DebounceEventResult>, mut watch: Watch) {
-        while let Ok(first) = changes.recv() {
+        loop {
             let mut batch = Changes::default();
-            batch.add(watch.root(), first);
+            if self.early.is_empty() {
+                match changes.recv() {
+                    Ok(first) => batch.add(watch.root(), first),
+                    Err(_) => return,
+                }
+            }
+            for event in std::mem::take(&mut self.early) {
+                batch.add(watch.root(), event);
+            }
             while let Ok(more) = changes.try_recv() {
                 batch.add(watch.root(), more);
             }
             watch.ensure();
             if batch.is_empty() {
+                // Nothing to rebuild (an editor's swap file): finish what is stale.
+                if !self.stale.is_empty() {
+                    self.followup(&changes);
+                }
                 continue;
             }
             batch.coes.extend(std::mem::take(&mut self.pending));
             let started = Instant::now();
             self.parsed.forget(&batch.coes);
-            if batch.full || !self.incremental(&batch.coes) {
+            if batch.full || !self.incremental(&batch.coes, &changes) {
                 self.full();
             }
             let status = self.state.status();
@@ -124,6 +142,7 @@ impl Builder {
         let t = Instant::now();
         self.cache = None;
         self.pending.clear();
+        self.stale.clear();
         let mut report = BuildReport::default();
         let (config, diags) = crate::config::load(&self.opts.root);
         report.diagnostics.extend(diags);
@@ -141,7 +160,8 @@ impl Builder {
             self.failed(report, t);
             return;
         }
-        report.stages.push(("load", t.elapsed()));
+        let t_load = t.elapsed();
+        report.stages.push(("load+library", t_load));
         let search = match search::index::build(&lib, None)
             .and_then(|(index, fields)| SearchData::from_index(&lib, index, fields))
         {
@@ -157,7 +177,7 @@ impl Builder {
                 return;
             }
         };
-        report.stages.push(("index", t.elapsed()));
+        report.stages.push(("index+similar", t.elapsed() - t_load));
         let sink = Memory::default();
         site::render_into(&self.opts, &config, &lib, Some(&search), &sink, &mut report);
         if report.has_errors() {
@@ -200,7 +220,11 @@ impl Builder {
     }
 
     /// Rebuilds after edits to existing COE files. `false`: a full build is needed.
-    fn incremental(&mut self, files: &BTreeSet<PathBuf>) -> bool {
+    fn incremental(
+        &mut self,
+        files: &BTreeSet<PathBuf>,
+        changes: &Receiver<DebounceEventResult>,
+    ) -> bool {
         let t = Instant::now();
         let Some(cache) = self.cache.as_mut() else {
             return false;
@@ -263,7 +287,6 @@ impl Builder {
             let o = &cache.all[*n];
             o.date == c.date && o.published == c.published && o.status == c.status
         });
-        let mut rebuilt: Option<(Library, Vec<(usize, Coe)>)> = None;
         let mut how = "in place";
         if !in_place && keeps_places {
             // Taxonomies, links or owners changed, every position stays: the library takes
@@ -330,9 +353,12 @@ impl Builder {
             if !same_order || render::page_paths(&lib, &cache.config) != cache.paths {
                 return false;
             }
-            rebuilt = Some((lib, parsed));
+            cache.lib = lib;
+            for (n, coe) in parsed {
+                cache.all[n] = coe;
+            }
         }
-        let lib = rebuilt.as_ref().map_or(&cache.lib, |(l, _)| l);
+        let lib = &cache.lib;
         let t_lib = t.elapsed();
 
         let (mut first, mut then) = (HashSet::new(), HashSet::new());
@@ -368,6 +394,10 @@ impl Builder {
             self.failed(report, t);
             return true;
         }
+        // Not complete from the moment new pages are served until the follow-up is done.
+        if let Ok(mut s) = self.state.status.write() {
+            s.complete = false;
+        }
         let first_pages = publish(&self.state, sink, self.timings);
         let t_first = t.elapsed();
         self.generation += 1;
@@ -389,51 +419,21 @@ impl Builder {
             .send(Event::Reload(self.generation, Some(first_pages.clone())));
 
         // ...then every other page that shows the edited COEs.
-        then.retain(|p| !first.contains(p));
-        let sink = Memory::default();
-        let (_, diags) = render::render_selected(
-            lib,
-            &cache.config,
-            &cache.renderer,
-            Some(&cache.search),
-            &sink,
-            &|p| then.contains(p),
-        );
         for before in &befores {
             match search::export::fragment(lib, before.i) {
                 Ok((path, json)) => {
-                    let _ = crate::output::Sink::write(&sink, &path, &json);
+                    if let Ok(mut site) = self.state.files.write() {
+                        site.insert(path, Bytes::from(json));
+                    }
                 }
-                Err(e) => report.diagnostics.push(Diagnostic::error(
-                    "search/",
-                    0,
-                    0,
-                    format!("cannot write the search index: {e}"),
-                )),
+                Err(e) => eprintln!("warning: cannot write the search index: {e}"),
             }
         }
-        if diags.iter().any(Diagnostic::is_error) {
-            report.diagnostics.extend(diags);
-            self.failed(report, t);
-            return true;
-        }
-        let then_pages = publish(&self.state, sink, self.timings);
-        if let Some((lib, parsed)) = rebuilt {
-            cache.lib = lib;
-            for (n, coe) in parsed {
-                cache.all[n] = coe;
-            }
-        }
-        // The same generation: a page loaded in between must not reload for nothing (its
-        // own page was in the first set).
-        if let Ok(mut s) = self.state.status.write() {
-            s.followup_millis = (t.elapsed() - t_first).as_millis() as u64;
-            s.complete = true;
-        }
-        let _ = self
-            .state
-            .events
-            .send(Event::Reload(self.generation, Some(then_pages)));
+        then.retain(|p| !first.contains(p));
+        let then_count = then.len();
+        self.stale.extend(then);
+        let t_then = Instant::now();
+        self.followup(changes);
         if self.timings {
             eprintln!(
                 "incremental ({}): parse {t_parse:?}, library {:?}, similar {:?}, first {} pages {:?}, then {} pages {:?}",
@@ -442,11 +442,75 @@ impl Builder {
                 t_similar - t_lib,
                 first_pages.len(),
                 t_first - t_similar,
-                then.len(),
-                t.elapsed() - t_first
+                then_count,
+                t_then.elapsed()
             );
         }
         true
+    }
+
+    /// Renders the pages left stale by incremental builds: the cheap ones, then the
+    /// library-wide ones one at a time. Stops when a change is waiting (it is kept for the next
+    /// build, which renders what is left), so a new save never waits for them.
+    fn followup(&mut self, changes: &Receiver<DebounceEventResult>) {
+        const HEAVY: [&str; 4] = [
+            "coes.json",
+            "action-items/index.html",
+            "sitemap.xml",
+            "digest/atom.xml",
+        ];
+        let t = Instant::now();
+        let Some(cache) = self.cache.as_ref() else {
+            self.stale.clear();
+            return;
+        };
+        let (heavy, light): (Vec<String>, Vec<String>) = std::mem::take(&mut self.stale)
+            .into_iter()
+            .partition(|p| HEAVY.contains(&p.as_str()));
+        let mut chunks: Vec<Vec<String>> = vec![light];
+        chunks.extend(heavy.into_iter().map(|p| vec![p]));
+        let mut done = Vec::new();
+        for (k, chunk) in chunks.iter().enumerate() {
+            if let Ok(event) = changes.try_recv() {
+                self.early.push(event);
+                self.stale.extend(chunks[k..].iter().flatten().cloned());
+                break;
+            }
+            if chunk.is_empty() {
+                continue;
+            }
+            let wanted: HashSet<&str> = chunk.iter().map(String::as_str).collect();
+            let sink = Memory::default();
+            let (_, diags) = render::render_selected(
+                &cache.lib,
+                &cache.config,
+                &cache.renderer,
+                Some(&cache.search),
+                &sink,
+                &|p| wanted.contains(p),
+            );
+            if diags.iter().any(Diagnostic::is_error) {
+                let report = BuildReport {
+                    diagnostics: diags,
+                    ..BuildReport::default()
+                };
+                self.failed(report, t);
+                return;
+            }
+            done.extend(publish(&self.state, sink, self.timings));
+        }
+        // The same generation: a page loaded in between must not reload for nothing (its
+        // own page was in the first set).
+        if let Ok(mut s) = self.state.status.write() {
+            s.followup_millis += t.elapsed().as_millis() as u64;
+            s.complete = self.stale.is_empty();
+        }
+        if !done.is_empty() {
+            let _ = self
+                .state
+                .events
+                .send(Event::Reload(self.generation, Some(done)));
+        }
     }
 
     fn succeeded(&mut self, report: &BuildReport, kind: &'static str, t: Instant) {
@@ -491,7 +555,7 @@ impl Builder {
             kind: "failed",
             millis: t.elapsed().as_millis() as u64,
             followup_millis: 0,
-            complete: true,
+            complete: self.stale.is_empty(),
             coes: report.coes,
         };
         let json = serde_json::to_string(&status).unwrap_or_default();
