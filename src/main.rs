@@ -28,6 +28,10 @@ enum Command {
     Actions(cmd::actions::Args),
     /// Lint COEs: structure, times, action items, five whys, blameless language, impact
     Check(cmd::check::Args),
+    /// Start a new COE from the template: content/<yyyy>/<id>.md with the next free id
+    New(cmd::new::Args),
+    /// Serve the site locally, rebuilt and reloaded when a file changes
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +43,8 @@ fn main() -> ExitCode {
         Command::Digest(args) => cmd::digest::run(args),
         Command::Actions(args) => cmd::actions::run(args),
         Command::Check(args) => cmd::check::run(args),
+        Command::New(args) => cmd::new::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     }
 }
 

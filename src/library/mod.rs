@@ -85,50 +85,12 @@ impl Library {
 
         let mut link_targets = Vec::with_capacity(coes.len());
         let mut related = Vec::with_capacity(coes.len());
-        let mut referenced_by: Vec<Vec<usize>> = vec![Vec::new(); coes.len()];
         for (i, coe) in coes.iter().enumerate() {
-            let mut targets = Vec::with_capacity(coe.links.len());
-            for link in &coe.links {
-                let slug = source_to_slug.get(&link.target.to_lowercase());
-                if slug.is_none() {
-                    diags.push(Diagnostic::warning(
-                        &coe.display_path,
-                        link.line,
-                        0,
-                        format!(
-                            "link to \"{}\": no COE file at content/{}",
-                            link.target, link.target
-                        ),
-                    ));
-                }
-                targets.push(slug.and_then(|s| by_slug.get(s).copied()));
-            }
-            let mut rel = Vec::new();
-            for r in &coe.related {
-                let slug = crate::slug::slugify(&r.value);
-                match (by_slug.get(&slug), all_slugs.contains(&slug)) {
-                    (Some(&j), _) if j != i => rel.push(j),
-                    (Some(_), _) | (None, true) => {}
-                    (None, false) => diags.push(Diagnostic::warning(
-                        &coe.display_path,
-                        r.line,
-                        r.column,
-                        format!("related: no COE has id \"{}\"", r.value),
-                    )),
-                }
-            }
-            rel.dedup();
-            for &j in rel.iter().chain(targets.iter().flatten()) {
-                if j != i && !referenced_by[j].contains(&i) {
-                    referenced_by[j].push(i);
-                }
-            }
+            let (targets, rel) = resolve(coe, i, &by_slug, &all_slugs, &source_to_slug, &mut diags);
             link_targets.push(targets);
             related.push(rel);
         }
-        for refs in &mut referenced_by {
-            refs.sort_unstable();
-        }
+        let referenced_by = backlinks(&related, &link_targets);
 
         let taxonomies = TaxonomyKind::ALL
             .iter()
@@ -164,4 +126,104 @@ impl Library {
     pub fn taxonomy(&self, kind: TaxonomyKind) -> &Taxonomy {
         &self.taxonomies[kind as usize]
     }
+
+    /// Puts `coe` in the place of COE `i`, for `coe serve`: what `build` would give when the
+    /// new COE keeps the id, dates and status of the one it replaces (so every position stays).
+    /// Its links and related ids are resolved again, backlinks and taxonomies rebuilt.
+    /// `all` is every COE after the change, drafts included. `None` (and the library
+    /// unchanged) when the new COE does not keep them.
+    pub fn replace(&mut self, i: usize, coe: Coe, all: &[Coe]) -> Option<Vec<Diagnostic>> {
+        let old = self.coes.get(i)?;
+        if old.slug != coe.slug
+            || old.date != coe.date
+            || old.published != coe.published
+            || old.status != coe.status
+            || old.source != coe.source
+        {
+            return None;
+        }
+        let mut diags = Vec::new();
+        let all_slugs: std::collections::HashSet<String> =
+            all.iter().map(|c| c.slug.clone()).collect();
+        let source_to_slug: HashMap<String, String> = all
+            .iter()
+            .map(|c| (c.source.to_lowercase(), c.slug.clone()))
+            .collect();
+        let (targets, rel) = resolve(
+            &coe,
+            i,
+            &self.by_slug,
+            &all_slugs,
+            &source_to_slug,
+            &mut diags,
+        );
+        self.coes[i] = coe;
+        self.link_targets[i] = targets;
+        self.related[i] = rel;
+        self.referenced_by = backlinks(&self.related, &self.link_targets);
+        self.taxonomies = TaxonomyKind::ALL
+            .iter()
+            .map(|&k| Taxonomy::build(k, &self.coes))
+            .collect();
+        Some(diags)
+    }
+}
+
+/// COE `i`'s body links (to positions; `None` when not published) and related ids, resolved.
+fn resolve(
+    coe: &Coe,
+    i: usize,
+    by_slug: &HashMap<String, usize>,
+    all_slugs: &std::collections::HashSet<String>,
+    source_to_slug: &HashMap<String, String>,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Option<usize>>, Vec<usize>) {
+    let mut targets = Vec::with_capacity(coe.links.len());
+    for link in &coe.links {
+        let slug = source_to_slug.get(&link.target.to_lowercase());
+        if slug.is_none() {
+            diags.push(Diagnostic::warning(
+                &coe.display_path,
+                link.line,
+                0,
+                format!(
+                    "link to \"{}\": no COE file at content/{}",
+                    link.target, link.target
+                ),
+            ));
+        }
+        targets.push(slug.and_then(|s| by_slug.get(s).copied()));
+    }
+    let mut rel = Vec::new();
+    for r in &coe.related {
+        let slug = crate::slug::slugify(&r.value);
+        match (by_slug.get(&slug), all_slugs.contains(&slug)) {
+            (Some(&j), _) if j != i => rel.push(j),
+            (Some(_), _) | (None, true) => {}
+            (None, false) => diags.push(Diagnostic::warning(
+                &coe.display_path,
+                r.line,
+                r.column,
+                format!("related: no COE has id \"{}\"", r.value),
+            )),
+        }
+    }
+    rel.dedup();
+    (targets, rel)
+}
+
+/// For each COE, the COEs that link to it (by `related` or in their body), in order.
+fn backlinks(related: &[Vec<usize>], link_targets: &[Vec<Option<usize>>]) -> Vec<Vec<usize>> {
+    let mut referenced_by: Vec<Vec<usize>> = vec![Vec::new(); related.len()];
+    for (i, (rel, targets)) in related.iter().zip(link_targets).enumerate() {
+        for &j in rel.iter().chain(targets.iter().flatten()) {
+            if j != i && !referenced_by[j].contains(&i) {
+                referenced_by[j].push(i);
+            }
+        }
+    }
+    for refs in &mut referenced_by {
+        refs.sort_unstable();
+    }
+    referenced_by
 }

@@ -44,7 +44,8 @@ impl Renderer {
         let mut diags = Vec::new();
         let files = theme::layered_files(root, &config.theme, "templates", &mut diags);
         let mut templates = Vec::new();
-        for (name, bytes) in files {
+        // `new.md` (any `.md`) is `coe new`'s plain-text COE template, not a Tera template.
+        for (name, bytes) in files.into_iter().filter(|(n, _)| !n.ends_with(".md")) {
             match String::from_utf8(bytes) {
                 Ok(s) => templates.push((name, s)),
                 Err(_) => diags.push(Diagnostic::error(
@@ -294,8 +295,65 @@ pub fn render_site(
     search: Option<&crate::search::SearchData>,
     sink: &dyn Sink,
 ) -> (usize, Vec<Diagnostic>) {
+    render_selected(lib, config, renderer, search, sink, &|_| true)
+}
+
+/// The output path of every page `render_site` writes, in order (not `coes.json`).
+pub fn page_paths(lib: &Library, config: &Config) -> Vec<String> {
     let actions = ActionIndex::new(lib);
-    let jobs = jobs(lib, config.paginate_by, &actions);
+    jobs(lib, config.paginate_by, &actions)
+        .into_iter()
+        .map(|j| j.path(lib, &actions))
+        .collect()
+}
+
+/// Every paginated list COE `i` is on, as (path of the list's first page, the page it is on,
+/// the list's number of pages): `/coe/` in its three orders, its year, each of its terms.
+pub fn lists_of(lib: &Library, config: &Config, i: usize) -> Vec<(String, usize, usize)> {
+    let per = config.paginate_by.max(1);
+    let mut out = Vec::new();
+    let mut push = |base: String, list: &[usize]| {
+        if let Some(p) = list.iter().position(|&j| j == i) {
+            out.push((base, p / per, page_count(list.len(), per)));
+        }
+    };
+    for (s, order) in Sort::ALL.iter().zip(sorted_orders(lib)) {
+        push(s.path().to_owned(), &order);
+    }
+    if let Some(c) = lib.coes.get(i) {
+        let y = c.date.year();
+        if let Some(list) = lib.years.get(&y) {
+            push(format!("years/{y}/"), list);
+        }
+    }
+    for tax in &lib.taxonomies {
+        for term in &tax.terms {
+            push(term_url(tax.kind, &term.slug), &term.coes);
+        }
+    }
+    out
+}
+
+/// The path of page `page` (0-based) of the list whose first page is at `base`.
+pub fn list_page_path(base: &str, page: usize) -> String {
+    format!("{base}{}index.html", page_dir(page))
+}
+
+/// Renders the pages whose output path `select` accepts (and `coes.json` when it accepts
+/// that): what `coe serve` re-renders after a small change.
+pub fn render_selected(
+    lib: &Library,
+    config: &Config,
+    renderer: &Renderer,
+    search: Option<&crate::search::SearchData>,
+    sink: &dyn Sink,
+    select: &(dyn Fn(&str) -> bool + Sync),
+) -> (usize, Vec<Diagnostic>) {
+    let actions = ActionIndex::new(lib);
+    let jobs: Vec<Job> = jobs(lib, config.paginate_by, &actions)
+        .into_iter()
+        .filter(|j| select(&j.path(lib, &actions)))
+        .collect();
     let shared = Shared {
         sorted: sorted_orders(lib),
         actions,
@@ -346,6 +404,9 @@ pub fn render_site(
         }
     }
     let mut diags: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
+    if !select("coes.json") {
+        return (jobs.len(), diags);
+    }
     let json = coes_json(lib);
     if let Err(e) = sink.write("coes.json", json.as_bytes()) {
         diags.push(Diagnostic::error(

@@ -97,6 +97,25 @@ fn truncate_chars(s: &str, n: usize) -> String {
     t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// COE `d`'s fragment: its path (`search/d/<d>.json`) and JSON.
+pub fn fragment(lib: &Library, d: usize) -> std::io::Result<(String, Vec<u8>)> {
+    let coe = &lib.coes[d];
+    let text = super::index::coe_text(coe);
+    let sev = views::severity(coe.severity);
+    let frag = Fragment {
+        id: &coe.id,
+        title: &coe.title,
+        url: views::coe_url(coe),
+        date: coe.date.to_string(),
+        severity: sev.label,
+        sev: sev.class,
+        summary: truncate_chars(&coe.summary, 400),
+        text: truncate_chars(&text.analysis, 1200),
+    };
+    let json = serde_json::to_vec(&frag).map_err(std::io::Error::other)?;
+    Ok((format!("search/d/{d}.json"), json))
+}
+
 pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Result<Stats> {
     let v = &data.similarity.vectors;
     let n = lib.coes.len();
@@ -219,21 +238,9 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
         write(format!("search/facets/{key}.bin"), &buf)?;
     }
 
-    for (d, coe) in lib.coes.iter().enumerate() {
-        let text = super::index::coe_text(coe);
-        let sev = views::severity(coe.severity);
-        let frag = Fragment {
-            id: &coe.id,
-            title: &coe.title,
-            url: views::coe_url(coe),
-            date: coe.date.to_string(),
-            severity: sev.label,
-            sev: sev.class,
-            summary: truncate_chars(&coe.summary, 400),
-            text: truncate_chars(&text.analysis, 1200),
-        };
-        let json = serde_json::to_vec(&frag).map_err(std::io::Error::other)?;
-        write(format!("search/d/{d}.json"), &json)?;
+    for d in 0..lib.coes.len() {
+        let (path, json) = fragment(lib, d)?;
+        write(path, &json)?;
     }
 
     let avg_len = if n == 0 {

@@ -1,0 +1,43 @@
+//! `coe new`
+
+use coe::new::{self, NewOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The COE's title: what failed and how it showed
+    title: String,
+    /// SEV1 (worst) .. SEV5
+    #[arg(long, value_name = "SEVn")]
+    severity: Option<String>,
+    /// An affected service (repeat for more)
+    #[arg(long = "service", value_name = "S")]
+    services: Vec<String>,
+    /// The day the incident started (default: today, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::build::parse_date)]
+    date: Option<jiff::civil::Date>,
+    /// Site root: where content/ is
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let opts = NewOptions {
+        root: args.root,
+        title: args.title,
+        severity: args.severity,
+        services: args.services,
+        date: coe::site::today(args.date),
+    };
+    match new::create(&opts) {
+        Ok(path) => {
+            println!("{}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The builder thread: one build at a time, into memory; a failed build keeps the last good
+//! site and reports its errors.
+//!
+//! A full build loads (re-parsing only files that changed), indexes and renders everything.
+//! When the only change is to existing COE files whose ids stay the same, an incremental build
+//! (`incremental.rs`) re-parses just those files, updates the `Library` (in place when
+//! positions stay), keeps the search index and every other COE's similarity data, recomputes
+//! the changed COEs' similar COEs, and re-renders only the pages that show them
+//! (`pages::affected`). Anything else falls back to a full build: config, templates, themes,
+//! static files, a file added, removed or renamed, an id changed, an order or a set of pages
+//! changed.
+
+mod incremental;
+
+use super::parsed::Parsed;
+use super::watch::{Changes, Watch};
+use super::{Event, State, Status};
+use crate::config::Config;
+use crate::content::Coe;
+use crate::diag::{self, Diagnostic};
+use crate::library::Library;
+use crate::output::Memory;
+use crate::render::{self, Renderer};
+use crate::search::{self, SearchData};
+use crate::site::{self, BuildOptions, BuildReport};
+use axum::body::Bytes;
+use notify_debouncer_full::DebounceEventResult;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+
+/// What an incremental build starts from: the last good build's inputs and products.
+struct Cache {
+    config: Config,
+    /// Every parsed COE, drafts included, in load order.
+    all: Vec<Coe>,
+    /// `source` (path under content/) → position in `all`.
+    by_source: HashMap<String, usize>,
+    lib: Library,
+    search: SearchData,
+    analyzer: tantivy::tokenizer::TextAnalyzer,
+    renderer: Renderer,
+    /// Every page's output path, in render order.
+    paths: Vec<String>,
+}
+
+pub struct Builder {
+    opts: BuildOptions,
+    content: PathBuf,
+    state: Arc<State>,
+    generation: u64,
+    timings: bool,
+    cache: Option<Cache>,
+    /// Files of a failed incremental build: they are re-read by the next one.
+    pending: BTreeSet<PathBuf>,
+    parsed: Parsed,
+    /// Pages an incremental build has not re-rendered yet (see `followup`).
+    stale: HashSet<String>,
+    /// Changes received while finishing a build, for the next one.
+    early: Vec<DebounceEventResult>,
+}
+
+impl Builder {
+    pub fn new(root: PathBuf, drafts: bool, state: Arc<State>) -> Builder {
+        let root = std::path::absolute(&root).unwrap_or(root);
+        Builder {
+            content: root.join("content"),
+            opts: BuildOptions {
+                root,
+                output: None,
+                drafts,
+                today: None,
+                base_url: None,
+            },
+            state,
+            generation: 0,
+            timings: std::env::var_os("COE_TIMINGS").is_some(),
+            cache: None,
+            pending: BTreeSet::new(),
+            parsed: Parsed::default(),
+            stale: HashSet::new(),
+            early: Vec::new(),
+        }
+    }
+
+    /// Waits for changes and rebuilds. Whatever arrives during a build is coalesced into the
+    /// next one, so the last build always sees the latest state of the files.
+    pub fn run(mut self, changes: Receiver<DebounceEventResult>, mut watch: Watch) {
+        loop {
+            let mut batch = Changes::default();
+            if self.early.is_empty() {
+                match changes.recv() {
+                    Ok(first) => batch.add(watch.root(), first),
+                    Err(_) => return,
+                }
+            }
+            for event in std::mem::take(&mut self.early) {
+                batch.add(watch.root(), event);
+            }
+            while let Ok(more) = changes.try_recv() {
+                batch.add(watch.root(), more);
+            }
+            watch.ensure();
+            if batch.is_empty() {
+                // Nothing to rebuild (an editor's swap file): finish what is stale.
+                if !self.stale.is_empty() {
+                    self.followup(&changes);
+                }
+                continue;
+            }
+            batch.coes.extend(std::mem::take(&mut self.pending));
+            let started = Instant::now();
+            self.parsed.forget(&batch.coes);
+            if batch.full || !self.incremental(&batch.coes, &changes) {
+                self.full();
+            }
+            let status = self.state.status();
+            if status.ok {
+                eprintln!(
+                    "rebuilt ({}, {} ms)",
+                    status.kind,
+                    started.elapsed().as_millis()
+                );
+            } else {
+                eprintln!(
+                    "build failed: {} error{}; serving the last good build",
+                    status.errors.len(),
+                    if status.errors.len() == 1 { "" } else { "s" }
+                );
+                for e in status.errors.iter().take(5) {
+                    eprintln!("  {e}");
+                }
+            }
+        }
+    }
+
+    /// Loads, indexes and renders everything into memory.
+    pub fn full(&mut self) {
+        let t = Instant::now();
+        self.cache = None;
+        self.pending.clear();
+        self.stale.clear();
+        let mut report = BuildReport::default();
+        let (config, diags) = crate::config::load(&self.opts.root);
+        report.diagnostics.extend(diags);
+        let (coes, diags) = self.parsed.load_all(&self.content);
+        report.diagnostics.extend(diags);
+        if report.has_errors() {
+            self.failed(report, t);
+            return;
+        }
+        let all = coes.clone();
+        let (lib, diags) = Library::build(coes, self.opts.drafts, site::today(None));
+        report.diagnostics.extend(diags);
+        report.coes = lib.coes.len();
+        if report.has_errors() {
+            self.failed(report, t);
+            return;
+        }
+        let t_load = t.elapsed();
+        report.stages.push(("load+library", t_load));
+        let search = match search::index::build(&lib, None)
+            .and_then(|(index, fields)| SearchData::from_index(&lib, index, fields))
+        {
+            Ok(s) => s,
+            Err(e) => {
+                report.diagnostics.push(Diagnostic::error(
+                    "search",
+                    0,
+                    0,
+                    format!("cannot build the search index: {e}"),
+                ));
+                self.failed(report, t);
+                return;
+            }
+        };
+        report.stages.push(("index+similar", t.elapsed() - t_load));
+        let sink = Memory::default();
+        site::render_into(&self.opts, &config, &lib, Some(&search), &sink, &mut report);
+        if report.has_errors() {
+            self.failed(report, t);
+            return;
+        }
+        let files: HashMap<String, Bytes> = sink
+            .files
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, Bytes::from(v)))
+            .collect();
+        let previous = match self.state.files.write() {
+            Ok(mut site) => std::mem::replace(&mut *site, files),
+            Err(_) => HashMap::new(),
+        };
+        // Freed outside the lock: the old site can be hundreds of megabytes.
+        drop(previous);
+        self.succeeded(&report, "full", t);
+        // What the next incremental build starts from.
+        let renderer = Renderer::new(&self.opts.root, &config, lib.today).ok();
+        let analyzer = search::similar::analyzer(&search.index).ok();
+        if let (Some(renderer), Some(analyzer)) = (renderer, analyzer) {
+            self.cache = Some(Cache {
+                paths: render::page_paths(&lib, &config),
+                by_source: all
+                    .iter()
+                    .enumerate()
+                    .map(|(n, c)| (c.source.clone(), n))
+                    .collect(),
+                config,
+                all,
+                lib,
+                search,
+                analyzer,
+                renderer,
+            });
+        }
+    }
+
+    fn succeeded(&mut self, report: &BuildReport, kind: &'static str, t: Instant) {
+        self.generation += 1;
+        let status = Status {
+            generation: self.generation,
+            ok: true,
+            errors: Vec::new(),
+            warnings: report.diagnostics.len(),
+            kind,
+            millis: t.elapsed().as_millis() as u64,
+            followup_millis: 0,
+            complete: true,
+            coes: report.coes,
+        };
+        if self.timings {
+            for (stage, d) in &report.stages {
+                eprintln!("  {stage:<14} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+            }
+        }
+        set_status(&self.state, status);
+        let _ = self.state.events.send(Event::Reload(self.generation, None));
+    }
+
+    /// A failed full build: the next build is full too.
+    fn failed(&mut self, report: BuildReport, t: Instant) {
+        self.cache = None;
+        self.failed_keep_cache(report, t);
+    }
+
+    fn failed_keep_cache(&mut self, mut report: BuildReport, t: Instant) {
+        diag::sort(&mut report.diagnostics);
+        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = report
+            .diagnostics
+            .into_iter()
+            .partition(Diagnostic::is_error);
+        let status = Status {
+            generation: self.generation,
+            ok: false,
+            errors,
+            warnings: warnings.len(),
+            kind: "failed",
+            millis: t.elapsed().as_millis() as u64,
+            followup_millis: 0,
+            complete: self.stale.is_empty(),
+            coes: report.coes,
+        };
+        let json = serde_json::to_string(&status).unwrap_or_default();
+        set_status(&self.state, status);
+        let _ = self.state.events.send(Event::Status(json));
+    }
+}
+
+/// `2024/x.md` for `<content>/2024/x.md`.
+fn source_of(content: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(content).ok()?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+fn set_status(state: &State, status: Status) {
+    if let Ok(mut s) = state.status.write() {
+        *s = status;
+    }
+}
+
+/// Puts rendered files into the served site; returns their paths.
+fn publish(state: &State, sink: Memory, timings: bool) -> Vec<String> {
+    let rendered = sink.files.into_inner().unwrap_or_default();
+    if timings {
+        let mut sizes: Vec<(usize, &String)> = rendered.iter().map(|(k, v)| (v.len(), k)).collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        eprintln!("largest: {:?}", &sizes[..sizes.len().min(5)]);
+    }
+    let paths: Vec<String> = rendered.keys().cloned().collect();
+    if let Ok(mut site) = state.files.write() {
+        for (k, v) in rendered {
+            site.insert(k, Bytes::from(v));
+        }
+    }
+    paths
+}

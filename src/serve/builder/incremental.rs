@@ -1,0 +1,317 @@
+//! Incremental rebuilds: edits to existing COEs, the edited pages first, the rest after.
+
+use super::{Builder, publish, set_status, source_of};
+use crate::content::Coe;
+use crate::diag::Diagnostic;
+use crate::library::Library;
+use crate::output::Memory;
+use crate::render;
+use crate::search;
+use crate::serve::pages::{self, Before};
+use crate::serve::{Event, Status};
+use crate::site::{self, BuildReport};
+use axum::body::Bytes;
+use notify_debouncer_full::DebounceEventResult;
+use std::collections::{BTreeSet, HashSet};
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+
+/// More changed files than this in one batch: a full build.
+const MAX_INCREMENTAL_FILES: usize = 16;
+
+impl Builder {
+    /// Rebuilds after edits to existing COE files. `false`: a full build is needed.
+    pub(super) fn incremental(
+        &mut self,
+        files: &BTreeSet<PathBuf>,
+        changes: &Receiver<DebounceEventResult>,
+    ) -> bool {
+        let t = Instant::now();
+        let Some(cache) = self.cache.as_mut() else {
+            return false;
+        };
+        if files.is_empty() || files.len() > MAX_INCREMENTAL_FILES {
+            return false;
+        }
+        let today = site::today(None);
+        if today != cache.lib.today {
+            return false;
+        }
+        // Re-parse the changed files; each must be a COE of the last build, same id.
+        let mut parsed = Vec::new();
+        let mut report = BuildReport::default();
+        for path in files {
+            let Some(rel) = source_of(&self.content, path) else {
+                return false;
+            };
+            let Some(&n) = cache.by_source.get(&rel) else {
+                return false;
+            };
+            if !path.is_file() {
+                return false;
+            }
+            match crate::content::load_file(path, &rel, &format!("content/{rel}")) {
+                Ok((coe, warnings)) => {
+                    if coe.slug != cache.all[n].slug {
+                        return false;
+                    }
+                    report.diagnostics.extend(warnings);
+                    parsed.push((n, coe));
+                }
+                Err(errors) => report.diagnostics.extend(errors),
+            }
+        }
+        if report.has_errors() {
+            report.coes = cache.lib.coes.len();
+            self.pending.extend(files.iter().cloned());
+            self.failed_keep_cache(report, t);
+            return true;
+        }
+        let t_parse = t.elapsed();
+        // Library positions of the edited COEs (drafts not served have none), and what their
+        // pages showed before.
+        let published = |lib: &Library, c: &Coe| {
+            lib.by_slug
+                .get(&c.slug)
+                .copied()
+                .filter(|&i| lib.coes[i].source == c.source)
+        };
+        let befores: Vec<Before> = parsed
+            .iter()
+            .filter_map(|(_, c)| published(&cache.lib, c))
+            .map(|i| Before::of(&cache.lib, &cache.config, i))
+            .collect();
+        let in_place = parsed
+            .iter()
+            .all(|(n, c)| pages::same_structure(&cache.all[*n], c));
+        let keeps_places = parsed.iter().all(|(n, c)| {
+            let o = &cache.all[*n];
+            o.date == c.date && o.published == c.published && o.status == c.status
+        });
+        let mut how = "in place";
+        if !in_place && keeps_places {
+            // Taxonomies, links or owners changed, every position stays: the library takes
+            // the new COEs and rebuilds what derives from them.
+            how = "replaced";
+            let terms_before = pages::term_pages(&cache.lib, cache.config.paginate_by);
+            let groups_changed = parsed
+                .iter()
+                .any(|(n, c)| !pages::same_action_groups(&cache.all[*n], c));
+            let mut positions = Vec::new();
+            for (n, coe) in &parsed {
+                cache.all[*n] = coe.clone();
+                positions.push(published(&cache.lib, coe));
+            }
+            for ((_, coe), i) in parsed.into_iter().zip(positions) {
+                let Some(i) = i else { continue };
+                match cache.lib.replace(i, coe, &cache.all) {
+                    Some(diags) => report.diagnostics.extend(diags),
+                    None => {
+                        self.cache = None;
+                        return false;
+                    }
+                }
+            }
+            report.coes = cache.lib.coes.len();
+            let same_pages = if groups_changed {
+                render::page_paths(&cache.lib, &cache.config) == cache.paths
+            } else {
+                pages::term_pages(&cache.lib, cache.config.paginate_by) == terms_before
+            };
+            if !same_pages {
+                self.cache = None;
+                return false;
+            }
+        } else if in_place {
+            // The library's structure is unchanged: the new COEs take the old ones' places.
+            for (n, coe) in parsed {
+                if let Some(i) = published(&cache.lib, &coe) {
+                    cache.lib.coes[i] = coe.clone();
+                }
+                cache.all[n] = coe;
+            }
+            report.coes = cache.lib.coes.len();
+        } else {
+            how = "library rebuilt";
+            let mut all = cache.all.clone();
+            for (n, coe) in &parsed {
+                all[*n] = coe.clone();
+            }
+            let (lib, diags) = Library::build(all, self.opts.drafts, today);
+            report.diagnostics.extend(diags);
+            report.coes = lib.coes.len();
+            if report.has_errors() {
+                self.pending.extend(files.iter().cloned());
+                self.failed_keep_cache(report, t);
+                return true;
+            }
+            let same_order = lib.coes.len() == cache.lib.coes.len()
+                && lib
+                    .coes
+                    .iter()
+                    .zip(&cache.lib.coes)
+                    .all(|(a, b)| a.slug == b.slug);
+            if !same_order || render::page_paths(&lib, &cache.config) != cache.paths {
+                return false;
+            }
+            cache.lib = lib;
+            for (n, coe) in parsed {
+                cache.all[n] = coe;
+            }
+        }
+        let lib = &cache.lib;
+        let t_lib = t.elapsed();
+
+        let (mut first, mut then) = (HashSet::new(), HashSet::new());
+        for before in &befores {
+            pages::affected(
+                before,
+                lib,
+                &cache.config,
+                &cache.search,
+                &cache.paths,
+                &mut first,
+                &mut then,
+            );
+        }
+        for before in &befores {
+            pages::update_similar(&mut cache.search, &mut cache.analyzer, lib, before.i);
+        }
+        let t_similar = t.elapsed();
+
+        // First what the author is looking at, served and reloaded at once...
+        let sink = Memory::default();
+        let (_, diags) = render::render_selected(
+            lib,
+            &cache.config,
+            &cache.renderer,
+            Some(&cache.search),
+            &sink,
+            &|p| first.contains(p),
+        );
+        report.diagnostics.extend(diags);
+        if report.has_errors() {
+            // The library may already hold the new COEs: the next build starts afresh.
+            self.failed(report, t);
+            return true;
+        }
+        // Not complete from the moment new pages are served until the follow-up is done.
+        if let Ok(mut s) = self.state.status.write() {
+            s.complete = false;
+        }
+        let first_pages = publish(&self.state, sink, self.timings);
+        let t_first = t.elapsed();
+        self.generation += 1;
+        let status = Status {
+            generation: self.generation,
+            ok: true,
+            errors: Vec::new(),
+            warnings: report.diagnostics.len(),
+            kind: "incremental",
+            millis: t_first.as_millis() as u64,
+            followup_millis: 0,
+            complete: false,
+            coes: report.coes,
+        };
+        set_status(&self.state, status);
+        let _ = self
+            .state
+            .events
+            .send(Event::Reload(self.generation, Some(first_pages.clone())));
+
+        // ...then every other page that shows the edited COEs.
+        for before in &befores {
+            match search::export::fragment(lib, before.i) {
+                Ok((path, json)) => {
+                    if let Ok(mut site) = self.state.files.write() {
+                        site.insert(path, Bytes::from(json));
+                    }
+                }
+                Err(e) => eprintln!("warning: cannot write the search index: {e}"),
+            }
+        }
+        then.retain(|p| !first.contains(p));
+        let then_count = then.len();
+        self.stale.extend(then);
+        let t_then = Instant::now();
+        self.followup(changes);
+        if self.timings {
+            eprintln!(
+                "incremental ({}): parse {t_parse:?}, library {:?}, similar {:?}, first {} pages {:?}, then {} pages {:?}",
+                how,
+                t_lib - t_parse,
+                t_similar - t_lib,
+                first_pages.len(),
+                t_first - t_similar,
+                then_count,
+                t_then.elapsed()
+            );
+        }
+        true
+    }
+
+    /// Renders the pages left stale by incremental builds: the cheap ones, then the
+    /// library-wide ones one at a time. Stops when a change is waiting (it is kept for the next
+    /// build, which renders what is left), so a new save never waits for them.
+    pub(super) fn followup(&mut self, changes: &Receiver<DebounceEventResult>) {
+        const HEAVY: [&str; 4] = [
+            "coes.json",
+            "action-items/index.html",
+            "sitemap.xml",
+            "digest/atom.xml",
+        ];
+        let t = Instant::now();
+        let Some(cache) = self.cache.as_ref() else {
+            self.stale.clear();
+            return;
+        };
+        let (heavy, light): (Vec<String>, Vec<String>) = std::mem::take(&mut self.stale)
+            .into_iter()
+            .partition(|p| HEAVY.contains(&p.as_str()));
+        let mut chunks: Vec<Vec<String>> = vec![light];
+        chunks.extend(heavy.into_iter().map(|p| vec![p]));
+        let mut done = Vec::new();
+        for (k, chunk) in chunks.iter().enumerate() {
+            if let Ok(event) = changes.try_recv() {
+                self.early.push(event);
+                self.stale.extend(chunks[k..].iter().flatten().cloned());
+                break;
+            }
+            if chunk.is_empty() {
+                continue;
+            }
+            let wanted: HashSet<&str> = chunk.iter().map(String::as_str).collect();
+            let sink = Memory::default();
+            let (_, diags) = render::render_selected(
+                &cache.lib,
+                &cache.config,
+                &cache.renderer,
+                Some(&cache.search),
+                &sink,
+                &|p| wanted.contains(p),
+            );
+            if diags.iter().any(Diagnostic::is_error) {
+                let report = BuildReport {
+                    diagnostics: diags,
+                    ..BuildReport::default()
+                };
+                self.failed(report, t);
+                return;
+            }
+            done.extend(publish(&self.state, sink, self.timings));
+        }
+        // The same generation: a page loaded in between must not reload for nothing (its
+        // own page was in the first set).
+        if let Ok(mut s) = self.state.status.write() {
+            s.followup_millis += t.elapsed().as_millis() as u64;
+            s.complete = self.stale.is_empty();
+        }
+        if !done.is_empty() {
+            let _ = self
+                .state
+                .events
+                .send(Event::Reload(self.generation, Some(done)));
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Which pages an edit to one COE changes, for incremental rebuilds.
+
+use crate::config::Config;
+use crate::content::Coe;
+use crate::library::weeks::IsoWeek;
+use crate::library::{Library, TaxonomyKind};
+use crate::render::{self, views};
+use crate::search::{self, SearchData};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// What the pages showed of COE `i` before the edit.
+pub struct Before {
+    pub i: usize,
+    pub coe: Coe,
+    /// Every paginated list it was on: first page's path → (its page, the list's pages).
+    lists: HashMap<String, (usize, usize)>,
+    /// COEs whose pages showed it: related, referencing, linked.
+    neighbours: BTreeSet<usize>,
+}
+
+impl Before {
+    pub fn of(lib: &Library, config: &Config, i: usize) -> Before {
+        Before {
+            i,
+            coe: lib.coes[i].clone(),
+            lists: lists(lib, config, i),
+            neighbours: neighbours(lib, i),
+        }
+    }
+}
+
+fn lists(lib: &Library, config: &Config, i: usize) -> HashMap<String, (usize, usize)> {
+    render::lists_of(lib, config, i)
+        .into_iter()
+        .map(|(b, p, n)| (b, (p, n)))
+        .collect()
+}
+
+fn neighbours(lib: &Library, i: usize) -> BTreeSet<usize> {
+    let mut out = BTreeSet::new();
+    out.extend(&lib.related[i]);
+    out.extend(&lib.referenced_by[i]);
+    out.extend(lib.link_targets[i].iter().flatten());
+    out
+}
+
+/// Nothing the `Library` derives from a COE changed: same id, dates, status, taxonomy values
+/// (as written: the first spelling names a term), related ids, links and action-item owners
+/// (owner pages). The library can then take the new COE in place.
+pub fn same_structure(a: &Coe, b: &Coe) -> bool {
+    let related = |c: &Coe| {
+        c.related
+            .iter()
+            .map(|r| r.value.clone())
+            .collect::<Vec<_>>()
+    };
+    let links = |c: &Coe| c.links.iter().map(|l| l.target.clone()).collect::<Vec<_>>();
+    let owners = |c: &Coe| {
+        c.action_items
+            .iter()
+            .map(|a| a.owner.clone())
+            .collect::<Vec<_>>()
+    };
+    a.slug == b.slug
+        && a.id == b.id
+        && a.source == b.source
+        && a.date == b.date
+        && a.published == b.published
+        && a.status == b.status
+        && a.severity == b.severity
+        && a.services == b.services
+        && a.tags == b.tags
+        && a.root_causes == b.root_causes
+        && a.teams == b.teams
+        && a.authors == b.authors
+        && a.reviewers == b.reviewers
+        && related(a) == related(b)
+        && links(a) == links(b)
+        && owners(a) == owners(b)
+}
+
+/// The same action-item owners and team: the same owner and team pages.
+pub fn same_action_groups(a: &Coe, b: &Coe) -> bool {
+    let owners = |c: &Coe| {
+        c.action_items
+            .iter()
+            .map(|a| a.owner.clone())
+            .collect::<Vec<_>>()
+    };
+    owners(a) == owners(b)
+        && ((a.action_items.is_empty() && b.action_items.is_empty())
+            || a.teams.first() == b.teams.first())
+}
+
+/// Every term of every taxonomy with its number of list pages: the term pages that exist.
+pub fn term_pages(lib: &Library, per_page: usize) -> Vec<(TaxonomyKind, String, usize)> {
+    let per_page = per_page.max(1);
+    lib.taxonomies
+        .iter()
+        .flat_map(|tax| {
+            tax.terms
+                .iter()
+                .map(move |t| (tax.kind, t.slug.clone(), t.coes.len().div_ceil(per_page)))
+        })
+        .collect()
+}
+
+/// COE `i`'s similar COEs, from its new text; the other COEs keep theirs (and the index keeps
+/// `i`'s old terms) until the next full build.
+pub fn update_similar(
+    search: &mut SearchData,
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    lib: &Library,
+    i: usize,
+) {
+    let coe = &lib.coes[i];
+    let q = search.similarity.vector_for(analyzer, coe, &search.fields);
+    // Not excluded by position: its old vector is still in the index, so skip it by hand.
+    let mut ranked = search.similarity.similar_to(lib, &q, Some(coe), None, 64);
+    ranked.retain(|s| s.idx != i);
+    search.earlier[i] = ranked
+        .iter()
+        .filter(|s| lib.coes[s.idx].date < coe.date)
+        .take(search::EARLIER_PER_COE)
+        .cloned()
+        .collect();
+    ranked.truncate(search::SIMILAR_PER_COE);
+    search.similar[i] = ranked;
+}
+
+/// Pages to re-render, in two sets: `first` what an author looks at (the COE's page, the list
+/// pages it is on and those between its old and new place, home), `then` everything else
+/// that shows it (pages of COEs linking to it or listing it as similar, term feeds, feed,
+/// metrics, digests, action items, taxonomy indexes, `coes.json`, the sitemap when its dates
+/// changed). `search` is the similarity data from before the edit.
+pub fn affected(
+    before: &Before,
+    new: &Library,
+    config: &Config,
+    search: &SearchData,
+    all_paths: &[String],
+    first: &mut HashSet<String>,
+    then: &mut HashSet<String>,
+) {
+    let i = before.i;
+    let (o, n) = (&before.coe, &new.coes[i]);
+    first.insert(format!("{}index.html", views::coe_url(n)));
+    first.insert("index.html".to_owned());
+
+    let after = lists(new, config, i);
+    let bases: BTreeSet<&String> = before.lists.keys().chain(after.keys()).collect();
+    for base in &bases {
+        let range = match (before.lists.get(*base), after.get(*base)) {
+            (Some(&(a, _)), Some(&(b, _))) => a.min(b)..=a.max(b),
+            // Joined or left the list: every page after its place shifts.
+            (Some(&(p, total)), None) | (None, Some(&(p, total))) => p..=total,
+            (None, None) => continue,
+        };
+        for p in range {
+            first.insert(render::list_page_path(base, p));
+        }
+        then.insert(format!("{base}atom.xml"));
+    }
+    if before.lists.len() != after.len() || before.lists.keys().any(|b| !after.contains_key(b)) {
+        for k in TaxonomyKind::ALL {
+            then.insert(format!("{}/index.html", k.path()));
+        }
+    }
+
+    let mut coes = before.neighbours.clone();
+    coes.extend(neighbours(new, i));
+    let mut weeks = BTreeSet::from([IsoWeek::of(o.published), IsoWeek::of(n.published)]);
+    for (j, (sim, earlier)) in search.similar.iter().zip(&search.earlier).enumerate() {
+        if sim.iter().any(|s| s.idx == i) {
+            coes.insert(j);
+        }
+        if earlier.iter().any(|s| s.idx == i) {
+            coes.insert(j);
+            weeks.insert(IsoWeek::of(new.coes[j].published));
+        }
+    }
+    coes.remove(&i);
+    then.extend(
+        coes.iter()
+            .map(|&j| format!("{}index.html", views::coe_url(&new.coes[j]))),
+    );
+    for p in ["atom.xml", "metrics/index.html", "coes.json"] {
+        then.insert(p.to_owned());
+    }
+    if o.date.year() != n.date.year() {
+        then.insert("years/index.html".to_owned());
+    }
+    if o.published != n.published || o.date != n.date {
+        then.insert("sitemap.xml".to_owned());
+    }
+
+    // Action items and digests: counts across the library change when the items do.
+    let items_changed =
+        format!("{:?}", o.action_items) != format!("{:?}", n.action_items) || o.teams != n.teams;
+    if items_changed {
+        then.extend(
+            all_paths
+                .iter()
+                .filter(|p| p.starts_with("action-items/") || p.starts_with("digest/"))
+                .cloned(),
+        );
+        return;
+    }
+    if !n.action_items.is_empty() {
+        then.insert("action-items/index.html".to_owned());
+        for a in &n.action_items {
+            if let Some(owner) = &a.owner {
+                let slug = crate::slug::slugify(owner);
+                then.insert(format!("action-items/owners/{slug}/index.html"));
+            }
+        }
+        if let Some(team) = n.teams.first() {
+            let slug = crate::slug::slugify(team);
+            then.insert(format!("action-items/teams/{slug}/index.html"));
+        }
+    }
+    for w in weeks {
+        then.insert(format!("digest/{}/index.html", w.slug()));
+    }
+    for p in [
+        "digest/index.html",
+        "digest/archive/index.html",
+        "digest/atom.xml",
+    ] {
+        then.insert(p.to_owned());
+    }
+}

@@ -1,0 +1,615 @@
+//! `coe serve` end to end: the real binary on a free port, plain HTTP/1.1 over TcpStream.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `coe serve`, killed when dropped.
+struct Serve {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(root: &Path, extra: &[&str]) -> Serve {
+    let port: &[&str] = if extra.contains(&"--port") {
+        &[]
+    } else {
+        &["--port", "0"]
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_coe"))
+        .arg("serve")
+        .args(port)
+        .arg("--root")
+        .arg(root)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start coe serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let mut server = Serve { child, port: 0 };
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("coe serve prints its URL");
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    assert!(line.contains("http://127.0.0.1:"), "{line}");
+    server.port = port;
+    server
+}
+
+struct Resp {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+/// One request, `path` sent exactly as given.
+fn request(port: u16, method: &str, path: &str) -> Resp {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Resp {
+        status,
+        head: head.to_ascii_lowercase(),
+        body: body.to_owned(),
+    }
+}
+
+fn get(port: u16, path: &str) -> Resp {
+    request(port, "GET", path)
+}
+
+/// Polls until `f` holds (20 s at most).
+fn until(what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn status(port: u16) -> serde_json::Value {
+    serde_json::from_str(&get(port, "/__coe/status").body).expect("status JSON")
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{from} in {}", path.display());
+    std::fs::write(path, text.replace(from, to)).expect("write");
+}
+
+#[test]
+fn edits_are_served_errors_overlay_the_last_good_build() {
+    let site = copy_fixture("small");
+    let root = site.path();
+    let s = serve(root, &[]);
+    let page = get(s.port, "/coe/coe-2024-001/");
+    assert_eq!(page.status, 200);
+    assert!(page.head.contains("content-type: text/html"));
+    assert!(page.body.contains("<h1>Config push broke checkout</h1>"));
+    assert!(page.body.contains("/__coe/events"), "live-reload script");
+    assert!(!page.body.contains("<div id=\"coe-serve-overlay\""));
+
+    // An edit is served.
+    let coe = root.join("content/2024/COE-2024-001.md");
+    edit(
+        &coe,
+        "title: Config push broke checkout",
+        "title: Config push broke checkout twice",
+    );
+    until("the edited title", || {
+        get(s.port, "/coe/coe-2024-001/")
+            .body
+            .contains("<h1>Config push broke checkout twice</h1>")
+    });
+    // The lists it appears on too.
+    assert!(
+        get(s.port, "/coe/")
+            .body
+            .contains("Config push broke checkout twice")
+    );
+
+    // Broken front matter: the last good build stays, with the error over it.
+    let good = std::fs::read_to_string(&coe).expect("read");
+    std::fs::write(
+        &coe,
+        "---\ntitle: [unclosed\nid: COE-2024-001\n---\n\n## Summary\n<b>x</b>\n",
+    )
+    .expect("write");
+    until("the error", || status(s.port)["ok"] == false);
+    let st = status(s.port);
+    let err = &st["errors"][0];
+    assert_eq!(err["path"], "content/2024/COE-2024-001.md", "{st}");
+    let line = err["line"].as_u64().unwrap_or(0);
+    assert!((2..=3).contains(&line), "{st}");
+    assert!(
+        err["message"].as_str().unwrap_or("").contains("YAML"),
+        "{st}"
+    );
+    let page = get(s.port, "/coe/coe-2024-001/");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("<h1>Config push broke checkout twice</h1>"),
+        "last good build"
+    );
+    assert!(page.body.contains("<div id=\"coe-serve-overlay\""));
+    assert!(
+        page.body
+            .contains(&format!("content/2024/COE-2024-001.md:{line}:"))
+    );
+    // On every page.
+    assert!(
+        get(s.port, "/tags/")
+            .body
+            .contains("<div id=\"coe-serve-overlay\"")
+    );
+
+    // Fixed: the overlay goes.
+    std::fs::write(&coe, good.replace("checkout twice", "checkout again")).expect("write");
+    until("the fix", || status(s.port)["ok"] == true);
+    let page = get(s.port, "/coe/coe-2024-001/");
+    assert!(
+        page.body
+            .contains("<h1>Config push broke checkout again</h1>")
+    );
+    assert!(!page.body.contains("<div id=\"coe-serve-overlay\""));
+}
+
+#[test]
+fn only_the_site_is_served() {
+    let site = copy_fixture("small");
+    let root = site.path();
+    std::fs::write(root.join("secret.txt"), "TOP-SECRET").expect("write");
+    let s = serve(root, &[]);
+    for path in [
+        "/../secret.txt",
+        "/../../../../etc/passwd",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2Fsecret.txt",
+        "/coe/..%2F..%2Fsecret.txt",
+        "/..\\secret.txt",
+        "/%5c..%5csecret.txt",
+        "/coe/%2e%2e/%2e%2e/content/2024/COE-2024-001.md",
+        "/%zz",
+    ] {
+        let r = get(s.port, path);
+        assert!(r.status == 400 || r.status == 404, "{path}: {}", r.status);
+        assert!(!r.body.contains("TOP-SECRET"), "{path}");
+        assert!(!r.body.contains("root:x:0"), "{path}");
+        assert!(!r.body.contains("title: Config push"), "{path}");
+    }
+    for path in ["/content/2024/COE-2024-001.md", "/secret.txt", "/coe.toml"] {
+        let r = get(s.port, path);
+        assert_eq!(r.status, 404, "{path}");
+        assert!(!r.body.contains("TOP-SECRET") && !r.body.contains("title: Config push"));
+    }
+    // The build's 404 page, with status 404.
+    let r = get(s.port, "/no/such/page/");
+    assert_eq!(r.status, 404);
+    let built_404 = {
+        let (_t, out, run) = build(root, &[]);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        read(&out, "404.html")
+    };
+    let title = built_404
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .expect("404 title");
+    assert!(r.body.contains(title), "404 page from the build");
+    // Content types, index.html for folders, a slash for folders without one.
+    let css = get(s.port, "/style.css");
+    assert_eq!(css.status, 200);
+    assert!(css.head.contains("content-type: text/css"));
+    assert!(!css.body.contains("__coe"), "scripts go into HTML only");
+    let json = get(s.port, "/coes.json");
+    assert!(json.head.contains("content-type: application/json"));
+    assert!(
+        get(s.port, "/atom.xml")
+            .head
+            .contains("content-type: application/xml")
+    );
+    assert_eq!(get(s.port, "/").status, 200);
+    assert_eq!(get(s.port, "/coe/index.html").status, 200);
+    let r = get(s.port, "/coe");
+    assert_eq!(r.status, 301);
+    assert!(r.head.contains("location: /coe/"));
+    let head = request(s.port, "HEAD", "/coe/");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(request(s.port, "POST", "/coe/").status, 405);
+    // `coe build` output has no trace of the server.
+    let (_t, out, _run) = build(root, &[]);
+    for page in files(&out).iter().filter(|p| p.ends_with(".html")) {
+        assert!(!read(&out, page).contains("__coe"), "{page}");
+    }
+}
+
+#[test]
+fn events_announce_a_reload_after_a_change() {
+    let site = copy_fixture("small");
+    let root = site.path();
+    let s = serve(root, &[]);
+    let mut stream = TcpStream::connect(("127.0.0.1", s.port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET /__coe/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("send");
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    let mut read_until = |stream: &mut TcpStream, seen: &mut String, needle: &str| {
+        let start = Instant::now();
+        while !seen.contains(needle) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no {needle:?} in {seen}"
+            );
+            match stream.read(&mut buf) {
+                Ok(0) => panic!("stream closed: {seen}"),
+                Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(e) => panic!("{e}: {seen}"),
+            }
+        }
+    };
+    read_until(&mut stream, &mut seen, "event: hello");
+    assert!(
+        seen.to_ascii_lowercase()
+            .contains("content-type: text/event-stream")
+    );
+    edit(
+        &root.join("content/2023/old.md"),
+        "Earlier config push outage",
+        "Earlier config push outage, edited",
+    );
+    read_until(&mut stream, &mut seen, "event: reload");
+    // A broken file: a status event with the error.
+    std::fs::write(root.join("content/2023/old.md"), "---\ndate: nope\n---\n").expect("write");
+    read_until(&mut stream, &mut seen, "event: status");
+    read_until(&mut stream, &mut seen, "content/2023/old.md");
+}
+
+#[test]
+fn files_created_renamed_deleted_and_editor_noise() {
+    let site = copy_fixture("small");
+    let root = site.path();
+    let s = serve(root, &["--drafts"]);
+    // Drafts when asked.
+    assert_eq!(get(s.port, "/coe/coe-2024-050/").status, 200);
+    let generation = |port| status(port)["generation"].as_u64().unwrap_or(0);
+    let g0 = generation(s.port);
+
+    // Swap files, vim's probe and backups change nothing.
+    let dir = root.join("content/2024");
+    std::fs::write(dir.join(".COE-2024-001.md.swp"), "\0\0garbage").expect("swp");
+    std::fs::write(dir.join("4913"), "").expect("4913");
+    std::fs::write(dir.join("COE-2024-001.md~"), "---\ntitle: [\n---\n").expect("backup");
+    std::fs::write(dir.join("#COE-2024-001.md#"), "---\ntitle: [\n---\n").expect("autosave");
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(generation(s.port), g0, "no rebuild for editor files");
+    assert_eq!(status(s.port)["ok"], true);
+
+    // Created.
+    let new = dir.join("COE-2024-060.md");
+    std::fs::write(&new, "---\nid: COE-2024-060\ntitle: Brand new outage\ndate: 2024-09-09\n---\n\n## Summary\nNew.\n")
+        .expect("write");
+    until("the new COE", || {
+        get(s.port, "/coe/coe-2024-060/").status == 200
+    });
+    // Renamed (its id stays).
+    std::fs::rename(&new, root.join("content/2023/renamed.md")).expect("rename");
+    until("the renamed COE", || {
+        status(s.port)["ok"] == true
+            && get(s.port, "/coe/coe-2024-060/")
+                .body
+                .contains("Brand new outage")
+    });
+    // Saved half-written, then completed: an error, then the page.
+    let moved = root.join("content/2023/renamed.md");
+    std::fs::write(&moved, "---\nid: COE-2024-060\ntitle: Half").expect("write");
+    until("the half-written file's error", || {
+        status(s.port)["ok"] == false
+    });
+    std::fs::write(
+        &moved,
+        "---\nid: COE-2024-060\ntitle: Whole again\ndate: 2024-09-09\n---\n\nDone.\n",
+    )
+    .expect("write");
+    until("the completed file", || {
+        get(s.port, "/coe/coe-2024-060/")
+            .body
+            .contains("Whole again")
+    });
+    // An atomic save: a temporary file renamed over the COE.
+    let tmp = root.join("content/2023/.renamed.md.tmp123");
+    std::fs::write(
+        &tmp,
+        "---\nid: COE-2024-060\ntitle: Atomically saved\ndate: 2024-09-09\n---\n\nDone.\n",
+    )
+    .expect("write");
+    std::fs::rename(&tmp, &moved).expect("rename");
+    until("the atomic save", || {
+        get(s.port, "/coe/coe-2024-060/")
+            .body
+            .contains("Atomically saved")
+    });
+    // Deleted.
+    std::fs::remove_file(&moved).expect("rm");
+    until("the deleted COE gone", || {
+        get(s.port, "/coe/coe-2024-060/").status == 404
+    });
+    assert_eq!(status(s.port)["ok"], true);
+}
+
+#[test]
+fn a_burst_of_changes_ends_on_the_latest_state() {
+    let site = copy_fixture("small");
+    let root = site.path();
+    let s = serve(root, &[]);
+    let coe = root.join("content/2024/COE-2024-001.md");
+    let text = std::fs::read_to_string(&coe).expect("read");
+    let old = root.join("content/2023/old.md");
+    let old_text = std::fs::read_to_string(&old).expect("read");
+    for n in 0..300 {
+        let t = text.replace(
+            "title: Config push broke checkout",
+            &format!("title: Burst number {n}"),
+        );
+        std::fs::write(&coe, t).expect("write");
+        if n % 50 == 0 {
+            // Other files and broken states in between.
+            std::fs::write(&old, "---\ntitle: [\n---\n").expect("write");
+            std::fs::write(&old, &old_text).expect("write");
+        }
+    }
+    until("the last state", || {
+        status(s.port)["ok"] == true
+            && get(s.port, "/coe/coe-2024-001/")
+                .body
+                .contains("<h1>Burst number 299</h1>")
+    });
+    // And it stays there.
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(
+        get(s.port, "/coe/coe-2024-001/")
+            .body
+            .contains("<h1>Burst number 299</h1>")
+    );
+    assert_eq!(status(s.port)["ok"], true);
+}
+
+#[test]
+fn templates_and_config_changes_rebuild_and_bad_templates_are_reported() {
+    let site = copy_fixture("small");
+    let root = site.path();
+    let s = serve(root, &[]);
+    std::fs::write(root.join("coe.toml"), "title = \"Served Library\"\n").expect("write");
+    until("the new site title", || {
+        get(s.port, "/").body.contains("Served Library")
+    });
+    std::fs::create_dir_all(root.join("templates")).expect("mkdir");
+    std::fs::write(root.join("templates/404.html"), "{% if %}").expect("write");
+    until("the template error", || status(s.port)["ok"] == false);
+    assert!(
+        status(s.port)["errors"][0]["path"]
+            .as_str()
+            .unwrap_or("")
+            .contains("templates")
+    );
+    std::fs::write(
+        root.join("templates/404.html"),
+        "<html><body>Gone fishing</body></html>",
+    )
+    .expect("write");
+    until("the fixed template", || {
+        status(s.port)["ok"] == true && get(s.port, "/nope").body.contains("Gone fishing")
+    });
+}
+
+/// The served page without what `coe serve` adds, and without the similar-COE section (an
+/// incremental build keeps the other COEs' similarity data until the next full build).
+fn comparable(page: &str) -> String {
+    let mut s = page.to_owned();
+    if let Some(start) = s.find("<script>(function () {")
+        && let Some(len) = s[start..].find("</script>")
+    {
+        s.replace_range(start..start + len + "</script>".len(), "");
+    }
+    if let Some(start) = s.find("<section id=\"similar\"")
+        && let Some(len) = s[start..].find("</section>")
+    {
+        s.replace_range(start..start + len, "");
+    }
+    s
+}
+
+#[test]
+fn an_incremental_rebuild_serves_what_a_full_build_would() {
+    let site = sample_site();
+    let root = site.path();
+    let s = serve(root, &[]);
+    let file = root.join("content/2024/COE-2024-017.md");
+    edit(
+        &file,
+        "title: Thumbnails stopped generating",
+        "title: Thumbnails & previews stopped generating",
+    );
+    edit(
+        &file,
+        "mitigated: 2024-03-14T12:21:00Z",
+        "mitigated: 2024-03-14T09:21:00Z",
+    );
+    edit(
+        &file,
+        "## Summary\n",
+        "## Summary\n\nA <em>new</em> first paragraph about thumbnails.\n\n",
+    );
+    until("the incremental rebuild", || {
+        let st = status(s.port);
+        st["ok"] == true && st["generation"] == 2 && st["complete"] == true
+    });
+    assert_eq!(status(s.port)["kind"], "incremental");
+    same_as_a_full_build(root, s.port);
+    let page = get(s.port, "/coe/coe-2024-017/").body;
+    assert!(page.contains("Thumbnails &amp; previews stopped generating"));
+
+    // Structure changed (a term joined, an action item closed): the library is rebuilt,
+    // still incrementally.
+    edit(
+        &file,
+        "missing-alarm, silent-failure]",
+        "missing-alarm, silent-failure, capacity]",
+    );
+    edit(
+        &file,
+        "    status: open\n",
+        "    status: done\n    closed: 2024-04-02\n",
+    );
+    until("the second incremental rebuild", || {
+        let st = status(s.port);
+        st["ok"] == true && st["generation"] == 3 && st["complete"] == true
+    });
+    assert_eq!(status(s.port)["kind"], "incremental");
+    same_as_a_full_build(root, s.port);
+
+    // Another severity and other related COEs (backlinks move), and a body link.
+    edit(&file, "severity: SEV2", "severity: SEV3");
+    edit(
+        &file,
+        "related: [COE-2024-021, COE-2025-031]",
+        "related: [COE-2022-003, COE-2025-031]",
+    );
+    edit(
+        &file,
+        "## Summary\n",
+        "## Summary\n\nSee [the 2023 one](../2023/COE-2023-004.md).\n",
+    );
+    until("the third incremental rebuild", || {
+        let st = status(s.port);
+        st["ok"] == true && st["generation"] == 4 && st["complete"] == true
+    });
+    assert_eq!(status(s.port)["kind"], "incremental");
+    same_as_a_full_build(root, s.port);
+
+    // Saves in quick succession: pages left for later are rendered in the end.
+    for n in 0..6 {
+        edit(
+            &file,
+            "title: Thumbnails & previews",
+            &format!("title: Thumbnails & previews ({n})"),
+        );
+        std::thread::sleep(Duration::from_millis(60 + 40 * (n % 3)));
+        edit(
+            &file,
+            &format!("title: Thumbnails & previews ({n})"),
+            "title: Thumbnails & previews",
+        );
+    }
+    edit(
+        &file,
+        "title: Thumbnails & previews",
+        "title: Thumbnails & more previews",
+    );
+    until("the last save, complete", || {
+        let st = status(s.port);
+        st["ok"] == true
+            && st["complete"] == true
+            && get(s.port, "/coe/coe-2024-017/")
+                .body
+                .contains("Thumbnails &amp; more previews")
+    });
+    assert_eq!(status(s.port)["kind"], "incremental");
+    same_as_a_full_build(root, s.port);
+}
+
+/// Every page served (search files and digests aside) is what `coe build` writes.
+fn same_as_a_full_build(root: &Path, port: u16) {
+    let out_dir = tempfile::tempdir().expect("tmp");
+    let out = out_dir.path().join("public");
+    let run = coe(
+        &[
+            "build",
+            "--root",
+            root.to_str().expect("utf8"),
+            "--output",
+            out.to_str().expect("utf8"),
+        ],
+        root,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let mut compared = 0;
+    for file in files(&out) {
+        if file.starts_with("search/") || file.starts_with("digest/") {
+            continue;
+        }
+        let built = std::fs::read_to_string(out.join(&file)).unwrap_or_default();
+        let served = get(port, &format!("/{file}"));
+        assert_eq!(served.status, 200, "{file}");
+        assert_eq!(
+            comparable(&served.body),
+            comparable(&built),
+            "{file} differs"
+        );
+        compared += 1;
+    }
+    assert!(compared > 100, "{compared}");
+}
+
+#[test]
+fn a_taken_port_moves_to_the_next_free_one() {
+    let site = copy_fixture("small");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let s = serve(site.path(), &["--port", &port.to_string()]);
+    assert_ne!(s.port, port);
+    assert!(
+        s.port > port && s.port <= port.saturating_add(100),
+        "{} after {port}",
+        s.port
+    );
+    assert_eq!(get(s.port, "/").status, 200);
+}
