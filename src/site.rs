@@ -213,7 +213,10 @@ pub fn render_into(
         // keeps freed pages per thread), which cut the peak of a 10,000-COE build.
         let exported = rayon::scope(|_| search::export::export(lib, search, sink));
         match exported {
-            Ok(stats) => report.files += stats.shards + lib.coes.len() + 2,
+            Ok(stats) => {
+                report.files +=
+                    stats.shards + lib.coes.len().div_ceil(search::export::FRAGMENTS_PER_FILE) + 2
+            }
             Err(e) => report.diagnostics.push(Diagnostic::error(
                 "search/",
                 0,

@@ -194,9 +194,11 @@
       return want.map(function (s) { return f.values.findIndex(function (v) { return v[0] === s; }); });
     });
   }
+  /* Fragments come eight COEs to a file (d/<d/8>.json, an array). */
   function fragment(d) {
-    if (!frags.has(d)) frags.set(d, fetchOk(new URL('d/' + d + '.json', base)).then(function (r) { return r.json(); }));
-    return frags.get(d);
+    var c = Math.floor(d / 8);
+    if (!frags.has(c)) frags.set(c, fetchOk(new URL('d/' + c + '.json', base)).then(function (r) { return r.json(); }));
+    return frags.get(c).then(function (list) { return list[d % 8]; });
   }
   /* Appends `text` to `parent`, wrapping words whose stem was searched in <mark>, around the
      densest window of matches. */
