@@ -375,20 +375,9 @@ fn site_templates_override_the_theme() {
 
 #[test]
 fn generated_library_of_1000_has_every_page() {
-    let script = repo_root().join("../shared/tools/gen-corpus.py");
-    if !script.exists() {
-        eprintln!("skipped: {} not found", script.display());
+    let Some(tmp) = generated_library(1000) else {
         return;
-    }
-    let tmp = tempfile::tempdir().expect("tmp");
-    let status = std::process::Command::new("python3")
-        .arg(&script)
-        .args(["--count", "1000", "--out"])
-        .arg(tmp.path().join("content"))
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("python3");
-    assert!(status.success());
+    };
     let (_t, out, run) = build(tmp.path(), &[]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let json: serde_json::Value = serde_json::from_str(&read(&out, "coes.json")).expect("json");

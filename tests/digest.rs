@@ -312,20 +312,9 @@ fn metrics_page_draws_charts_with_their_numbers_and_term_feeds() {
 
 #[test]
 fn digest_of_a_generated_library_lists_exactly_that_weeks_coes() {
-    let script = repo_root().join("../shared/tools/gen-corpus.py");
-    if !script.exists() {
-        eprintln!("skipped: {} not found", script.display());
+    let Some(tmp) = generated_library(1000) else {
         return;
-    }
-    let tmp = tempfile::tempdir().expect("tmp");
-    let status = std::process::Command::new("python3")
-        .arg(&script)
-        .args(["--count", "1000", "--out"])
-        .arg(tmp.path().join("content"))
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("python3");
-    assert!(status.success());
+    };
     // What a reader of the files expects: published COEs by the ISO week of `published`
     // (default `date`), computed here independently of coe.
     let mut by_week: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();

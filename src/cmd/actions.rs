@@ -1,8 +1,10 @@
 //! `coe actions`: the action-item tracker from the terminal, for reminders and scripts.
 
 use super::build::parse_date;
+use coe::content::front_matter::ItemStatus;
 use coe::library::actions;
-use coe::render::learning::{ActionIndex, ActionRow, action_row};
+use coe::render::learning::ActionIndex;
+use coe::render::views::{ActionRow, action_row};
 use coe::search::open::load_library;
 use coe::slug::slugify;
 use serde::Serialize;
@@ -65,15 +67,10 @@ pub fn run(args: Args) -> ExitCode {
             let status_ok = match args.status {
                 None => true,
                 Some(Status::Pending) => a.status.is_pending(),
-                Some(s) => {
-                    a.status.as_str()
-                        == match s {
-                            Status::Open => "open",
-                            Status::InProgress => "in-progress",
-                            Status::Done => "done",
-                            _ => "wont-do",
-                        }
-                }
+                Some(Status::Open) => a.status == ItemStatus::Open,
+                Some(Status::InProgress) => a.status == ItemStatus::InProgress,
+                Some(Status::Done) => a.status == ItemStatus::Done,
+                Some(Status::WontDo) => a.status == ItemStatus::WontDo,
             };
             status_ok
                 && (!args.overdue || actions::days_overdue(a, lib.today).is_some())
@@ -84,7 +81,7 @@ pub fn run(args: Args) -> ExitCode {
                     lib.coes[r.coe].teams.first().map(|x| slugify(x)).as_ref() == Some(t)
                 })
         })
-        .map(|&r| action_row(&lib, r))
+        .map(|&r| action_row(&lib, r, actions::days_overdue(r.get(&lib), lib.today)))
         .collect();
     if args.json {
         let out = Output {

@@ -1,6 +1,7 @@
 //! The digest as Markdown, for chat and e-mail clients that render it.
 
-use super::{Digest, DigestItem, EarlierCoe};
+use super::{Digest, EarlierCoe};
+use crate::render::views::ActionRow;
 use std::fmt::Write as _;
 
 /// Markdown text that a COE author wrote is escaped so it cannot open links or tables.
@@ -36,7 +37,7 @@ fn link(text: &str, url: &str, base_url: &str) -> String {
     }
 }
 
-fn item_line(i: &DigestItem, base: &str) -> String {
+fn item_line(i: &ActionRow, base: &str) -> String {
     let mut s = format!("- {} — {}", esc(&i.title), link(&i.coe, &i.coe_url, base));
     if let Some(o) = &i.owner {
         let _ = write!(s, ", owner {}", esc(o));

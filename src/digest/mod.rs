@@ -12,7 +12,7 @@ use crate::content::time::human_duration;
 use crate::library::actions::{self, ItemRef};
 use crate::library::weeks::IsoWeek;
 use crate::library::{Library, TaxonomyKind, severity_label};
-use crate::render::views::{coe_url, term_url};
+use crate::render::views::{ActionRow, action_row, coe_url, term_url};
 use crate::search::similar::Similar;
 use crate::slug::slugify;
 use jiff::ToSpan;
@@ -95,28 +95,11 @@ pub struct Recurrence {
 }
 
 #[derive(Serialize, Debug, Clone)]
-pub struct DigestItem {
-    pub title: String,
-    pub owner: Option<String>,
-    /// The owner's page on the action-item tracker.
-    pub owner_url: Option<String>,
-    pub team: Option<String>,
-    pub coe: String,
-    pub coe_title: String,
-    pub coe_url: String,
-    pub priority: Option<&'static str>,
-    pub due: Option<String>,
-    pub status: &'static str,
-    pub closed: Option<String>,
-    pub days_overdue: Option<i32>,
-}
-
-#[derive(Serialize, Debug, Clone)]
 pub struct ActionSummary {
-    pub closed: Vec<DigestItem>,
-    pub due_soon: Vec<DigestItem>,
+    pub closed: Vec<ActionRow>,
+    pub due_soon: Vec<ActionRow>,
     /// The most overdue first; `overdue_total` counts them all.
-    pub overdue: Vec<DigestItem>,
+    pub overdue: Vec<ActionRow>,
     pub overdue_total: usize,
 }
 
@@ -327,30 +310,6 @@ fn rank(heading: &str) -> u8 {
     }
 }
 
-fn item_view(lib: &Library, r: ItemRef, days_overdue: Option<i32>) -> DigestItem {
-    let c = &lib.coes[r.coe];
-    let a = r.get(lib);
-    DigestItem {
-        title: a.title.clone(),
-        owner: a.owner.clone(),
-        owner_url: a
-            .owner
-            .as_deref()
-            .map(slugify)
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("action-items/owners/{s}/")),
-        team: c.teams.first().cloned(),
-        coe: c.id.clone(),
-        coe_title: c.title.clone(),
-        coe_url: coe_url(c),
-        priority: a.priority.map(|p| p.as_str()),
-        due: a.due.map(|d| d.to_string()),
-        status: a.status.as_str(),
-        closed: a.closed.map(|d| d.to_string()),
-        days_overdue,
-    }
-}
-
 fn action_summary(lib: &Library, from: Date, to: Date, as_of: Date) -> ActionSummary {
     let dates = &lib.item_dates;
     let next_week_end = as_of.checked_add(7.days()).unwrap_or(as_of);
@@ -401,17 +360,17 @@ fn action_summary(lib: &Library, from: Date, to: Date, as_of: Date) -> ActionSum
         closed: closed
             .into_iter()
             .take(MAX_ITEMS)
-            .map(|r| item_view(lib, r, None))
+            .map(|r| action_row(lib, r, None))
             .collect(),
         due_soon: due_soon
             .into_iter()
             .take(MAX_ITEMS)
-            .map(|r| item_view(lib, r, None))
+            .map(|r| action_row(lib, r, None))
             .collect(),
         overdue: shown
             .into_iter()
             .take(MAX_ITEMS)
-            .map(|d| item_view(lib, d.item, Some((as_of - d.due).get_days())))
+            .map(|d| action_row(lib, d.item, Some((as_of - d.due).get_days())))
             .collect(),
         overdue_total,
     }
@@ -476,33 +435,21 @@ fn rising(lib: &Library, week: IsoWeek) -> Vec<Theme> {
     out
 }
 
-/// The median of the durations that are known and not negative.
-pub fn median_minutes(mut minutes: Vec<i64>) -> Option<i64> {
-    if minutes.is_empty() {
-        return None;
-    }
-    minutes.sort_unstable();
-    let n = minutes.len();
-    Some(if n % 2 == 1 {
-        minutes[n / 2]
-    } else {
-        (minutes[n / 2 - 1] + minutes[n / 2]) / 2
-    })
-}
-
 fn medians(
     lib: &Library,
     week: IsoWeek,
     get: fn(&Coe) -> Option<jiff::SignedDuration>,
 ) -> MedianPair {
-    let collect = |it: &mut dyn Iterator<Item = usize>| -> Vec<i64> {
-        it.filter_map(|i| get(&lib.coes[i]).map(|d| d.as_secs() / 60))
+    // Durations that are unknown or negative are `None` here: left out.
+    let collect = |it: &mut dyn Iterator<Item = usize>| -> Vec<f64> {
+        it.filter_map(|i| get(&lib.coes[i]).map(|d| (d.as_secs() / 60) as f64))
             .collect()
     };
     let this = collect(&mut window(lib, week, 0, 0));
     let quarter = collect(&mut window(lib, week, 1, QUARTER_WEEKS));
     let (wc, qc) = (this.len(), quarter.len());
-    let (w, q) = (median_minutes(this), median_minutes(quarter));
+    let median = |v| crate::library::metrics::median(v).map(|m: f64| m as i64);
+    let (w, q) = (median(this), median(quarter));
     let fmt = |m: Option<i64>| m.map(|m| human_duration(jiff::SignedDuration::from_mins(m)));
     MedianPair {
         week: fmt(w),

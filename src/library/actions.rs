@@ -38,9 +38,24 @@ pub struct Dated {
 }
 
 impl Dated {
-    /// Whether it was still to do at the end of `day` (see `pending_on`).
+    pub fn of(item: &ActionItem, r: ItemRef) -> Option<Dated> {
+        Some(Dated {
+            due: item.due?,
+            closed: item.closed,
+            pending: item.status.is_pending(),
+            item: r,
+        })
+    }
+
+    /// Whether it was still to do at the end of `day`: pending now, or closed after `day`.
+    /// An item marked done without a `closed` date counts as done all along.
     pub fn pending_on(&self, day: Date) -> bool {
         self.pending || self.closed.is_some_and(|c| c > day)
+    }
+
+    /// Days late at the end of `day` (for a past week or month).
+    pub fn days_overdue_on(&self, day: Date) -> Option<i32> {
+        (self.due < day && self.pending_on(day)).then(|| (day - self.due).get_days())
     }
 }
 
@@ -51,14 +66,7 @@ impl ItemDates {
         for (coe, c) in coes.iter().enumerate() {
             for (item, a) in c.action_items.iter().enumerate() {
                 let r = ItemRef { coe, item };
-                if let Some(due) = a.due {
-                    by_due.push(Dated {
-                        due,
-                        closed: a.closed,
-                        pending: a.status.is_pending(),
-                        item: r,
-                    });
-                }
+                by_due.extend(Dated::of(a, r));
                 if let Some(closed) = a.closed.filter(|_| !a.status.is_pending()) {
                     by_closed.push((closed, r));
                 }
@@ -84,20 +92,6 @@ pub fn all(lib: &Library) -> Vec<ItemRef> {
 pub fn days_overdue(item: &ActionItem, today: Date) -> Option<i32> {
     match item.due {
         Some(due) if item.status.is_pending() && due < today => Some((today - due).get_days()),
-        _ => None,
-    }
-}
-
-/// Whether the item was still to do at the end of `day`: pending now, or closed after `day`.
-/// An item marked done without a `closed` date counts as done all along.
-pub fn pending_on(item: &ActionItem, day: Date) -> bool {
-    item.status.is_pending() || item.closed.is_some_and(|c| c > day)
-}
-
-/// Days late at the end of `day` (for a past week or month).
-pub fn days_overdue_on(item: &ActionItem, day: Date) -> Option<i32> {
-    match item.due {
-        Some(due) if due < day && pending_on(item, day) => Some((day - due).get_days()),
         _ => None,
     }
 }
@@ -149,11 +143,17 @@ mod tests {
 
     #[test]
     fn items_closed_late_were_overdue_before_they_closed() {
-        let late = item(ItemStatus::Done, Some("2026-03-01"), Some("2026-03-20"));
-        assert_eq!(days_overdue_on(&late, d("2026-03-10")), Some(9));
-        assert_eq!(days_overdue_on(&late, d("2026-03-20")), None);
-        assert!(pending_on(&late, d("2026-03-19")));
-        let done_no_date = item(ItemStatus::Done, Some("2026-03-01"), None);
-        assert_eq!(days_overdue_on(&done_no_date, d("2026-03-10")), None);
+        let r = ItemRef { coe: 0, item: 0 };
+        let dated = |a: &ActionItem| Dated::of(a, r).expect("due");
+        let late = dated(&item(
+            ItemStatus::Done,
+            Some("2026-03-01"),
+            Some("2026-03-20"),
+        ));
+        assert_eq!(late.days_overdue_on(d("2026-03-10")), Some(9));
+        assert_eq!(late.days_overdue_on(d("2026-03-20")), None);
+        assert!(late.pending_on(d("2026-03-19")));
+        let done_no_date = dated(&item(ItemStatus::Done, Some("2026-03-01"), None));
+        assert_eq!(done_no_date.days_overdue_on(d("2026-03-10")), None);
     }
 }

@@ -1,11 +1,10 @@
 //! Learning metrics over the whole library: the numbers behind the `/metrics/` charts.
 //! Medians, not means: one three-day outage would otherwise hide every quick recovery.
 
-use super::actions::{self, pending_on};
+use super::actions;
 use super::{Library, TaxonomyKind, severity_label};
 use crate::content::front_matter::ItemStatus;
 use crate::slug::slugify;
-use jiff::ToSpan;
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 
@@ -134,7 +133,8 @@ fn per_month_by_severity(lib: &Library) -> Metric {
     }
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+/// The middle value (the mean of the two middle ones for an even count).
+pub fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
@@ -281,13 +281,10 @@ fn action_items_per_month(lib: &Library) -> Vec<Metric> {
         .map(|&m| {
             // This month is counted as of today.
             let day = month_end(m).min(lib.today);
-            let next = day.checked_add(1.day()).unwrap_or(day);
-            let n = items
+            let due_before = lib.item_dates.by_due.partition_point(|d| d.due < day);
+            let n = lib.item_dates.by_due[..due_before]
                 .iter()
-                .filter(|r| {
-                    let a = r.get(lib);
-                    a.due.is_some_and(|d| d < next) && pending_on(a, day)
-                })
+                .filter(|d| d.days_overdue_on(day).is_some())
                 .count();
             Some(n as f64)
         })

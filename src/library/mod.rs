@@ -66,12 +66,7 @@ impl Library {
                 first_by_slug.insert(&other.slug, other);
             }
         }
-        let all_slugs: std::collections::HashSet<String> =
-            all.iter().map(|c| c.slug.clone()).collect();
-        let source_to_slug: HashMap<String, String> = all
-            .iter()
-            .map(|c| (c.source.to_lowercase(), c.slug.clone()))
-            .collect();
+        let (all_slugs, source_to_slug) = link_maps(&all);
 
         let coes: Vec<Coe> = all
             .into_iter()
@@ -143,12 +138,7 @@ impl Library {
             return None;
         }
         let mut diags = Vec::new();
-        let all_slugs: std::collections::HashSet<String> =
-            all.iter().map(|c| c.slug.clone()).collect();
-        let source_to_slug: HashMap<String, String> = all
-            .iter()
-            .map(|c| (c.source.to_lowercase(), c.slug.clone()))
-            .collect();
+        let (all_slugs, source_to_slug) = link_maps(all);
         let (targets, rel) = resolve(
             &coe,
             i,
@@ -170,6 +160,17 @@ impl Library {
 }
 
 /// COE `i`'s body links (to positions; `None` when not published) and related ids, resolved.
+/// Every id in the library (drafts included) and each file's id by its lowercased path: what
+/// `related` ids and body links are resolved against.
+fn link_maps(all: &[Coe]) -> (std::collections::HashSet<String>, HashMap<String, String>) {
+    let slugs = all.iter().map(|c| c.slug.clone()).collect();
+    let by_source = all
+        .iter()
+        .map(|c| (c.source.to_lowercase(), c.slug.clone()))
+        .collect();
+    (slugs, by_source)
+}
+
 fn resolve(
     coe: &Coe,
     i: usize,

@@ -40,7 +40,11 @@ pub fn week_link(lib: &Library, w: IsoWeek) -> WeekLink {
 /// The weeks before and after `w` that have a digest.
 pub fn neighbours(lib: &Library, w: IsoWeek) -> (Option<WeekLink>, Option<WeekLink>) {
     let prev = lib.weeks.range(..w).next_back().map(|(k, _)| *k);
-    let next = lib.weeks.range(w..).find(|(k, _)| **k > w).map(|(k, _)| *k);
+    let next = lib
+        .weeks
+        .range((std::ops::Bound::Excluded(w), std::ops::Bound::Unbounded))
+        .next()
+        .map(|(k, _)| *k);
     (
         prev.map(|p| week_link(lib, p)),
         next.map(|n| week_link(lib, n)),
@@ -107,52 +111,6 @@ impl ActionIndex {
             owners,
             teams,
         }
-    }
-}
-
-#[derive(Serialize)]
-pub struct ActionRow {
-    pub title: String,
-    pub owner: Option<String>,
-    pub owner_slug: String,
-    pub team: Option<String>,
-    pub team_slug: String,
-    pub coe: String,
-    pub coe_title: String,
-    pub coe_url: String,
-    pub priority: Option<&'static str>,
-    pub due: Option<String>,
-    pub status: &'static str,
-    pub closed: Option<String>,
-    pub days_overdue: Option<i32>,
-    pub ticket: Option<String>,
-    pub ticket_url: Option<String>,
-}
-
-pub fn action_row(lib: &Library, r: ItemRef) -> ActionRow {
-    let c = &lib.coes[r.coe];
-    let a = r.get(lib);
-    let team = c.teams.first().cloned();
-    ActionRow {
-        title: a.title.clone(),
-        owner_slug: a.owner.as_deref().map(slugify).unwrap_or_default(),
-        owner: a.owner.clone(),
-        team_slug: team.as_deref().map(slugify).unwrap_or_default(),
-        team,
-        coe: c.id.clone(),
-        coe_title: c.title.clone(),
-        coe_url: super::views::coe_url(c),
-        priority: a.priority.map(|p| p.as_str()),
-        due: a.due.map(|d| d.to_string()),
-        status: a.status.as_str(),
-        closed: a.closed.map(|d| d.to_string()),
-        days_overdue: actions::days_overdue(a, lib.today),
-        ticket: a.ticket.clone(),
-        ticket_url: a
-            .ticket
-            .as_ref()
-            .filter(|t| t.starts_with("https://") || t.starts_with("http://"))
-            .cloned(),
     }
 }
 

@@ -726,8 +726,13 @@ fn context(
                 ),
             };
             let refs: Vec<_> = positions.iter().map(|&n| idx.items[n]).collect();
-            let rows: Vec<learning::ActionRow> =
-                refs.iter().map(|&r| learning::action_row(lib, r)).collect();
+            let rows: Vec<views::ActionRow> = refs
+                .iter()
+                .map(|&r| {
+                    let late = crate::library::actions::days_overdue(r.get(lib), lib.today);
+                    views::action_row(lib, r, late)
+                })
+                .collect();
             ctx.insert("title", &title);
             let all = matches!(scope, ActionScope::All);
             ctx.insert("all", &all);
@@ -759,7 +764,7 @@ fn context(
             "metrics.html"
         }
         Job::Sitemap => {
-            ctx.insert("urls", &sitemap(lib, config));
+            ctx.insert("urls", &sitemap(lib, config, &shared.actions));
             "sitemap.xml"
         }
     };
@@ -925,17 +930,16 @@ struct SitemapUrl {
     lastmod: Option<String>,
 }
 
-fn sitemap(lib: &Library, config: &Config) -> Vec<SitemapUrl> {
+fn sitemap(lib: &Library, config: &Config, actions: &ActionIndex) -> Vec<SitemapUrl> {
     let mut urls = Vec::new();
-    let actions = ActionIndex::new(lib);
-    for job in jobs(lib, config.paginate_by, &actions) {
+    for job in jobs(lib, config.paginate_by, actions) {
         if matches!(
             job,
             Job::NotFound | Job::Atom | Job::Sitemap | Job::DigestAtom | Job::TermAtom(..)
         ) {
             continue;
         }
-        let path = job.path(lib, &actions);
+        let path = job.path(lib, actions);
         let rel = path.strip_suffix("index.html").unwrap_or(&path);
         let lastmod = match job {
             Job::Coe(i) => Some(lib.coes[i].published.to_string()),

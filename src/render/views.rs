@@ -4,8 +4,10 @@ use crate::content::Coe;
 use crate::content::front_matter::ActionItem;
 use crate::content::markdown::LINK_PREFIX;
 use crate::content::time::human_duration;
+use crate::library::actions::ItemRef;
 use crate::library::severity_label;
 use crate::library::{Library, TaxonomyKind, Term};
+use crate::slug::slugify;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -207,11 +209,7 @@ pub fn action_item(lib: &Library, item: &ActionItem, today: Date) -> ActionItemV
                 url: String::new(),
             },
         });
-    let ticket_url = item
-        .ticket
-        .as_ref()
-        .filter(|t| t.starts_with("https://") || t.starts_with("http://"))
-        .cloned();
+    let ticket_url = ticket_url(item);
     ActionItemView {
         title: item.title.clone(),
         owner,
@@ -252,6 +250,58 @@ fn resolve_links(html: &str, targets: &[Option<usize>], lib: &Library, root: &st
     }
     out.push_str(rest);
     out
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ActionRow {
+    pub title: String,
+    pub owner: Option<String>,
+    pub owner_slug: String,
+    pub team: Option<String>,
+    pub team_slug: String,
+    pub coe: String,
+    pub coe_title: String,
+    pub coe_url: String,
+    pub priority: Option<&'static str>,
+    pub due: Option<String>,
+    pub status: &'static str,
+    pub closed: Option<String>,
+    pub days_overdue: Option<i32>,
+    pub ticket: Option<String>,
+    pub ticket_url: Option<String>,
+}
+
+/// One action item in a list (the tracker, `coe actions`, a digest), with its COE and the
+/// days it is late (on today, or on the day a digest is counted).
+pub fn action_row(lib: &Library, r: ItemRef, days_overdue: Option<i32>) -> ActionRow {
+    let c = &lib.coes[r.coe];
+    let a = r.get(lib);
+    let team = c.teams.first().cloned();
+    ActionRow {
+        title: a.title.clone(),
+        owner_slug: a.owner.as_deref().map(slugify).unwrap_or_default(),
+        owner: a.owner.clone(),
+        team_slug: team.as_deref().map(slugify).unwrap_or_default(),
+        team,
+        coe: c.id.clone(),
+        coe_title: c.title.clone(),
+        coe_url: coe_url(c),
+        priority: a.priority.map(|p| p.as_str()),
+        due: a.due.map(|d| d.to_string()),
+        status: a.status.as_str(),
+        closed: a.closed.map(|d| d.to_string()),
+        days_overdue,
+        ticket: a.ticket.clone(),
+        ticket_url: ticket_url(a),
+    }
+}
+
+/// The ticket as a link when it is an http(s) URL.
+fn ticket_url(item: &ActionItem) -> Option<String> {
+    item.ticket
+        .as_ref()
+        .filter(|t| t.starts_with("https://") || t.starts_with("http://"))
+        .cloned()
 }
 
 #[derive(Serialize)]

@@ -149,10 +149,6 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
         }
     }
     let lengths: Vec<f32> = units.iter().map(|&u| u as f32 / TF_SCALE).collect();
-    if std::env::var_os("COE_TIMINGS").is_some() {
-        let entries: usize = v.docs.iter().map(Vec::len).sum();
-        eprintln!("export: {} terms, {entries} postings", v.terms.len());
-    }
     let mut order: Vec<u32> = (0..v.terms.len() as u32)
         .filter(|&t| !postings[t as usize].is_empty())
         .collect();

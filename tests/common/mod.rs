@@ -315,3 +315,23 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A site whose content/ is the synthetic library of `count` COEs from
+/// `../shared/tools/gen-corpus.py`; `None` (with a note) where the generator is not there.
+pub fn generated_library(count: usize) -> Option<tempfile::TempDir> {
+    let script = repo_root().join("../shared/tools/gen-corpus.py");
+    if !script.exists() {
+        eprintln!("skipped: {} not found", script.display());
+        return None;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let status = Command::new("python3")
+        .arg(&script)
+        .args(["--count", &count.to_string(), "--out"])
+        .arg(tmp.path().join("content"))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    Some(tmp)
+}
