@@ -120,7 +120,9 @@ pub fn index_library(
     {
         report.stages.push(("index (reused)", t.elapsed()));
         let t = Instant::now();
-        let data = SearchData::from_index(lib, index, fields).ok();
+        // A damaged index can make tantivy panic: then it is rebuilt below.
+        let data =
+            search::guarded(|| SearchData::from_index(lib, index, fields)).and_then(Result::ok);
         report.stages.push(("similar", t.elapsed()));
         if data.is_some() {
             return data;

@@ -132,6 +132,21 @@ fn missing_stale_or_corrupt_index_is_rebuilt() {
         ids(&search_json(site.path(), &["zorblax"])),
         vec!["COE-2023-009"]
     );
+    // Damaged inside, still opening: bytes flipped in the middle of the fast-field and store
+    // files (tantivy panics on the first and errors on the second); each time, `coe search`
+    // and `coe similar` rebuild the index and answer.
+    for ext in ["fast", "store"] {
+        damage_middle(&site.path().join(".coe/index"), ext);
+        let run = coe(&["search", "zorblax", "--json"], site.path());
+        assert_eq!(run.status, 0, "{ext}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        let v: Value = serde_json::from_str(&run.stdout).expect("json");
+        assert_eq!(ids(&v), vec!["COE-2023-009"], "{ext}");
+        damage_middle(&site.path().join(".coe/index"), ext);
+        let run = coe(&["similar", "COE-2024-017", "--json"], site.path());
+        assert_eq!(run.status, 0, "{ext}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
     // Corrupt: every file of the index overwritten with garbage.
     let dir = site.path().join(".coe/index");
     for e in std::fs::read_dir(&dir)
@@ -220,4 +235,23 @@ fn every_coe_page_lists_similar_past_failures_with_reasons() {
     );
     assert!(section.contains("both mention:"));
     assert!(section.contains("<time datetime="));
+}
+
+/// Flips 64 bytes a third of the way into every index file with this extension.
+fn damage_middle(dir: &std::path::Path, ext: &str) {
+    for e in std::fs::read_dir(dir)
+        .expect("index dir")
+        .filter_map(Result::ok)
+    {
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == ext) {
+            let mut bytes = std::fs::read(&path).expect("read");
+            let start = bytes.len() / 3;
+            let end = (start + 64).min(bytes.len().saturating_sub(20));
+            for b in &mut bytes[start..end.max(start)] {
+                *b ^= 0x5a;
+            }
+            std::fs::write(&path, bytes).expect("write");
+        }
+    }
 }

@@ -133,14 +133,23 @@ pub fn run(args: Args) -> ExitCode {
         until: args.until,
         limit: args.limit,
     };
-    let results = match query::search(
-        &opened.index,
-        &opened.fields,
-        &q,
-        &opts,
-        &base,
-        &args.root.join("content"),
-    ) {
+    let content = args.root.join("content");
+    let run = |o: &coe::search::open::Opened| {
+        coe::search::guarded(|| query::search(&o.index, &o.fields, &q, &opts, &base, &content))
+    };
+    let mut outcome = run(&opened);
+    if !matches!(outcome, Some(Ok(_))) && !opened.rebuilt {
+        // The index opened but could not be read (damaged files, or written by another build
+        // of coe; tantivy may even panic): rebuild it and ask again.
+        if let Ok((again, _)) = coe::search::open::rebuild_now(&args.root, false) {
+            outcome = run(&again);
+        }
+    }
+    let Some(outcome) = outcome else {
+        eprintln!("error: search failed: the search index could not be read or rebuilt");
+        return ExitCode::FAILURE;
+    };
+    let results = match outcome {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: search failed: {e}");

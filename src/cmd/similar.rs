@@ -1,9 +1,8 @@
 //! `coe similar ID|PATH`: what happened before that looks like this COE (or this draft).
 
 use coe::search::SIMILAR_PER_COE;
-use coe::search::open::{load_library, rebuild};
-use coe::search::similar::{SimilarityIndex, Vectors, analyzer};
-use coe::search::store;
+use coe::search::open::{load_library, vectors_of};
+use coe::search::similar::{SimilarityIndex, analyzer};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -76,13 +75,7 @@ pub fn run(args: Args) -> ExitCode {
 
 fn similar(args: &Args) -> Result<Output, String> {
     let (lib, _) = load_library(&args.root, false, None);
-    let fingerprint = store::fingerprint(&args.root.join("content"), false);
-    let (index, fields) = match store::open_fresh(&args.root, &fingerprint) {
-        Some(found) => found,
-        None => rebuild(&args.root, &lib, &fingerprint)?,
-    };
-    let vectors =
-        Vectors::from_index(&index, &fields, lib.coes.len()).map_err(|e| e.to_string())?;
+    let (index, fields, vectors) = vectors_of(&args.root, &lib, false)?;
     let mut analyzer = analyzer(&index).map_err(|e| e.to_string())?;
     let sim = SimilarityIndex::new(vectors, &lib, &analyzer);
 

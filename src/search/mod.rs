@@ -60,6 +60,17 @@ impl SearchData {
     }
 }
 
+/// Runs `f`, which reads an index from disk, and turns a panic inside tantivy (an index
+/// written by another build of coe, or damaged on disk) into `None`, silently: the caller
+/// rebuilds the index instead of crashing.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    result.ok()
+}
+
 /// A searcher without the file watcher tantivy starts by default: a short-lived process
 /// (`coe search`) should not pay for a thread it never uses.
 pub fn searcher(index: &Index) -> tantivy::Result<tantivy::Searcher> {

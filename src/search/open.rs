@@ -43,8 +43,23 @@ pub fn open_or_rebuild(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnos
             Vec::new(),
         ));
     }
+    rebuild_from_content(root, drafts, &fingerprint)
+}
+
+/// Reloads the content and rebuilds the index, whatever is on disk: for an index that opened
+/// but failed while being read.
+pub fn rebuild_now(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnostic>), String> {
+    let fingerprint = store::fingerprint(&root.join("content"), drafts);
+    rebuild_from_content(root, drafts, &fingerprint)
+}
+
+fn rebuild_from_content(
+    root: &Path,
+    drafts: bool,
+    fingerprint: &str,
+) -> Result<(Opened, Vec<Diagnostic>), String> {
     let (lib, diags) = load_library(root, drafts, None);
-    let (index, fields) = rebuild(root, &lib, &fingerprint)?;
+    let (index, fields) = rebuild(root, &lib, fingerprint)?;
     Ok((
         Opened {
             index,
@@ -78,15 +93,29 @@ pub fn similarity(
     lib: &Library,
     drafts: bool,
 ) -> Result<super::similar::SimilarityIndex, String> {
-    let fingerprint = store::fingerprint(&root.join("content"), drafts);
-    let (index, fields) = match store::open_fresh(root, &fingerprint) {
-        Some(found) => found,
-        None => rebuild(root, lib, &fingerprint)?,
-    };
-    let vectors = super::similar::Vectors::from_index(&index, &fields, lib.coes.len())
-        .map_err(|e| e.to_string())?;
+    let (index, _fields, vectors) = vectors_of(root, lib, drafts)?;
     let analyzer = super::similar::analyzer(&index).map_err(|e| e.to_string())?;
     Ok(super::similar::SimilarityIndex::new(
         vectors, lib, &analyzer,
     ))
+}
+
+/// The index (fresh from disk, else rebuilt) and the term vectors of every COE. An index on
+/// disk that cannot be read (tantivy panics on some damaged files) is rebuilt.
+pub fn vectors_of(
+    root: &Path,
+    lib: &Library,
+    drafts: bool,
+) -> Result<(Index, Fields, super::similar::Vectors), String> {
+    let fingerprint = store::fingerprint(&root.join("content"), drafts);
+    if let Some((index, fields)) = store::open_fresh(root, &fingerprint)
+        && let Some(Ok(vectors)) =
+            super::guarded(|| super::similar::Vectors::from_index(&index, &fields, lib.coes.len()))
+    {
+        return Ok((index, fields, vectors));
+    }
+    let (index, fields) = rebuild(root, lib, &fingerprint)?;
+    let vectors = super::similar::Vectors::from_index(&index, &fields, lib.coes.len())
+        .map_err(|e| e.to_string())?;
+    Ok((index, fields, vectors))
 }

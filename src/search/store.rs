@@ -8,6 +8,11 @@ use tantivy::Index;
 
 const FINGERPRINT_FILE: &str = "coe-fingerprint";
 
+/// Part of every fingerprint: change it whenever the index's schema, tokenizers or tantivy
+/// codecs change (e.g. zstd-compressed dictionaries, which this build cannot read), so an
+/// index written by another build of coe is rebuilt rather than read.
+const INDEX_FORMAT: &str = "tantivy-0.27/lz4/no-zstd/schema-2";
+
 pub fn index_dir(root: &Path) -> PathBuf {
     root.join(".coe").join("index")
 }
@@ -64,6 +69,7 @@ pub fn fingerprint(content_dir: &Path, drafts: bool) -> String {
         .collect();
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
     h.write(env!("CARGO_PKG_VERSION").as_bytes());
+    h.write(INDEX_FORMAT.as_bytes());
     h.write(&[u8::from(drafts)]);
     for ((_, rel), (len, mtime)) in files.iter().zip(stamps) {
         h.write(rel.as_bytes());
