@@ -1,6 +1,6 @@
 //! `coe search`: ranked COEs for a query, from the terminal.
 
-use coe::search::open::open_or_rebuild;
+use coe::search::open::ask;
 use coe::search::query::{self, Options};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -88,22 +88,6 @@ pub fn reorder_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
 
 pub fn run(args: Args) -> ExitCode {
     let q = args.query.join(" ");
-    let (opened, diags) = match open_or_rebuild(&args.root, false) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    if errors > 0 {
-        eprintln!(
-            "warning: {errors} COE file(s) have errors and are not searched (run `coe build` to see them)"
-        );
-    }
-    if opened.rebuilt && !args.json {
-        eprintln!("(search index rebuilt)");
-    }
     let mut filters = Vec::new();
     for (root, values) in [
         ("tag", &args.tag),
@@ -134,28 +118,26 @@ pub fn run(args: Args) -> ExitCode {
         limit: args.limit,
     };
     let content = args.root.join("content");
-    let run = |o: &coe::search::open::Opened| {
-        coe::search::guarded(|| query::search(&o.index, &o.fields, &q, &opts, &base, &content))
-    };
-    let mut outcome = run(&opened);
-    if !matches!(outcome, Some(Ok(_))) && !opened.rebuilt {
-        // The index opened but could not be read (damaged files, or written by another build
-        // of coe; tantivy may even panic): rebuild it and ask again.
-        if let Ok((again, _)) = coe::search::open::rebuild_now(&args.root, false) {
-            outcome = run(&again);
-        }
-    }
-    let Some(outcome) = outcome else {
-        eprintln!("error: search failed: the search index could not be read or rebuilt");
-        return ExitCode::FAILURE;
-    };
-    let results = match outcome {
-        Ok(r) => r,
+    let asked = ask(&args.root, false, |o| {
+        query::search(&o.index, &o.fields, &q, &opts, &base, &content)
+            .map_err(|e| format!("search failed: {e}"))
+    });
+    let (results, opened, diags) = match asked {
+        Ok(answered) => answered,
         Err(e) => {
-            eprintln!("error: search failed: {e}");
+            eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        eprintln!(
+            "warning: {errors} COE file(s) have errors and are not searched (run `coe build` to see them)"
+        );
+    }
+    if opened.rebuilt && !args.json {
+        eprintln!("(search index rebuilt)");
+    }
     if args.json {
         match serde_json::to_string_pretty(&results) {
             Ok(s) => println!("{s}"),

@@ -364,6 +364,8 @@ pub fn render_selected(
         Default::default();
     let ctx_time: std::sync::Mutex<std::collections::BTreeMap<&'static str, f64>> =
         Default::default();
+    let write_time: std::sync::Mutex<std::collections::BTreeMap<&'static str, f64>> =
+        Default::default();
     let results: Vec<Result<(), Diagnostic>> = jobs
         .par_iter()
         .map(|&job| {
@@ -382,9 +384,14 @@ pub fn render_selected(
             if timings && let Ok(mut m) = ctx_time.lock() {
                 *m.entry(template).or_default() += ctx_ms;
             }
+            let before_write = started.elapsed().as_secs_f64() * 1000.0;
             let written = sink
                 .write(&path, html.as_bytes())
                 .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")));
+            if timings && let Ok(mut m) = write_time.lock() {
+                *m.entry(template).or_default() +=
+                    started.elapsed().as_secs_f64() * 1000.0 - before_write;
+            }
             if timings && let Ok(mut m) = by_kind.lock() {
                 let e = m.entry(template).or_default();
                 e.0 += 1;
@@ -398,8 +405,11 @@ pub fn render_selected(
             let c = ctx_time
                 .lock()
                 .map_or(0.0, |c| c.get(template).copied().unwrap_or(0.0));
+            let w = write_time
+                .lock()
+                .map_or(0.0, |w| w.get(template).copied().unwrap_or(0.0));
             eprintln!(
-                "render {template:<20} {n:>6} pages {ms:>9.1} ms (summed over threads; views {c:.1} ms)"
+                "render {template:<20} {n:>6} pages {ms:>9.1} ms (summed over threads; views {c:.1} ms, write {w:.1} ms)"
             );
         }
     }

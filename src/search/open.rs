@@ -46,6 +46,40 @@ pub fn open_or_rebuild(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnos
     rebuild_from_content(root, drafts, &fingerprint)
 }
 
+/// Answers a question (`ask`) from the index on disk while checking, at the same time, that
+/// the index is fresh (the check stats every content file: ~25 ms of CPU at 10,000 COEs, so
+/// it runs beside the query instead of before it). When the index is stale, missing or
+/// unreadable (an error or even a panic in tantivy), it is rebuilt and asked again.
+pub fn ask<T: Send>(
+    root: &Path,
+    drafts: bool,
+    ask: impl Fn(&Opened) -> Result<T, String> + Sync,
+) -> Result<(T, Opened, Vec<Diagnostic>), String> {
+    let content = root.join("content");
+    let (fingerprint, early) = rayon::join(
+        || store::fingerprint(&content, drafts),
+        || {
+            let (index, fields, stored) = store::open_stored(root)?;
+            let opened = Opened {
+                index,
+                fields,
+                rebuilt: false,
+            };
+            let answer = super::guarded(|| ask(&opened))?.ok()?;
+            Some((answer, opened, stored))
+        },
+    );
+    if let Some((answer, opened, stored)) = early
+        && stored == fingerprint
+    {
+        return Ok((answer, opened, Vec::new()));
+    }
+    let (opened, diags) = rebuild_from_content(root, drafts, &fingerprint)?;
+    let answer = super::guarded(|| ask(&opened))
+        .ok_or_else(|| "the search index could not be read".to_owned())??;
+    Ok((answer, opened, diags))
+}
+
 /// Reloads the content and rebuilds the index, whatever is on disk: for an index that opened
 /// but failed while being read.
 pub fn rebuild_now(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnostic>), String> {

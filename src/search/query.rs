@@ -4,6 +4,7 @@
 use super::index::date_number;
 use super::schema::{Fields, weighted_text_fields};
 use crate::slug::slugify;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
@@ -357,47 +358,50 @@ pub fn search(
             Some(g)
         })
         .collect();
-    let mut hits = Vec::new();
-    for (score, addr) in hits_addr {
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_owned()
-        };
-        let texts = hit_texts(content_dir, &text(f.source));
-        let best = generators
-            .iter()
-            .zip(&texts)
-            .map(|(g, t)| g.snippet(t))
-            .max_by_key(|s| s.highlighted().len())
-            .filter(|s| !s.highlighted().is_empty());
-        let (snippet, snippet_plain) = match best {
-            Some(s) => (s.to_html(), bracketed(&s)),
-            None => {
-                let summary: String = text(f.summary).chars().take(180).collect();
-                (escape_html(&summary), summary)
-            }
-        };
-        let date = doc.get_first(f.date).and_then(|v| v.as_i64()).unwrap_or(0);
-        let id = text(f.id);
-        hits.push(Hit {
-            url: format!("{url_base}coe/{}/", slugify(&id)),
-            id,
-            title: text(f.title),
-            date: format!(
-                "{:04}-{:02}-{:02}",
-                date / 10000,
-                (date / 100) % 100,
-                date % 100
-            ),
-            severity: text(f.severity),
-            score,
-            snippet,
-            snippet_plain,
-        });
-    }
+    // Each hit reads its COE's file for the snippet: in parallel.
+    let hits = hits_addr
+        .into_par_iter()
+        .map(|(score, addr)| -> tantivy::Result<Hit> {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            let texts = hit_texts(content_dir, &text(f.source));
+            let best = generators
+                .iter()
+                .zip(&texts)
+                .map(|(g, t)| g.snippet(t))
+                .max_by_key(|s| s.highlighted().len())
+                .filter(|s| !s.highlighted().is_empty());
+            let (snippet, snippet_plain) = match best {
+                Some(s) => (s.to_html(), bracketed(&s)),
+                None => {
+                    let summary: String = text(f.summary).chars().take(180).collect();
+                    (escape_html(&summary), summary)
+                }
+            };
+            let date = doc.get_first(f.date).and_then(|v| v.as_i64()).unwrap_or(0);
+            let id = text(f.id);
+            Ok(Hit {
+                url: format!("{url_base}coe/{}/", slugify(&id)),
+                id,
+                title: text(f.title),
+                date: format!(
+                    "{:04}-{:02}-{:02}",
+                    date / 10000,
+                    (date / 100) % 100,
+                    date % 100
+                ),
+                severity: text(f.severity),
+                score,
+                snippet,
+                snippet_plain,
+            })
+        })
+        .collect::<tantivy::Result<Vec<Hit>>>()?;
     Ok(Results {
         query: query.to_owned(),
         total,

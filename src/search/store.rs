@@ -81,16 +81,20 @@ pub fn fingerprint(content_dir: &Path, drafts: bool) -> String {
 
 /// Opens the index if it is there, readable and built from the same content.
 pub fn open_fresh(root: &Path, fingerprint: &str) -> Option<(Index, Fields)> {
+    let (index, fields, stored) = open_stored(root)?;
+    (stored == fingerprint).then_some((index, fields))
+}
+
+/// Opens the index on disk, whatever content it was built from, with that content's
+/// fingerprint.
+pub fn open_stored(root: &Path) -> Option<(Index, Fields, String)> {
     let dir = index_dir(root);
     let stored = std::fs::read_to_string(dir.join(FINGERPRINT_FILE)).ok()?;
-    if stored.trim() != fingerprint {
-        return None;
-    }
     let index = Index::open_in_dir(&dir).ok()?;
     let fields = schema::fields_of(&index.schema()).ok()?;
     // A corrupt index fails here rather than in the middle of a query.
     super::searcher(&index).ok()?;
-    Some((index, fields))
+    Some((index, fields, stored.trim().to_owned()))
 }
 
 /// A new, empty folder for an index being built, next to where it will live.
