@@ -354,10 +354,12 @@ pub fn render_selected(
         .into_iter()
         .filter(|j| select(&j.path(lib, &actions)))
         .collect();
+    let cards = views::all_cards(lib);
     let shared = Shared {
         sorted: sorted_orders(lib),
         actions,
-        cards: views::all_cards(lib),
+        card_values: views::card_values(&cards),
+        cards,
     };
     let timings = std::env::var_os("COE_TIMINGS").is_some();
     let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, (usize, f64)>> =
@@ -567,6 +569,7 @@ struct Shared {
     sorted: [Vec<usize>; 3],
     actions: ActionIndex,
     cards: Vec<views::CoeCard>,
+    card_values: Vec<tera::Value>,
 }
 
 fn context(
@@ -584,7 +587,7 @@ fn context(
     let template = match job {
         Job::Home => {
             let n = config.home_limit.min(lib.coes.len());
-            ctx.insert("recent", &cards(&shared.cards, &sorted[0][..n]));
+            ctx.insert("recent", &cards(&shared.card_values, &sorted[0][..n]));
             ctx.insert("total", &lib.coes.len());
             ctx.insert("severities", &severity_counts(lib));
             ctx.insert("top_tags", &top_terms(lib, TaxonomyKind::Tags, 12));
@@ -608,7 +611,7 @@ fn context(
                     active: s == sort,
                 })
                 .collect();
-            ctx.insert("coes", &cards(&shared.cards, slice));
+            ctx.insert("coes", &cards(&shared.card_values, slice));
             ctx.insert("paginator", &pager);
             ctx.insert("total", &lib.coes.len());
             ctx.insert("sorts", &sorts);
@@ -621,6 +624,7 @@ fn context(
                 &coe_page(
                     lib,
                     &shared.cards,
+                    &shared.card_values,
                     i,
                     root,
                     search.map(|s| s.similar[i].as_slice()),
@@ -636,7 +640,7 @@ fn context(
             let coes = lib.years.get(&y).map_or(&[][..], Vec::as_slice);
             let (slice, pager) = paginate(coes, page, per_page, &format!("years/{y}/"));
             ctx.insert("year", &y);
-            ctx.insert("coes", &cards(&shared.cards, slice));
+            ctx.insert("coes", &cards(&shared.card_values, slice));
             ctx.insert("paginator", &pager);
             ctx.insert("years", &year_counts(lib));
             "year.html"
@@ -657,7 +661,7 @@ fn context(
             let (slice, pager) = paginate(&term.coes, page, per_page, &term_url(k, &term.slug));
             ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
             ctx.insert("term", &term_count(k, term));
-            ctx.insert("coes", &cards(&shared.cards, slice));
+            ctx.insert("coes", &cards(&shared.card_values, slice));
             ctx.insert("paginator", &pager);
             "term.html"
         }

@@ -114,10 +114,10 @@ pub struct CoePage<'a> {
     /// Whether the body has an `Action Items` section (the tracker table goes inside it).
     pub has_action_items_section: bool,
     pub overdue_items: usize,
-    pub related: Vec<&'a CoeCard>,
-    pub referenced_by: Vec<&'a CoeCard>,
+    pub related: Vec<tera::Value>,
+    pub referenced_by: Vec<tera::Value>,
     /// The most similar COEs, with why.
-    pub similar: Vec<SimilarView<'a>>,
+    pub similar: Vec<SimilarView>,
     pub source: String,
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -182,8 +182,18 @@ pub fn all_cards(lib: &Library) -> Vec<CoeCard> {
     lib.coes.par_iter().map(|c| card(lib, c)).collect()
 }
 
-pub fn cards<'a>(all: &'a [CoeCard], idx: &[usize]) -> Vec<&'a CoeCard> {
-    idx.iter().filter_map(|&i| all.get(i)).collect()
+/// Every card as a template value, made once: lists then share them (a clone is a reference
+/// count) instead of serializing the same card for every page it appears on.
+pub fn card_values(cards: &[CoeCard]) -> Vec<tera::Value> {
+    use rayon::prelude::*;
+    cards
+        .par_iter()
+        .map(tera::Value::from_serializable)
+        .collect()
+}
+
+pub fn cards(all: &[tera::Value], idx: &[usize]) -> Vec<tera::Value> {
+    idx.iter().filter_map(|&i| all.get(i).cloned()).collect()
 }
 
 fn fmt_ts(ts: Timestamp) -> String {
@@ -304,17 +314,32 @@ fn ticket_url(item: &ActionItem) -> Option<String> {
         .cloned()
 }
 
-#[derive(Serialize)]
-pub struct SimilarView<'a> {
-    #[serde(flatten)]
-    pub card: &'a CoeCard,
+/// A similar COE: its card's fields plus `score` and `reasons`.
+pub struct SimilarView {
+    pub card: tera::Value,
     pub score: f32,
     pub reasons: Vec<String>,
+}
+
+impl Serialize for SimilarView {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        if let Some(card) = self.card.as_map() {
+            for (k, v) in card {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.serialize_entry("score", &self.score)?;
+        m.serialize_entry("reasons", &self.reasons)?;
+        m.end()
+    }
 }
 
 pub fn coe_page<'a>(
     lib: &Library,
     all: &'a [CoeCard],
+    values: &[tera::Value],
     i: usize,
     root: &str,
     similar: Option<&[crate::search::similar::Similar]>,
@@ -402,15 +427,17 @@ pub fn coe_page<'a>(
             .count(),
         overdue_items: action_items.iter().filter(|a| a.overdue).count(),
         action_items,
-        related: cards(all, &lib.related[i]),
-        referenced_by: cards(all, &lib.referenced_by[i]),
+        related: cards(values, &lib.related[i]),
+        referenced_by: cards(values, &lib.referenced_by[i]),
         similar: similar
             .unwrap_or_default()
             .iter()
-            .map(|s| SimilarView {
-                card: &all[s.idx],
-                score: (s.score * 100.0).round() / 100.0,
-                reasons: s.reasons.clone(),
+            .filter_map(|s| {
+                Some(SimilarView {
+                    card: values.get(s.idx)?.clone(),
+                    score: (s.score * 100.0).round() / 100.0,
+                    reasons: s.reasons.clone(),
+                })
             })
             .collect(),
         source: format!("content/{}", coe.source),
