@@ -396,14 +396,7 @@ fn rising(lib: &Library, week: IsoWeek) -> Vec<Theme> {
         let count = |first, last| {
             let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
             for i in window(lib, week, first, last) {
-                let mut seen: Vec<usize> = kind
-                    .values(&lib.coes[i])
-                    .iter()
-                    .filter_map(|v| tax.by_slug.get(&slugify(v)).copied())
-                    .collect();
-                seen.sort_unstable();
-                seen.dedup();
-                for t in seen {
+                for &t in tax.of_coe.get(i).map_or(&[][..], Vec::as_slice) {
                     *counts.entry(t).or_default() += 1;
                 }
             }

@@ -69,6 +69,8 @@ pub struct Taxonomy {
     /// Sorted by slug.
     pub terms: Vec<Term>,
     pub by_slug: HashMap<String, usize>,
+    /// Per COE (position in `Library::coes`), its terms (positions in `terms`), ascending.
+    pub of_coe: Vec<Vec<usize>>,
 }
 
 impl Taxonomy {
@@ -105,10 +107,17 @@ impl Taxonomy {
             .enumerate()
             .map(|(i, t)| (t.slug.clone(), i))
             .collect();
+        let mut of_coe = vec![Vec::new(); coes.len()];
+        for (t, term) in terms.iter().enumerate() {
+            for &i in &term.coes {
+                of_coe[i].push(t);
+            }
+        }
         Taxonomy {
             kind,
             terms,
             by_slug,
+            of_coe,
         }
     }
 

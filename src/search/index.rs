@@ -115,6 +115,7 @@ pub fn build(lib: &Library, dir: Option<&Path>) -> tantivy::Result<(Index, Field
         }
         None => Index::create_in_ram(schema),
     };
+    super::stem::register(&index);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 4);

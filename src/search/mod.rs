@@ -6,6 +6,7 @@ pub mod open;
 pub mod query;
 pub mod schema;
 pub mod similar;
+pub mod stem;
 pub mod store;
 
 use crate::library::Library;

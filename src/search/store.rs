@@ -91,6 +91,7 @@ pub fn open_stored(root: &Path) -> Option<(Index, Fields, String)> {
     let dir = index_dir(root);
     let stored = std::fs::read_to_string(dir.join(FINGERPRINT_FILE)).ok()?;
     let index = Index::open_in_dir(&dir).ok()?;
+    super::stem::register(&index);
     let fields = schema::fields_of(&index.schema()).ok()?;
     // A corrupt index fails here rather than in the middle of a query.
     super::searcher(&index).ok()?;
