@@ -140,11 +140,17 @@ impl Vectors {
             return Ok(None);
         }
         docs.par_iter_mut().for_each(merge_terms);
+        if stop() {
+            return Ok(None);
+        }
         let mut df = vec![0u32; terms.len()];
         for d in &docs {
             for &(t, _) in d {
                 df[t as usize] += 1;
             }
+        }
+        if stop() {
+            return Ok(None);
         }
         // Canonical ids: the live terms in byte order.
         let mut live: Vec<u32> = (0..terms.len() as u32)
@@ -161,6 +167,9 @@ impl Vectors {
             }
             d.sort_unstable_by_key(|x| x.0);
         });
+        if stop() {
+            return Ok(None);
+        }
         let df: Vec<u32> = live.iter().map(|&t| df[t as usize]).collect();
         let mut old_terms: Vec<Option<String>> = terms.into_iter().map(Some).collect();
         let terms: Vec<String> = live
@@ -298,6 +307,9 @@ impl SimilarityIndex {
         let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vectors.terms.len()];
         let common = (vectors.docs.len() / 4).max(20) as u32;
         for (doc, terms) in top.iter().enumerate() {
+            if doc.is_multiple_of(1024) && stop() {
+                return None;
+            }
             for &(t, w) in terms {
                 // Terms in a quarter of the library say little and cost a lot.
                 if vectors.df[t as usize] <= common {
@@ -631,6 +643,9 @@ fn surface_forms(
     }
     let mut words: HashMap<String, u32> = HashMap::new();
     for c in chunks {
+        if stop() {
+            return None;
+        }
         for (w, n) in c {
             *words.entry(w).or_default() += n;
         }

@@ -173,7 +173,7 @@ impl Builder {
                 sink: Memory::default(),
                 stop: &stop,
             };
-            if let Err(e) = search::export::export(&cache.lib, &cache.search, &sink) {
+            if let Err(e) = search::export::export_until(&cache.lib, &cache.search, &sink, &stop) {
                 if !stop() {
                     eprintln!("warning: cannot write the search index: {e}");
                     self.behind.export = false;
