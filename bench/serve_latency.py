@@ -10,7 +10,10 @@ Starts `coe serve --port 0`, waits for the first build, then for each run rewrit
 end-to-end time (save → page served, including the watcher's 100 ms debounce), the same minus
 100 ms, and what the server reports in /__coe/status: `millis`, from the start of the rebuild to
 the edited COE's page and lists being served, its kind (incremental or full), and
-`followup_millis`, the time it then took to re-render the other pages that show the COE.
+`followup_millis`, the time it then took to re-render the other pages that show the COE, and
+save → caught up: until the search index and files and every similar list are those of the
+edited file (`caught_up`; the server's own figure, from the start of the rebuild, is
+`catchup_millis`). Each run waits for that before the next save.
 """
 
 import argparse
@@ -39,6 +42,9 @@ def main():
     ap.add_argument("--file", help="the COE to edit, relative to the site (default: the middle one)")
     ap.add_argument("--tags", action="store_true",
                     help="also add a tag on every other run (the library's structure changes)")
+    ap.add_argument("--pause", type=float,
+                    help="seconds between a run's pages being complete and the next save, instead of "
+                         "waiting for the catch-up (a save that lands during it)")
     args = ap.parse_args()
 
     content = os.path.join(args.site, "content")
@@ -75,17 +81,25 @@ def main():
             while st["generation"] <= before or not st["complete"]:
                 time.sleep(0.01)
                 st = status()
-            rows.append((e2e, st["millis"], st["kind"], st["followup_millis"]))
+            followup = st["followup_millis"]
+            while args.pause is None and not st.get("caught_up", True):
+                time.sleep(0.01)
+                st = status()
+            caught = (time.perf_counter() - t0) * 1000
+            rows.append((e2e, st["millis"], st["kind"], followup, caught, st.get("catchup_millis", 0)))
             print(f"run {run}: save→served {e2e:7.1f} ms, minus debounce {e2e - 100:7.1f} ms, "
                   f"server: page served after {st['millis']:5d} ms ({st['kind']}), "
-                  f"other pages {st['followup_millis']} ms more")
-            time.sleep(0.3)
+                  f"other pages {followup} ms more; save→caught up {caught:7.1f} ms "
+                  f"(server {st.get('catchup_millis', 0)} ms)")
+            time.sleep(0.3 if args.pause is None else args.pause)
         inc = [r for r in rows if r[2] == "incremental"]
         if inc:
             print(f"median of {len(inc)} incremental: save→served {statistics.median(r[0] for r in inc):.1f} ms, "
                   f"minus debounce {statistics.median(r[0] for r in inc) - 100:.1f} ms, "
                   f"server: page served after {statistics.median(r[1] for r in inc):.0f} ms, "
-                  f"other pages {statistics.median(r[3] for r in inc):.0f} ms more")
+                  f"other pages {statistics.median(r[3] for r in inc):.0f} ms more, "
+                  f"save→caught up {statistics.median(r[4] for r in inc):.0f} ms "
+                  f"(server {statistics.median(r[5] for r in inc):.0f} ms)")
     finally:
         with open(path, "w", encoding="utf-8") as f:
             f.write(original)

@@ -64,6 +64,7 @@ struct Resp {
     status: u16,
     head: String,
     body: String,
+    bytes: Vec<u8>,
 }
 
 /// One request, `path` sent exactly as given.
@@ -78,8 +79,13 @@ fn request(port: u16, method: &str, path: &str) -> Resp {
     .expect("send");
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let bytes = raw.get(split + 4..).unwrap_or_default().to_vec();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
     let status = head
         .split_whitespace()
         .nth(1)
@@ -88,7 +94,8 @@ fn request(port: u16, method: &str, path: &str) -> Resp {
     Resp {
         status,
         head: head.to_ascii_lowercase(),
-        body: body.to_owned(),
+        body,
+        bytes,
     }
 }
 
@@ -450,8 +457,7 @@ fn templates_and_config_changes_rebuild_and_bad_templates_are_reported() {
     });
 }
 
-/// The served page without what `coe serve` adds, and without the similar-COE section (an
-/// incremental build keeps the other COEs' similarity data until the next full build).
+/// The served page without what `coe serve` adds.
 fn comparable(page: &str) -> String {
     let mut s = page.to_owned();
     if let Some(start) = s.find("<script>(function () {")
@@ -459,12 +465,19 @@ fn comparable(page: &str) -> String {
     {
         s.replace_range(start..start + len + "</script>".len(), "");
     }
-    if let Some(start) = s.find("<section id=\"similar\"")
-        && let Some(len) = s[start..].find("</section>")
-    {
-        s.replace_range(start..start + len, "");
-    }
     s
+}
+
+/// Waits until `path` shows `marker` and the build that served it has rendered every page and
+/// caught up (search index and files, similar lists).
+fn settled(port: u16, path: &str, marker: &str) {
+    until(&format!("{marker:?} on {path}, caught up"), || {
+        let st = status(port);
+        st["ok"] == true
+            && st["complete"] == true
+            && st["caught_up"] == true
+            && get(port, path).body.contains(marker)
+    });
 }
 
 #[test]
@@ -473,6 +486,7 @@ fn an_incremental_rebuild_serves_what_a_full_build_would() {
     let root = site.path();
     let s = serve(root, &[]);
     let file = root.join("content/2024/COE-2024-017.md");
+    let page = "/coe/coe-2024-017/";
     edit(
         &file,
         "title: Thumbnails stopped generating",
@@ -488,14 +502,11 @@ fn an_incremental_rebuild_serves_what_a_full_build_would() {
         "## Summary\n",
         "## Summary\n\nA <em>new</em> first paragraph about thumbnails.\n\n",
     );
-    until("the incremental rebuild", || {
-        let st = status(s.port);
-        st["ok"] == true && st["generation"] == 2 && st["complete"] == true
-    });
+    settled(s.port, page, "A <em>new</em> first paragraph");
     assert_eq!(status(s.port)["kind"], "incremental");
     same_as_a_full_build(root, s.port);
-    let page = get(s.port, "/coe/coe-2024-017/").body;
-    assert!(page.contains("Thumbnails &amp; previews stopped generating"));
+    let body = get(s.port, page).body;
+    assert!(body.contains("Thumbnails &amp; previews stopped generating"));
 
     // Structure changed (a term joined, an action item closed): the library is rebuilt,
     // still incrementally.
@@ -509,10 +520,7 @@ fn an_incremental_rebuild_serves_what_a_full_build_would() {
         "    status: open\n",
         "    status: done\n    closed: 2024-04-02\n",
     );
-    until("the second incremental rebuild", || {
-        let st = status(s.port);
-        st["ok"] == true && st["generation"] == 3 && st["complete"] == true
-    });
+    settled(s.port, page, "/tags/capacity/");
     assert_eq!(status(s.port)["kind"], "incremental");
     same_as_a_full_build(root, s.port);
 
@@ -528,14 +536,12 @@ fn an_incremental_rebuild_serves_what_a_full_build_would() {
         "## Summary\n",
         "## Summary\n\nSee [the 2023 one](../2023/COE-2023-004.md).\n",
     );
-    until("the third incremental rebuild", || {
-        let st = status(s.port);
-        st["ok"] == true && st["generation"] == 4 && st["complete"] == true
-    });
+    settled(s.port, page, "the 2023 one</a>");
     assert_eq!(status(s.port)["kind"], "incremental");
     same_as_a_full_build(root, s.port);
 
-    // Saves in quick succession: pages left for later are rendered in the end.
+    // Saves in quick succession: pages left for later are rendered in the end, and the
+    // catch-up, put off by each save, too.
     for n in 0..6 {
         edit(
             &file,
@@ -554,19 +560,13 @@ fn an_incremental_rebuild_serves_what_a_full_build_would() {
         "title: Thumbnails & previews",
         "title: Thumbnails & more previews",
     );
-    until("the last save, complete", || {
-        let st = status(s.port);
-        st["ok"] == true
-            && st["complete"] == true
-            && get(s.port, "/coe/coe-2024-017/")
-                .body
-                .contains("Thumbnails &amp; more previews")
-    });
+    settled(s.port, page, "Thumbnails &amp; more previews");
     assert_eq!(status(s.port)["kind"], "incremental");
     same_as_a_full_build(root, s.port);
 }
 
-/// Every page served (search files and digests aside) is what `coe build` writes.
+/// Every file served is what `coe build` writes, byte for byte: pages (similar lists
+/// included), digests, feeds and the search files.
 fn same_as_a_full_build(root: &Path, port: u16) {
     let out_dir = tempfile::tempdir().expect("tmp");
     let out = out_dir.path().join("public");
@@ -582,21 +582,121 @@ fn same_as_a_full_build(root: &Path, port: u16) {
     );
     assert_eq!(run.status, 0, "{}", run.stderr);
     let mut compared = 0;
-    for file in files(&out) {
-        if file.starts_with("search/") || file.starts_with("digest/") {
-            continue;
-        }
-        let built = std::fs::read_to_string(out.join(&file)).unwrap_or_default();
+    let built_files = files(&out);
+    for file in &built_files {
+        let built = std::fs::read(out.join(file)).unwrap_or_default();
         let served = get(port, &format!("/{file}"));
         assert_eq!(served.status, 200, "{file}");
-        assert_eq!(
-            comparable(&served.body),
-            comparable(&built),
-            "{file} differs"
-        );
+        if file.ends_with(".html") {
+            assert_eq!(
+                comparable(&served.body),
+                comparable(&String::from_utf8_lossy(&built)),
+                "{file} differs"
+            );
+        } else {
+            assert!(served.bytes == built, "{file} differs");
+        }
         compared += 1;
     }
     assert!(compared > 100, "{compared}");
+    assert!(built_files.iter().any(|f| f.starts_with("search/t/")));
+    // No search shard the build does not make.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&get(port, "/search/index.json").body).expect("index.json");
+    let shards = manifest["shards"].as_array().map_or(0, Vec::len);
+    assert_eq!(get(port, &format!("/search/t/{shards}.bin")).status, 404);
+}
+
+/// The shard of `search/t/` that holds `term`, as `search.js` finds it: the last one whose
+/// first term is not after it.
+fn shard_of(port: u16, term: &str) -> Vec<u8> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&get(port, "/search/index.json").body).expect("index.json");
+    let firsts: Vec<&str> = manifest["shards"]
+        .as_array()
+        .expect("shards")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let n = firsts.iter().rposition(|f| *f <= term).unwrap_or_default();
+    get(port, &format!("/search/t/{n}.bin")).bytes
+}
+
+/// The COE ids listed in the "Similar past failures" section of a page.
+fn similar_ids(page: &str) -> Vec<String> {
+    let Some(start) = page.find("<section id=\"similar\"") else {
+        return Vec::new();
+    };
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap_or(section.len())];
+    section
+        .split("<span class=\"id\">")
+        .skip(1)
+        .filter_map(|s| s.split('<').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn search_files_and_similar_lists_catch_up_after_an_edit() {
+    let site = sample_site();
+    let root = site.path();
+    // Two COEs that will share an unusual failure story; the second one tells it first.
+    let story = "A zorblax quenched the flumbergast; snerdwick plonktons kept grobulating.";
+    let other = root.join("content/2022/COE-2022-011.md");
+    edit(
+        &other,
+        "## Summary\n",
+        &format!("## Summary\n\n{story} {story}\n\n"),
+    );
+    let s = serve(root, &[]);
+    let other_page = "/coe/coe-2022-011/";
+    assert!(
+        !similar_ids(&get(s.port, other_page).body).contains(&"COE-2026-016".to_owned()),
+        "not similar yet"
+    );
+    assert!(!contains(&shard_of(s.port, "wuzzlefrump"), b"wuzzlefrump"));
+
+    // The edited COE takes the story and a word no COE had.
+    let file = root.join("content/2026/COE-2026-016.md");
+    edit(
+        &file,
+        "## Summary\n",
+        &format!("## Summary\n\nThe wuzzlefrump alarm. {story} {story}\n\n"),
+    );
+    until("the edit served", || {
+        get(s.port, "/coe/coe-2026-016/")
+            .body
+            .contains("The wuzzlefrump alarm")
+    });
+    assert_eq!(status(s.port)["kind"], "incremental");
+    // The search files and the other COE's similar list catch up.
+    until("the new word in the search files", || {
+        contains(&shard_of(s.port, "wuzzlefrump"), b"wuzzlefrump")
+    });
+    until("the other COE's similar list", || {
+        similar_ids(&get(s.port, other_page).body).contains(&"COE-2026-016".to_owned())
+    });
+    let st = status(s.port);
+    assert_eq!(st["generation"], 2, "no full rebuild: {st}");
+    settled(s.port, "/coe/coe-2026-016/", "The wuzzlefrump alarm");
+    assert!(status(s.port)["catchup_millis"].as_u64().unwrap_or(0) > 0);
+    same_as_a_full_build(root, s.port);
+
+    // The story goes again: so does the edited COE from the other's list.
+    edit(
+        &file,
+        &format!("The wuzzlefrump alarm. {story} {story}\n\n"),
+        "An ordinary alarm.\n\n",
+    );
+    settled(s.port, "/coe/coe-2026-016/", "An ordinary alarm.");
+    assert!(!similar_ids(&get(s.port, other_page).body).contains(&"COE-2026-016".to_owned()));
+    assert!(!contains(&shard_of(s.port, "wuzzlefrump"), b"wuzzlefrump"));
+    same_as_a_full_build(root, s.port);
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[test]

@@ -129,6 +129,17 @@ pub fn fragment(lib: &Library, d: usize) -> std::io::Result<(String, Vec<u8>)> {
 }
 
 pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Result<Stats> {
+    export_until(lib, data, sink, &|| false)
+}
+
+/// [`export`], given up (an `Interrupted` error) as soon as `stop` says so.
+pub fn export_until(
+    lib: &Library,
+    data: &SearchData,
+    sink: &dyn Sink,
+    stop: super::similar::Stop,
+) -> std::io::Result<Stats> {
+    let stopped = || std::io::Error::new(std::io::ErrorKind::Interrupted, "stopped");
     let v = &data.similarity.vectors;
     let n = lib.coes.len();
     let mut stats = Stats::default();
@@ -143,6 +154,9 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
     // order the index hands the terms over in (f32 sums are not).
     let mut units = vec![0u64; n];
     for (d, terms) in v.docs.iter().enumerate() {
+        if d.is_multiple_of(1024) && stop() {
+            return Err(stopped());
+        }
         for &(t, tf) in terms {
             postings[t as usize].push((d as u32, tf));
             units[d] += ((tf * TF_SCALE).round() as u64).max(1);
@@ -152,7 +166,15 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
     let mut order: Vec<u32> = (0..v.terms.len() as u32)
         .filter(|&t| !postings[t as usize].is_empty())
         .collect();
+    if stop() {
+        return Err(stopped());
+    }
+    // Term ids follow byte order, the same as UTF-16 order but for characters beyond the
+    // BMP: the (stable) sort finds the list almost sorted.
     order.sort_by(|&a, &b| js_order(&v.terms[a as usize], &v.terms[b as usize]));
+    if stop() {
+        return Err(stopped());
+    }
 
     let mut shards: Vec<&str> = Vec::new();
     let mut buf: Vec<u8> = Vec::new();

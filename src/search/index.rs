@@ -129,3 +129,42 @@ pub fn build(lib: &Library, dir: Option<&Path>) -> tantivy::Result<(Index, Field
     writer.wait_merging_threads()?;
     Ok((index, fields))
 }
+
+/// Segments of at most this many documents are merged once there are `SMALL_SEGMENTS` of them.
+const SMALL_SEGMENT_DOCS: u32 = 256;
+const SMALL_SEGMENTS: usize = 8;
+
+/// Updates an index in place (`coe serve`'s, in memory) after COEs were edited: for each
+/// `(position, id in the index)`, its document is deleted by that id and the library's COE at
+/// that position is added. Positions must be the ones the index was built with.
+pub fn update(
+    index: &Index,
+    fields: &Fields,
+    lib: &Library,
+    edited: &[(usize, String)],
+) -> tantivy::Result<()> {
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, 16_000_000)?;
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    for (i, old_id) in edited {
+        let Some(coe) = lib.coes.get(*i) else {
+            continue;
+        };
+        writer.delete_term(tantivy::Term::from_field_text(fields.id, old_id));
+        if coe.id != *old_id {
+            writer.delete_term(tantivy::Term::from_field_text(fields.id, &coe.id));
+        }
+        writer.add_document(document(fields, *i, coe))?;
+    }
+    writer.commit()?;
+    // Each update adds a segment of its own: merge the small ones now and then.
+    let small: Vec<tantivy::index::SegmentId> = index
+        .searchable_segment_metas()?
+        .iter()
+        .filter(|m| m.num_docs() <= SMALL_SEGMENT_DOCS)
+        .map(|m| m.id())
+        .collect();
+    if small.len() >= SMALL_SEGMENTS {
+        writer.merge(&small).wait()?;
+    }
+    writer.wait_merging_threads()
+}

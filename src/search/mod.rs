@@ -33,24 +33,12 @@ pub struct SearchData {
 impl SearchData {
     /// Builds everything from an index that holds exactly the library's COEs.
     pub fn from_index(lib: &Library, index: Index, fields: Fields) -> tantivy::Result<SearchData> {
-        let timing = std::env::var_os("COE_TIMINGS").is_some();
-        let t = std::time::Instant::now();
-        let vectors = Vectors::from_index(&index, &fields, lib.coes.len())?;
-        let analyzer = similar::analyzer(&index)?;
-        let t1 = t.elapsed();
-        let similarity = SimilarityIndex::new(vectors, lib, &analyzer);
-        let t2 = t.elapsed();
-        let (similar, earlier) = similarity
-            .all(lib, SIMILAR_PER_COE, EARLIER_PER_COE)
-            .into_iter()
-            .unzip();
-        if timing {
-            eprintln!(
-                "similar: vectors {t1:?}, prepare {:?}, all {:?}",
-                t2 - t1,
-                t.elapsed() - t2
-            );
-        }
+        let Similarities {
+            similarity,
+            similar,
+            earlier,
+        } = Similarities::compute(lib, &index, &fields, &|| false)?
+            .ok_or_else(|| tantivy::TantivyError::InternalError("stopped".to_owned()))?;
         Ok(SearchData {
             index,
             fields,
@@ -58,6 +46,52 @@ impl SearchData {
             similar,
             earlier,
         })
+    }
+}
+
+/// The similarity data of a library: what [`SearchData`] holds beside the index.
+pub struct Similarities {
+    pub similarity: SimilarityIndex,
+    pub similar: Vec<Vec<Similar>>,
+    pub earlier: Vec<Vec<Similar>>,
+}
+
+impl Similarities {
+    /// Reads the index (which holds exactly the library's COEs, deleted documents aside) and
+    /// computes every COE's similar COEs; `None` as soon as `stop` says so.
+    pub fn compute(
+        lib: &Library,
+        index: &Index,
+        fields: &Fields,
+        stop: similar::Stop,
+    ) -> tantivy::Result<Option<Similarities>> {
+        let timing = std::env::var_os("COE_TIMINGS").is_some();
+        let t = std::time::Instant::now();
+        let Some(vectors) = Vectors::from_index_until(index, fields, lib.coes.len(), stop)? else {
+            return Ok(None);
+        };
+        let analyzer = similar::analyzer(index)?;
+        let t1 = t.elapsed();
+        let Some(similarity) = SimilarityIndex::new_until(vectors, lib, &analyzer, stop) else {
+            return Ok(None);
+        };
+        let t2 = t.elapsed();
+        let Some(all) = similarity.all_until(lib, SIMILAR_PER_COE, EARLIER_PER_COE, stop) else {
+            return Ok(None);
+        };
+        let (similar, earlier) = all.into_iter().unzip();
+        if timing {
+            eprintln!(
+                "similar: vectors {t1:?}, prepare {:?}, all {:?}",
+                t2 - t1,
+                t.elapsed() - t2
+            );
+        }
+        Ok(Some(Similarities {
+            similarity,
+            similar,
+            earlier,
+        }))
     }
 }
 

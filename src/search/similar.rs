@@ -14,6 +14,9 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{DocSet, Index, TERMINATED};
 
+/// Asked now and then during long computations: `true` gives them up.
+pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
+
 /// Terms kept per COE for similarity: enough for the story, few enough to stay fast.
 const TOP_TERMS: usize = 48;
 /// How many of a COE's heaviest terms find candidates, and how many candidates are scored
@@ -67,19 +70,44 @@ pub struct Vectors {
 impl Vectors {
     /// Reads the postings of every text field of every segment.
     pub fn from_index(index: &Index, fields: &Fields, n_docs: usize) -> tantivy::Result<Vectors> {
+        Vectors::from_index_until(index, fields, n_docs, &|| false)?
+            .ok_or_else(|| tantivy::TantivyError::InternalError("stopped".to_owned()))
+    }
+
+    /// [`Vectors::from_index`], given up (`None`) as soon as `stop` says so. Deleted documents
+    /// (an index updated in place) are skipped. Term ids follow the terms' byte order, and
+    /// terms no live document has are left out: the vectors depend only on what the index
+    /// holds, not on how tantivy split it into segments.
+    pub fn from_index_until(
+        index: &Index,
+        fields: &Fields,
+        n_docs: usize,
+        stop: Stop,
+    ) -> tantivy::Result<Option<Vectors>> {
         let searcher = super::searcher(index)?;
         let mut term_ids: HashMap<String, u32> = HashMap::new();
         let mut terms: Vec<String> = Vec::new();
         let mut docs: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_docs];
+        let mut seen = 0usize;
         for segment in searcher.segment_readers() {
             let idx_col = segment.fast_fields().u64("idx")?;
             let to_lib: Vec<usize> = (0..segment.max_doc())
-                .map(|d| idx_col.first(d).unwrap_or(u64::MAX) as usize)
+                .map(|d| {
+                    if segment.is_deleted(d) {
+                        usize::MAX
+                    } else {
+                        idx_col.first(d).unwrap_or(u64::MAX) as usize
+                    }
+                })
                 .collect();
             for (field, weight) in weighted_text_fields(fields) {
                 let inverted = segment.inverted_index(field)?;
                 let mut stream = inverted.terms().stream()?;
                 while stream.advance() {
+                    seen += 1;
+                    if seen.is_multiple_of(1024) && stop() {
+                        return Ok(None);
+                    }
                     let Ok(text) = std::str::from_utf8(stream.key()) else {
                         continue;
                     };
@@ -108,19 +136,57 @@ impl Vectors {
                 }
             }
         }
+        if stop() {
+            return Ok(None);
+        }
         docs.par_iter_mut().for_each(merge_terms);
+        if stop() {
+            return Ok(None);
+        }
         let mut df = vec![0u32; terms.len()];
         for d in &docs {
             for &(t, _) in d {
                 df[t as usize] += 1;
             }
         }
-        Ok(Vectors {
+        if stop() {
+            return Ok(None);
+        }
+        // Canonical ids: the live terms in byte order.
+        let mut live: Vec<u32> = (0..terms.len() as u32)
+            .filter(|&t| df[t as usize] > 0)
+            .collect();
+        live.par_sort_unstable_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
+        let mut remap = vec![u32::MAX; terms.len()];
+        for (new, &old) in live.iter().enumerate() {
+            remap[old as usize] = new as u32;
+        }
+        docs.par_iter_mut().for_each(|d| {
+            for x in d.iter_mut() {
+                x.0 = remap[x.0 as usize];
+            }
+            d.sort_unstable_by_key(|x| x.0);
+        });
+        if stop() {
+            return Ok(None);
+        }
+        let df: Vec<u32> = live.iter().map(|&t| df[t as usize]).collect();
+        let mut old_terms: Vec<Option<String>> = terms.into_iter().map(Some).collect();
+        let terms: Vec<String> = live
+            .iter()
+            .map(|&t| old_terms[t as usize].take().unwrap_or_default())
+            .collect();
+        let term_ids: HashMap<String, u32> = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        Ok(Some(Vectors {
             terms,
             term_ids,
             df,
             docs,
-        })
+        }))
     }
 
     /// A vector for text that is not in the index (a draft), with the index's statistics.
@@ -211,14 +277,39 @@ pub struct SimilarityIndex {
 
 impl SimilarityIndex {
     pub fn new(vectors: Vectors, lib: &Library, analyzer: &TextAnalyzer) -> SimilarityIndex {
+        match SimilarityIndex::new_until(vectors, lib, analyzer, &|| false) {
+            Some(s) => s,
+            None => unreachable!("never stopped"),
+        }
+    }
+
+    /// [`SimilarityIndex::new`], given up (`None`) as soon as `stop` says so.
+    pub fn new_until(
+        vectors: Vectors,
+        lib: &Library,
+        analyzer: &TextAnalyzer,
+        stop: Stop,
+    ) -> Option<SimilarityIndex> {
         let top: Vec<Vec<(u32, f32)>> = vectors
             .docs
             .par_iter()
-            .map(|d| vectors.top_terms(d))
+            .map(|d| {
+                if stop() {
+                    Vec::new()
+                } else {
+                    vectors.top_terms(d)
+                }
+            })
             .collect();
+        if stop() {
+            return None;
+        }
         let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vectors.terms.len()];
         let common = (vectors.docs.len() / 4).max(20) as u32;
         for (doc, terms) in top.iter().enumerate() {
+            if doc.is_multiple_of(1024) && stop() {
+                return None;
+            }
             for &(t, w) in terms {
                 // Terms in a quarter of the library say little and cost a lot.
                 if vectors.df[t as usize] <= common {
@@ -226,15 +317,18 @@ impl SimilarityIndex {
                 }
             }
         }
-        let surface = surface_forms(lib, &vectors, analyzer);
+        let surface = surface_forms(lib, &vectors, analyzer, stop)?;
         let meta = lib.coes.par_iter().map(|c| meta_ids(lib, c)).collect();
-        SimilarityIndex {
+        if stop() {
+            return None;
+        }
+        Some(SimilarityIndex {
             vectors,
             top,
             lists,
             surface,
             meta,
-        }
+        })
     }
 
     /// The `k` COEs most similar to vector `q` (excluding `exclude`), with reasons.
@@ -347,12 +441,27 @@ impl SimilarityIndex {
         k: usize,
         k_earlier: usize,
     ) -> Vec<(Vec<Similar>, Vec<Similar>)> {
+        self.all_until(lib, k, k_earlier, &|| false)
+            .unwrap_or_default()
+    }
+
+    /// [`SimilarityIndex::all`], given up (`None`) as soon as `stop` says so.
+    pub fn all_until(
+        &self,
+        lib: &Library,
+        k: usize,
+        k_earlier: usize,
+        stop: Stop,
+    ) -> Option<Vec<(Vec<Similar>, Vec<Similar>)>> {
         let n = lib.coes.len();
-        (0..n)
+        let all: Vec<(Vec<Similar>, Vec<Similar>)> = (0..n)
             .into_par_iter()
             .map_init(
                 || Scratch::new(n),
                 |s, i| {
+                    if stop() {
+                        return (Vec::new(), Vec::new());
+                    }
                     let q = &self.top[i];
                     let meta = Some(&self.meta[i]);
                     let ranked = self.ranked(s, q, meta, Some(i), k);
@@ -369,7 +478,8 @@ impl SimilarityIndex {
                     )
                 },
             )
-            .collect()
+            .collect();
+        if stop() { None } else { Some(all) }
     }
 
     /// COE `i`'s most similar COEs among the incidents that happened before it.
@@ -496,12 +606,16 @@ fn surface_forms(
     lib: &Library,
     vectors: &Vectors,
     analyzer: &TextAnalyzer,
-) -> HashMap<u32, String> {
+    stop: Stop,
+) -> Option<HashMap<u32, String>> {
     let chunks: Vec<HashMap<String, u32>> = lib
         .coes
         .par_chunks(256)
         .map(|chunk| {
             let mut counts: HashMap<String, u32> = HashMap::new();
+            if stop() {
+                return counts;
+            }
             for coe in chunk {
                 let whys = coe
                     .whys
@@ -524,15 +638,24 @@ fn surface_forms(
             counts
         })
         .collect();
+    if stop() {
+        return None;
+    }
     let mut words: HashMap<String, u32> = HashMap::new();
     for c in chunks {
+        if stop() {
+            return None;
+        }
         for (w, n) in c {
             *words.entry(w).or_default() += n;
         }
     }
     let mut a = analyzer.clone();
     let mut best: HashMap<u32, (u32, String)> = HashMap::new();
-    for (word, n) in words {
+    for (k, (word, n)) in words.into_iter().enumerate() {
+        if k.is_multiple_of(1024) && stop() {
+            return None;
+        }
         let stem = {
             let mut stream = a.token_stream(&word);
             if !stream.advance() {
@@ -551,7 +674,7 @@ fn surface_forms(
             best.insert(t, (n, word));
         }
     }
-    best.into_iter().map(|(t, (_, w))| (t, w)).collect()
+    Some(best.into_iter().map(|(t, (_, w))| (t, w)).collect())
 }
 
 pub fn analyzer(index: &Index) -> tantivy::Result<TextAnalyzer> {

@@ -10,6 +10,7 @@
 //! static files, a file added, removed or renamed, an id changed, an order or a set of pages
 //! changed.
 
+mod catchup;
 mod incremental;
 
 use super::parsed::Parsed;
@@ -24,11 +25,13 @@ use crate::render::{self, Renderer};
 use crate::search::{self, SearchData};
 use crate::site::{self, BuildOptions, BuildReport};
 use axum::body::Bytes;
+use catchup::Behind;
 use notify_debouncer_full::DebounceEventResult;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Instant;
 
 /// What an incremental build starts from: the last good build's inputs and products.
@@ -60,6 +63,10 @@ pub struct Builder {
     stale: HashSet<String>,
     /// Changes received while finishing a build, for the next one.
     early: Vec<DebounceEventResult>,
+    /// What incremental builds left for later: the search index, similar lists, search files.
+    behind: Behind,
+    /// Set by the watcher when a change arrives: the catch-up gives way.
+    waiting: Arc<AtomicBool>,
 }
 
 impl Builder {
@@ -82,18 +89,40 @@ impl Builder {
             parsed: Parsed::default(),
             stale: HashSet::new(),
             early: Vec::new(),
+            behind: Behind::default(),
+            waiting: Arc::new(AtomicBool::new(false)),
         }
     }
 
     /// Waits for changes and rebuilds. Whatever arrives during a build is coalesced into the
     /// next one, so the last build always sees the latest state of the files.
+    /// Between changes, finishes what incremental builds left: stale pages, then the catch-up.
     pub fn run(mut self, changes: Receiver<DebounceEventResult>, mut watch: Watch) {
+        self.waiting = watch.waiting();
         loop {
             let mut batch = Changes::default();
             if self.early.is_empty() {
-                match changes.recv() {
+                let first = if self.stale.is_empty() && !self.behind.any() {
+                    changes.recv().map_err(|_| ())
+                } else {
+                    // Cleared before looking: set again by any change that arrives after.
+                    self.waiting.store(false, Ordering::SeqCst);
+                    match changes.try_recv() {
+                        Ok(first) => Ok(first),
+                        Err(TryRecvError::Empty) => {
+                            if self.stale.is_empty() {
+                                self.catch_up();
+                            } else {
+                                self.followup(&changes);
+                            }
+                            continue;
+                        }
+                        Err(TryRecvError::Disconnected) => Err(()),
+                    }
+                };
+                match first {
                     Ok(first) => batch.add(watch.root(), first),
-                    Err(_) => return,
+                    Err(()) => return,
                 }
             }
             for event in std::mem::take(&mut self.early) {
@@ -104,10 +133,7 @@ impl Builder {
             }
             watch.ensure();
             if batch.is_empty() {
-                // Nothing to rebuild (an editor's swap file): finish what is stale.
-                if !self.stale.is_empty() {
-                    self.followup(&changes);
-                }
+                // Nothing to rebuild (an editor's swap file): what is stale is finished next.
                 continue;
             }
             batch.coes.extend(std::mem::take(&mut self.pending));
@@ -142,6 +168,7 @@ impl Builder {
         self.cache = None;
         self.pending.clear();
         self.stale.clear();
+        self.behind = Behind::default();
         let mut report = BuildReport::default();
         let (config, diags) = crate::config::load(&self.opts.root);
         report.diagnostics.extend(diags);
@@ -229,6 +256,8 @@ impl Builder {
             millis: t.elapsed().as_millis() as u64,
             followup_millis: 0,
             complete: true,
+            caught_up: true,
+            catchup_millis: 0,
             coes: report.coes,
         };
         if self.timings {
@@ -243,6 +272,7 @@ impl Builder {
     /// A failed full build: the next build is full too.
     fn failed(&mut self, report: BuildReport, t: Instant) {
         self.cache = None;
+        self.behind = Behind::default();
         self.failed_keep_cache(report, t);
     }
 
@@ -261,6 +291,8 @@ impl Builder {
             millis: t.elapsed().as_millis() as u64,
             followup_millis: 0,
             complete: self.stale.is_empty(),
+            caught_up: self.stale.is_empty() && !self.behind.any(),
+            catchup_millis: 0,
             coes: report.coes,
         };
         let json = serde_json::to_string(&status).unwrap_or_default();
@@ -286,7 +318,7 @@ fn set_status(state: &State, status: Status) {
     }
 }
 
-/// Puts rendered files into the served site; returns their paths.
+/// Puts rendered files into the served site; returns the paths of those whose bytes changed.
 fn publish(state: &State, sink: Memory, timings: bool) -> Vec<String> {
     let rendered = sink.files.into_inner().unwrap_or_default();
     if timings {
@@ -294,11 +326,15 @@ fn publish(state: &State, sink: Memory, timings: bool) -> Vec<String> {
         sizes.sort_unstable_by(|a, b| b.cmp(a));
         eprintln!("largest: {:?}", &sizes[..sizes.len().min(5)]);
     }
-    let paths: Vec<String> = rendered.keys().cloned().collect();
+    let mut changed = Vec::new();
     if let Ok(mut site) = state.files.write() {
         for (k, v) in rendered {
+            if site.get(&k).is_some_and(|old| old[..] == v[..]) {
+                continue;
+            }
+            changed.push(k.clone());
             site.insert(k, Bytes::from(v));
         }
     }
-    paths
+    changed
 }

@@ -48,6 +48,11 @@ pub struct Status {
     /// Every page of this generation is rendered (false between the two steps of an
     /// incremental build).
     pub complete: bool,
+    /// The search index and files and every COE's similar COEs are those of the files being
+    /// served: after an incremental build they catch up once no change is waiting.
+    pub caught_up: bool,
+    /// From the start of the last incremental build until everything caught up (0 while not).
+    pub catchup_millis: u64,
     pub coes: usize,
 }
 

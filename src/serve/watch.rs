@@ -5,6 +5,8 @@ use notify_debouncer_full::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
@@ -17,17 +19,29 @@ pub struct Watch {
     root: PathBuf,
     debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
     watched: HashSet<PathBuf>,
+    waiting: Arc<AtomicBool>,
 }
 
 /// Starts watching `root`; events arrive on the receiver.
 pub fn start(root: &Path) -> anyhow::Result<(Receiver<DebounceEventResult>, Watch)> {
     let (tx, rx) = channel();
-    let debouncer = new_debouncer(DEBOUNCE, None, tx)?;
     let root = std::path::absolute(root)?;
+    let waiting = Arc::new(AtomicBool::new(false));
+    let (flag, at) = (waiting.clone(), root.clone());
+    let handler = move |result: DebounceEventResult| {
+        // Sent first: whoever sees the flag finds the change in the channel.
+        let relevant = Changes::relevant(&at, &result);
+        let _ = tx.send(result);
+        if relevant {
+            flag.store(true, Ordering::SeqCst);
+        }
+    };
+    let debouncer = new_debouncer(DEBOUNCE, None, handler)?;
     let mut watch = Watch {
         root: root.clone(),
         debouncer,
         watched: HashSet::new(),
+        waiting,
     };
     // The root itself, not recursively: coe.toml (editors replace it, so watching the file
     // would lose it) and folders created later.
@@ -42,6 +56,12 @@ pub fn start(root: &Path) -> anyhow::Result<(Receiver<DebounceEventResult>, Watc
 impl Watch {
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Set when a change that needs a build arrives (editors' files aside); whoever waits for
+    /// changes clears it before looking at the channel. Long work polls it to give way.
+    pub fn waiting(&self) -> Arc<AtomicBool> {
+        self.waiting.clone()
     }
 
     /// Watches each folder that exists and is not watched yet (created since, or recreated).
@@ -77,6 +97,23 @@ pub struct Changes {
 impl Changes {
     pub fn is_empty(&self) -> bool {
         !self.full && self.coes.is_empty()
+    }
+
+    /// Whether these events need a build.
+    pub fn relevant(root: &Path, result: &DebounceEventResult) -> bool {
+        let Ok(events) = result else {
+            return true;
+        };
+        let mut c = Changes::default();
+        for event in events.iter().filter(|e| !e.kind.is_access()) {
+            for path in &event.paths {
+                c.add_path(root, path);
+                if !c.is_empty() {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     pub fn add(&mut self, root: &Path, result: DebounceEventResult) {

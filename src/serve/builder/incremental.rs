@@ -17,6 +17,9 @@ use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
+/// Follow-up pages rendered between two looks for a waiting change.
+const LIGHT_CHUNK: usize = 64;
+
 /// More changed files than this in one batch: a full build.
 const MAX_INCREMENTAL_FILES: usize = 16;
 
@@ -212,6 +215,8 @@ impl Builder {
             millis: t_first.as_millis() as u64,
             followup_millis: 0,
             complete: false,
+            caught_up: false,
+            catchup_millis: 0,
             coes: report.coes,
         };
         set_status(&self.state, status);
@@ -220,7 +225,9 @@ impl Builder {
             .events
             .send(Event::Reload(self.generation, Some(first_pages.clone())));
 
-        // ...then every other page that shows the edited COEs.
+        // ...then every other page that shows the edited COEs; the index, the other COEs'
+        // similar lists and the search files catch up after that (`catchup.rs`).
+        self.behind.edited(&befores, t);
         for before in &befores {
             match search::export::fragment(lib, before.i) {
                 Ok((path, json)) => {
@@ -269,7 +276,9 @@ impl Builder {
         let (heavy, light): (Vec<String>, Vec<String>) = std::mem::take(&mut self.stale)
             .into_iter()
             .partition(|p| HEAVY.contains(&p.as_str()));
-        let mut chunks: Vec<Vec<String>> = vec![light];
+        // Light pages in chunks too: a catch-up can leave hundreds of COE pages.
+        let mut chunks: Vec<Vec<String>> =
+            light.chunks(LIGHT_CHUNK).map(<[String]>::to_vec).collect();
         chunks.extend(heavy.into_iter().map(|p| vec![p]));
         let mut done = Vec::new();
         for (k, chunk) in chunks.iter().enumerate() {
@@ -301,12 +310,9 @@ impl Builder {
             }
             done.extend(publish(&self.state, sink, self.timings));
         }
+        self.progress(t.elapsed().as_millis() as u64);
         // The same generation: a page loaded in between must not reload for nothing (its
         // own page was in the first set).
-        if let Ok(mut s) = self.state.status.write() {
-            s.followup_millis += t.elapsed().as_millis() as u64;
-            s.complete = self.stale.is_empty();
-        }
         if !done.is_empty() {
             let _ = self
                 .state

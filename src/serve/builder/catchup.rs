@@ -1,0 +1,281 @@
+//! The catch-up after incremental builds: once no change is waiting, the search index takes
+//! the edited COEs' new text, every COE's similar lists are computed again from it, the pages
+//! whose similar lists changed are rendered again (as follow-up pages) and the search files
+//! are exported again. Only files whose bytes changed are published and reloaded, so the site
+//! ends up as a full build of the same files would make it.
+//!
+//! Every step after the index update gives way as soon as a change is waiting (the watcher's
+//! flag, polled inside the long loops): a save is never held up by it, and the catch-up starts
+//! again, from where it was, when the builder is idle again.
+
+use super::Builder;
+use crate::digest;
+use crate::library::weeks::IsoWeek;
+use crate::output::{Memory, Sink};
+use crate::render::views;
+use crate::search::{self, Similarities, similar::Similar};
+use crate::serve::Event;
+use crate::serve::pages::Before;
+use axum::body::Bytes;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+/// What incremental builds have left behind the files being served.
+#[derive(Default)]
+pub struct Behind {
+    /// Library position → the id its document has in the search index: documents to replace.
+    index: BTreeMap<usize, String>,
+    /// Every COE's similar and earlier COEs (and the pages that show them).
+    similar: bool,
+    /// The search files under `search/`.
+    export: bool,
+    /// When the last incremental build started.
+    since: Option<Instant>,
+}
+
+impl Behind {
+    /// Something is left to catch up.
+    pub fn any(&self) -> bool {
+        !self.index.is_empty() || self.similar || self.export
+    }
+
+    /// An incremental build served new versions of these COEs.
+    pub fn edited(&mut self, befores: &[Before], started: Instant) {
+        for b in befores {
+            // Edited twice before a catch-up: the index still has the first version's id.
+            self.index.entry(b.i).or_insert_with(|| b.coe.id.clone());
+        }
+        self.similar = true;
+        self.export = true;
+        self.since = Some(started);
+    }
+}
+
+/// A sink that refuses writes once `stop` says so (the export then gives up).
+struct Stoppable<'a> {
+    sink: Memory,
+    stop: search::similar::Stop<'a>,
+}
+
+impl Sink for Stoppable<'_> {
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        if (self.stop)() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "a change is waiting",
+            ));
+        }
+        self.sink.write(rel, bytes)
+    }
+}
+
+/// What a COE page shows of a similar COE.
+fn page_view(list: &[Similar]) -> Vec<(usize, f32, &[String])> {
+    list.iter()
+        .map(|s| (s.idx, (s.score * 100.0).round(), s.reasons.as_slice()))
+        .collect()
+}
+
+/// What a digest shows of an earlier similar COE, and whether it shows it at all.
+fn digest_view(list: &[Similar]) -> Vec<(usize, f32, bool, &[String])> {
+    list.iter()
+        .map(|s| {
+            (
+                s.idx,
+                (s.score * 100.0).round(),
+                s.score >= digest::EARLIER_MIN_SCORE,
+                s.reasons.as_slice(),
+            )
+        })
+        .collect()
+}
+
+impl Builder {
+    /// One step of the catch-up, or all of them when no change arrives meanwhile. The pages
+    /// whose similar lists changed go to `stale`, for `followup`.
+    pub(super) fn catch_up(&mut self) {
+        let t = Instant::now();
+        let waiting = self.waiting.clone();
+        let stop = move || waiting.load(Ordering::Relaxed);
+        let Some(cache) = self.cache.as_mut() else {
+            self.behind = Behind::default();
+            return;
+        };
+        let lib = &cache.lib;
+        let mut steps = Vec::new();
+
+        // The index: the edited COEs' documents replaced (a few milliseconds).
+        if !self.behind.index.is_empty() {
+            let edited: Vec<(usize, String)> =
+                std::mem::take(&mut self.behind.index).into_iter().collect();
+            if let Err(e) =
+                search::index::update(&cache.search.index, &cache.search.fields, lib, &edited)
+            {
+                eprintln!("warning: cannot update the search index ({e}): rebuilding everything");
+                self.full();
+                return;
+            }
+            self.behind.similar = true;
+            self.behind.export = true;
+            steps.push(("index", t.elapsed()));
+        }
+
+        // Every COE's similar COEs, from the index as it is now.
+        if self.behind.similar {
+            let t = Instant::now();
+            let new = match Similarities::compute(
+                lib,
+                &cache.search.index,
+                &cache.search.fields,
+                &stop,
+            ) {
+                Ok(Some(new)) => new,
+                Ok(None) => return,
+                Err(e) => {
+                    eprintln!("warning: cannot read the search index ({e}): rebuilding everything");
+                    self.full();
+                    return;
+                }
+            };
+            let old = &cache.search;
+            let mut weeks = BTreeSet::new();
+            for j in 0..lib.coes.len() {
+                let coe = &lib.coes[j];
+                let (before, after) = (old.similar.get(j), new.similar.get(j));
+                if before.map(|l| page_view(l)) != after.map(|l| page_view(l)) {
+                    self.stale
+                        .insert(format!("{}index.html", views::coe_url(coe)));
+                }
+                let (before, after) = (old.earlier.get(j), new.earlier.get(j));
+                if before.map(|l| digest_view(l)) != after.map(|l| digest_view(l)) {
+                    weeks.insert(IsoWeek::of(coe.published));
+                }
+            }
+            if !weeks.is_empty() {
+                for w in &weeks {
+                    self.stale.insert(format!("digest/{}/index.html", w.slug()));
+                }
+                self.stale.insert("digest/index.html".to_owned());
+                self.stale.insert("digest/atom.xml".to_owned());
+            }
+            cache.search.similarity = new.similarity;
+            cache.search.similar = new.similar;
+            cache.search.earlier = new.earlier;
+            self.behind.similar = false;
+            steps.push(("similar", t.elapsed()));
+        }
+
+        // The search files, exported again; the ones that changed are published together.
+        if self.behind.export {
+            let t = Instant::now();
+            let sink = Stoppable {
+                sink: Memory::default(),
+                stop: &stop,
+            };
+            if let Err(e) = search::export::export_until(&cache.lib, &cache.search, &sink, &stop) {
+                if !stop() {
+                    eprintln!("warning: cannot write the search index: {e}");
+                    self.behind.export = false;
+                }
+                return;
+            }
+            let written = sink.sink.files.into_inner().unwrap_or_default();
+            let mut changed = Vec::new();
+            if let Ok(mut site) = self.state.files.write() {
+                // Shards past the new last one (the terms moved) are gone from a full build.
+                let kept: HashSet<&String> = written.keys().collect();
+                let gone: Vec<String> = site
+                    .keys()
+                    .filter(|k| {
+                        ["search/t/", "search/d/", "search/facets/"]
+                            .iter()
+                            .any(|p| k.starts_with(p))
+                            && !kept.contains(k)
+                    })
+                    .cloned()
+                    .collect();
+                for k in gone {
+                    site.remove(&k);
+                    changed.push(k);
+                }
+                for (k, v) in written {
+                    if site.get(&k).is_some_and(|old| old[..] == v[..]) {
+                        continue;
+                    }
+                    changed.push(k.clone());
+                    site.insert(k, Bytes::from(v));
+                }
+            }
+            if !changed.is_empty() {
+                // An open search page has the old index.json: it reloads too.
+                changed.push("search/index.html".to_owned());
+                let _ = self
+                    .state
+                    .events
+                    .send(Event::Reload(self.generation, Some(changed)));
+            }
+            self.behind.export = false;
+            steps.push(("export", t.elapsed()));
+        }
+        if self.timings && !steps.is_empty() {
+            eprintln!(
+                "catch-up: {steps:?}, {} pages to render again",
+                self.stale.len()
+            );
+        }
+        self.progress(0);
+    }
+
+    /// Updates the status after follow-up or catch-up work (`millis` spent on follow-up pages).
+    pub(super) fn progress(&mut self, millis: u64) {
+        let complete = self.stale.is_empty();
+        let caught_up = complete && !self.behind.any();
+        let since = if caught_up {
+            self.behind.since.take()
+        } else {
+            None
+        };
+        if let Ok(mut s) = self.state.status.write() {
+            s.followup_millis += millis;
+            s.complete = complete;
+            if caught_up && !s.caught_up {
+                s.catchup_millis = since.map_or(0, |t| t.elapsed().as_millis() as u64);
+            }
+            s.caught_up = caught_up;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sim(idx: usize, score: f32) -> Similar {
+        Similar {
+            idx,
+            score,
+            reasons: vec!["both mention: dns".to_owned()],
+        }
+    }
+
+    #[test]
+    fn views_compare_what_pages_show() {
+        // A score moving in its third decimal changes nothing shown.
+        assert_eq!(page_view(&[sim(1, 0.4312)]), page_view(&[sim(1, 0.4314)]));
+        assert_ne!(page_view(&[sim(1, 0.43)]), page_view(&[sim(2, 0.43)]));
+        // Crossing the digest's threshold does.
+        assert_ne!(
+            digest_view(&[sim(1, 0.0999)]),
+            digest_view(&[sim(1, 0.1001)])
+        );
+    }
+
+    #[test]
+    fn behind_until_caught_up() {
+        let mut b = Behind::default();
+        assert!(!b.any());
+        b.similar = true;
+        assert!(b.any());
+    }
+}
