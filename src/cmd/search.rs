@@ -117,9 +117,8 @@ pub fn run(args: Args) -> ExitCode {
         until: args.until,
         limit: args.limit,
     };
-    let content = args.root.join("content");
     let asked = ask(&args.root, false, |o| {
-        query::search(&o.index, &o.fields, &q, &opts, &base, &content)
+        query::search(&o.index, &o.fields, &q, &opts, &base)
             .map_err(|e| format!("search failed: {e}"))
     });
     let (results, opened, diags) = match asked {

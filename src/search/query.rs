@@ -243,7 +243,6 @@ pub fn search(
     query: &str,
     opts: &Options,
     url_base: &str,
-    content_dir: &std::path::Path,
 ) -> tantivy::Result<Results> {
     let mut parsed = parse(query);
     parsed.filters.extend(opts.filters.iter().cloned());
@@ -358,7 +357,8 @@ pub fn search(
             Some(g)
         })
         .collect();
-    // Each hit reads its COE's file for the snippet: in parallel.
+    // Snippets are cut from the texts stored in the index (reading and parsing each hit's file
+    // instead cost ~6 ms of a 10,000-COE query).
     let hits = hits_addr
         .into_par_iter()
         .map(|(score, addr)| -> tantivy::Result<Hit> {
@@ -369,7 +369,12 @@ pub fn search(
                     .unwrap_or("")
                     .to_owned()
             };
-            let texts = hit_texts(content_dir, &text(f.source));
+            let texts = [
+                text(f.analysis),
+                text(f.body),
+                text(f.summary),
+                text(f.actions),
+            ];
             let best = generators
                 .iter()
                 .zip(&texts)
@@ -409,22 +414,6 @@ pub fn search(
         facets: facet_counts,
         notes: parsed.notes,
     })
-}
-
-/// The texts the snippet generators look at (analysis, body, summary, actions), read from the
-/// COE's file; empty when it cannot be read.
-fn hit_texts(content_dir: &std::path::Path, source: &str) -> Vec<String> {
-    let text = std::fs::read(content_dir.join(source))
-        .ok()
-        .and_then(|b| crate::content::decode(&b, source).ok())
-        .and_then(|t| crate::content::parse(&t, source, source).ok());
-    match text {
-        Some((coe, _)) => {
-            let t = super::index::coe_text(&coe);
-            vec![t.analysis, t.body, t.summary, t.actions]
-        }
-        None => vec![String::new(); 4],
-    }
 }
 
 /// The snippet with matched words in [brackets], for terminals.

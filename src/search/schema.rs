@@ -26,8 +26,7 @@ pub struct Fields {
     pub date: Field,
     /// `SEV2` or `Unrated`, for display.
     pub severity: Field,
-    /// Path under `content/`: snippets are cut from the file itself, so the index does not
-    /// store (and compress) every body.
+    /// Path under `content/`.
     pub source: Field,
 }
 
@@ -56,9 +55,9 @@ pub fn build() -> (Schema, Fields) {
         id: b.add_text_field("id", STRING | STORED),
         title: b.add_text_field("title", text(true)),
         summary: b.add_text_field("summary", text(true)),
-        analysis: b.add_text_field("analysis", text(false)),
-        body: b.add_text_field("body", text(false)),
-        actions: b.add_text_field("actions", text(false)),
+        analysis: b.add_text_field("analysis", text(true)),
+        body: b.add_text_field("body", text(true)),
+        actions: b.add_text_field("actions", text(true)),
         facet: b.add_facet_field("facet", FacetOptions::default()),
         date: b.add_i64_field("date", INDEXED | FAST | STORED),
         severity: b.add_text_field("severity", STRING | STORED),
