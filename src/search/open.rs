@@ -27,25 +27,6 @@ pub fn load_library(
     (lib, diags)
 }
 
-pub fn open_or_rebuild(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnostic>), String> {
-    let t = std::time::Instant::now();
-    let fingerprint = store::fingerprint(&root.join("content"), drafts);
-    if std::env::var_os("COE_TIMINGS").is_some() {
-        eprintln!("fingerprint: {:?}", t.elapsed());
-    }
-    if let Some((index, fields)) = store::open_fresh(root, &fingerprint) {
-        return Ok((
-            Opened {
-                index,
-                fields,
-                rebuilt: false,
-            },
-            Vec::new(),
-        ));
-    }
-    rebuild_from_content(root, drafts, &fingerprint)
-}
-
 /// Answers a question (`ask`) from the index on disk while checking, at the same time, that
 /// the index is fresh (the check stats every content file: ~25 ms of CPU at 10,000 COEs, so
 /// it runs beside the query instead of before it). When the index is stale, missing or
@@ -57,7 +38,14 @@ pub fn ask<T: Send>(
 ) -> Result<(T, Opened, Vec<Diagnostic>), String> {
     let content = root.join("content");
     let (fingerprint, early) = rayon::join(
-        || store::fingerprint(&content, drafts),
+        || {
+            let t = std::time::Instant::now();
+            let fingerprint = store::fingerprint(&content, drafts);
+            if std::env::var_os("COE_TIMINGS").is_some() {
+                eprintln!("staleness check (beside the query): {:?}", t.elapsed());
+            }
+            fingerprint
+        },
         || {
             let (index, fields, stored) = store::open_stored(root)?;
             let opened = Opened {
@@ -78,13 +66,6 @@ pub fn ask<T: Send>(
     let answer = super::guarded(|| ask(&opened))
         .ok_or_else(|| "the search index could not be read".to_owned())??;
     Ok((answer, opened, diags))
-}
-
-/// Reloads the content and rebuilds the index, whatever is on disk: for an index that opened
-/// but failed while being read.
-pub fn rebuild_now(root: &Path, drafts: bool) -> Result<(Opened, Vec<Diagnostic>), String> {
-    let fingerprint = store::fingerprint(&root.join("content"), drafts);
-    rebuild_from_content(root, drafts, &fingerprint)
 }
 
 fn rebuild_from_content(
