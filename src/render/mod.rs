@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 use tera::{Context, Tera};
-use views::{TermCount, card, cards, coe_page, severity, term_count, term_url};
+use views::{TermCount, card, coe_page, severity, term_count, term_url};
 
 pub struct Renderer {
     tera: Tera,
@@ -358,8 +358,8 @@ pub fn render_selected(
     let shared = Shared {
         sorted: sorted_orders(lib),
         actions,
-        card_values: views::card_values(&cards),
-        cards,
+        card_values: views::CardValues::new(&cards),
+        cards: &cards,
     };
     let timings = std::env::var_os("COE_TIMINGS").is_some();
     let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, (usize, f64)>> =
@@ -565,11 +565,11 @@ fn paginate<'a>(
 }
 
 /// What many pages use, computed once per build.
-struct Shared {
+struct Shared<'a> {
     sorted: [Vec<usize>; 3],
     actions: ActionIndex,
-    cards: Vec<views::CoeCard>,
-    card_values: Vec<tera::Value>,
+    cards: &'a [views::CoeCard],
+    card_values: views::CardValues<'a>,
 }
 
 fn context(
@@ -587,7 +587,7 @@ fn context(
     let template = match job {
         Job::Home => {
             let n = config.home_limit.min(lib.coes.len());
-            ctx.insert("recent", &cards(&shared.card_values, &sorted[0][..n]));
+            ctx.insert("recent", &shared.card_values.list(&sorted[0][..n]));
             ctx.insert("total", &lib.coes.len());
             ctx.insert("severities", &severity_counts(lib));
             ctx.insert("top_tags", &top_terms(lib, TaxonomyKind::Tags, 12));
@@ -611,7 +611,7 @@ fn context(
                     active: s == sort,
                 })
                 .collect();
-            ctx.insert("coes", &cards(&shared.card_values, slice));
+            ctx.insert("coes", &shared.card_values.list(slice));
             ctx.insert("paginator", &pager);
             ctx.insert("total", &lib.coes.len());
             ctx.insert("sorts", &sorts);
@@ -623,7 +623,7 @@ fn context(
                 "coe",
                 &coe_page(
                     lib,
-                    &shared.cards,
+                    shared.cards,
                     &shared.card_values,
                     i,
                     root,
@@ -640,7 +640,7 @@ fn context(
             let coes = lib.years.get(&y).map_or(&[][..], Vec::as_slice);
             let (slice, pager) = paginate(coes, page, per_page, &format!("years/{y}/"));
             ctx.insert("year", &y);
-            ctx.insert("coes", &cards(&shared.card_values, slice));
+            ctx.insert("coes", &shared.card_values.list(slice));
             ctx.insert("paginator", &pager);
             ctx.insert("years", &year_counts(lib));
             "year.html"
@@ -661,7 +661,7 @@ fn context(
             let (slice, pager) = paginate(&term.coes, page, per_page, &term_url(k, &term.slug));
             ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
             ctx.insert("term", &term_count(k, term));
-            ctx.insert("coes", &cards(&shared.card_values, slice));
+            ctx.insert("coes", &shared.card_values.list(slice));
             ctx.insert("paginator", &pager);
             "term.html"
         }

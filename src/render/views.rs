@@ -182,18 +182,35 @@ pub fn all_cards(lib: &Library) -> Vec<CoeCard> {
     lib.coes.par_iter().map(|c| card(lib, c)).collect()
 }
 
-/// Every card as a template value, made once: lists then share them (a clone is a reference
-/// count) instead of serializing the same card for every page it appears on.
-pub fn card_values(cards: &[CoeCard]) -> Vec<tera::Value> {
-    use rayon::prelude::*;
-    cards
-        .par_iter()
-        .map(tera::Value::from_serializable)
-        .collect()
+/// Cards as template values, each made once, when first needed: lists then share them (a
+/// clone is a reference count) instead of serializing the same card for every page it appears
+/// on, and `coe serve`, rendering a few pages, serializes only their cards.
+pub struct CardValues<'a> {
+    cards: &'a [CoeCard],
+    values: Vec<std::sync::OnceLock<tera::Value>>,
 }
 
-pub fn cards(all: &[tera::Value], idx: &[usize]) -> Vec<tera::Value> {
-    idx.iter().filter_map(|&i| all.get(i).cloned()).collect()
+impl<'a> CardValues<'a> {
+    pub fn new(cards: &'a [CoeCard]) -> CardValues<'a> {
+        CardValues {
+            cards,
+            values: cards.iter().map(|_| std::sync::OnceLock::new()).collect(),
+        }
+    }
+
+    pub fn get(&self, i: usize) -> Option<tera::Value> {
+        let card = self.cards.get(i)?;
+        let value = self.values.get(i)?;
+        Some(
+            value
+                .get_or_init(|| tera::Value::from_serializable(card))
+                .clone(),
+        )
+    }
+
+    pub fn list(&self, idx: &[usize]) -> Vec<tera::Value> {
+        idx.iter().filter_map(|&i| self.get(i)).collect()
+    }
 }
 
 fn fmt_ts(ts: Timestamp) -> String {
@@ -339,7 +356,7 @@ impl Serialize for SimilarView {
 pub fn coe_page<'a>(
     lib: &Library,
     all: &'a [CoeCard],
-    values: &[tera::Value],
+    values: &CardValues,
     i: usize,
     root: &str,
     similar: Option<&[crate::search::similar::Similar]>,
@@ -427,14 +444,14 @@ pub fn coe_page<'a>(
             .count(),
         overdue_items: action_items.iter().filter(|a| a.overdue).count(),
         action_items,
-        related: cards(values, &lib.related[i]),
-        referenced_by: cards(values, &lib.referenced_by[i]),
+        related: values.list(&lib.related[i]),
+        referenced_by: values.list(&lib.referenced_by[i]),
         similar: similar
             .unwrap_or_default()
             .iter()
             .filter_map(|s| {
                 Some(SimilarView {
-                    card: values.get(s.idx)?.clone(),
+                    card: values.get(s.idx)?,
                     score: (s.score * 100.0).round() / 100.0,
                     reasons: s.reasons.clone(),
                 })
