@@ -128,6 +128,11 @@ pub fn index_library(
             return data;
         }
     }
+    // A few COEs edited since: their documents are replaced in the index on disk.
+    let t = Instant::now();
+    if let Some(data) = update_in_place(opts, lib, &fingerprint, report, t) {
+        return Some(data);
+    }
     let t = Instant::now();
     let on_disk = search::store::fresh_dir(&opts.root).ok();
     let built = match search::index::build(lib, on_disk.as_deref()) {
@@ -181,6 +186,30 @@ pub fn index_library(
             format!("search index not saved: {e}"),
         ));
     }
+    Some(data)
+}
+
+/// Updates the index on disk in place when it holds the library's COEs at the same positions
+/// and only a few of them changed; the similar COEs and the search export read it the same way
+/// as a fresh index (deleted documents are skipped), so the site is byte-identical.
+fn update_in_place(
+    opts: &BuildOptions,
+    lib: &Library,
+    fingerprint: &str,
+    report: &mut BuildReport,
+    t: Instant,
+) -> Option<SearchData> {
+    let (index, fields, _) = search::store::open_stored(&opts.root)?;
+    let limit = (lib.coes.len() / 20).max(16);
+    let edited = search::guarded(|| search::index::changed(&index, &fields, lib, limit))??;
+    search::guarded(|| search::index::update(&index, &fields, lib, &edited))?.ok()?;
+    search::store::mark_fresh(&opts.root, fingerprint).ok()?;
+    report
+        .stages
+        .push(("index (updated in place)", t.elapsed()));
+    let t = Instant::now();
+    let data = search::guarded(|| SearchData::from_index(lib, index, fields))?.ok()?;
+    report.stages.push(("similar", t.elapsed()));
     Some(data)
 }
 

@@ -593,6 +593,64 @@ fn rebuild_writes_only_changed_files_and_equals_a_clean_build() {
 }
 
 #[test]
+fn edits_update_the_index_in_place_and_the_site_equals_a_clean_build() {
+    let site = sample_site();
+    let root = site.path();
+    let args = ["build", "--root", ".", "--today", "2026-11-26", "--verbose"];
+    let first = coe(&args, root);
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    // Two edits in a row, each to existing COEs that keep their places: a word in a body, then
+    // a tag and a title.
+    let edit = |rel: &str, from: &str, to: &str| {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    };
+    edit(
+        "content/2024/COE-2024-017.md",
+        "## Summary",
+        "## Summary\n\nA zorblax sentence added after review.",
+    );
+    let second = coe(&args, root);
+    assert_eq!(second.status, 0, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("index (updated in place)"),
+        "{}",
+        second.stderr
+    );
+    edit(
+        "content/2023/COE-2023-009.md",
+        "title: ",
+        "title: Renamed, ",
+    );
+    edit(
+        "content/2023/COE-2023-009.md",
+        "tags: [",
+        "tags: [zorblax-tag, ",
+    );
+    let third = coe(&args, root);
+    assert_eq!(third.status, 0, "{}", third.stderr);
+    assert!(
+        third.stderr.contains("index (updated in place)"),
+        "{}",
+        third.stderr
+    );
+    // `coe search` uses the updated index as it is, and finds the new word.
+    let found = coe(&["search", "zorblax", "--json"], root);
+    assert_eq!(found.status, 0, "{}", found.stderr);
+    assert!(found.stdout.contains("COE-2024-017"), "{}", found.stdout);
+
+    // The same content built from nothing, in another folder: the same bytes.
+    let fresh = tempfile::tempdir().expect("tempdir");
+    copy_dir(&root.join("content"), &fresh.path().join("content"));
+    std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
+    let clean = coe(&args, fresh.path());
+    assert_eq!(clean.status, 0, "{}", clean.stderr);
+    assert_same_tree(&root.join("public"), &fresh.path().join("public"));
+}
+
+#[test]
 fn a_page_deleted_by_hand_is_written_again() {
     let site = sample_site();
     let root = site.path();

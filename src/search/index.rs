@@ -82,6 +82,38 @@ pub fn date_number(d: jiff::civil::Date) -> i64 {
     i64::from(d.year()) * 10000 + i64::from(d.month()) * 100 + i64::from(d.day())
 }
 
+/// A hash of what `document` puts in the index for COE `coe` at position `i`.
+pub fn digest(i: usize, coe: &Coe) -> u64 {
+    digest_of(i, coe, &coe_text(coe))
+}
+
+fn digest_of(i: usize, coe: &Coe, t: &CoeText) -> u64 {
+    let mut bytes = Vec::with_capacity(
+        t.title.len() + t.summary.len() + t.analysis.len() + t.body.len() + t.actions.len() + 256,
+    );
+    let date = date_number(coe.date).to_string();
+    let severity = crate::library::severity_label(coe.severity);
+    let position = i.to_string();
+    let facets = facets(coe).join("\n");
+    for part in [
+        position.as_str(),
+        &coe.id,
+        &t.title,
+        &t.summary,
+        &t.analysis,
+        &t.body,
+        &t.actions,
+        &facets,
+        &date,
+        &severity,
+        &coe.source,
+    ] {
+        bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(part.as_bytes());
+    }
+    crate::output::content_hash(&bytes)
+}
+
 fn document(f: &Fields, i: usize, coe: &Coe) -> TantivyDocument {
     let t = coe_text(coe);
     let mut doc = TantivyDocument::default();
@@ -98,6 +130,7 @@ fn document(f: &Fields, i: usize, coe: &Coe) -> TantivyDocument {
     doc.add_i64(f.date, date_number(coe.date));
     doc.add_text(f.severity, crate::library::severity_label(coe.severity));
     doc.add_text(f.source, &coe.source);
+    doc.add_u64(f.digest, digest_of(i, coe, &t));
     doc
 }
 
@@ -167,4 +200,63 @@ pub fn update(
         writer.merge(&small).wait()?;
     }
     writer.wait_merging_threads()
+}
+
+/// The positions whose documents differ from the library's COEs, with the id each has in the
+/// index, when the index holds exactly one live document per position of `lib` and at most
+/// `limit` differ; `None` otherwise (then the index is rebuilt).
+pub fn changed(
+    index: &Index,
+    fields: &Fields,
+    lib: &Library,
+    limit: usize,
+) -> Option<Vec<(usize, String)>> {
+    use rayon::prelude::*;
+    let searcher = super::searcher(index).ok()?;
+    let n = lib.coes.len();
+    let mut stored: Vec<Option<(u64, tantivy::DocAddress)>> = vec![None; n];
+    // Deleted documents still count in tantivy's own statistics (`coe search`'s ranking): past
+    // a tenth of the index, start afresh.
+    let deleted: u32 = searcher
+        .segment_readers()
+        .iter()
+        .map(|s| s.num_deleted_docs())
+        .sum();
+    if deleted as usize > n / 10 {
+        return None;
+    }
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let idx = segment.fast_fields().u64("idx").ok()?;
+        let digest = segment.fast_fields().u64("digest").ok()?;
+        for d in 0..segment.max_doc() {
+            if segment.is_deleted(d) {
+                continue;
+            }
+            let i = usize::try_from(idx.first(d)?).ok()?;
+            let slot = stored.get_mut(i)?;
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some((digest.first(d)?, tantivy::DocAddress::new(ord as u32, d)));
+        }
+    }
+    let now: Vec<u64> = lib
+        .coes
+        .par_iter()
+        .enumerate()
+        .map(|(i, c)| digest(i, c))
+        .collect();
+    let mut out = Vec::new();
+    for (i, (slot, now)) in stored.iter().zip(&now).enumerate() {
+        let (was, addr) = (*slot)?;
+        if was != *now {
+            if out.len() == limit {
+                return None;
+            }
+            let doc: TantivyDocument = searcher.doc(addr).ok()?;
+            let id = tantivy::schema::Value::as_str(&doc.get_first(fields.id)?)?.to_owned();
+            out.push((i, id));
+        }
+    }
+    Some(out)
 }

@@ -28,6 +28,9 @@ pub struct Fields {
     pub severity: Field,
     /// Path under `content/`.
     pub source: Field,
+    /// A hash of everything the document holds and its position (fast field): how `coe build`
+    /// finds the documents an edit changed (`index::changed`).
+    pub digest: Field,
 }
 
 /// Text fields and their weights, used both by queries and by the similarity vectors.
@@ -62,6 +65,7 @@ pub fn build() -> (Schema, Fields) {
         date: b.add_i64_field("date", INDEXED | FAST | STORED),
         severity: b.add_text_field("severity", STRING | STORED),
         source: b.add_text_field("source", STRING | STORED),
+        digest: b.add_u64_field("digest", FAST),
     };
     (b.build(), fields)
 }
@@ -79,5 +83,6 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         date: schema.get_field("date")?,
         severity: schema.get_field("severity")?,
         source: schema.get_field("source")?,
+        digest: schema.get_field("digest")?,
     })
 }

@@ -11,7 +11,7 @@ const FINGERPRINT_FILE: &str = "coe-fingerprint";
 /// Part of every fingerprint: change it whenever the index's schema, tokenizers or tantivy
 /// codecs change (e.g. zstd-compressed dictionaries, which this build cannot read), so an
 /// index written by another build of coe is rebuilt rather than read.
-const INDEX_FORMAT: &str = "tantivy-0.27/lz4/no-zstd/schema-3";
+const INDEX_FORMAT: &str = "tantivy-0.27/lz4/no-zstd/schema-4";
 
 pub fn index_dir(root: &Path) -> PathBuf {
     root.join(".coe").join("index")
@@ -134,6 +134,15 @@ pub fn open_stored(root: &Path) -> Option<(Index, Fields, String)> {
     // A corrupt index fails here rather than in the middle of a query.
     super::searcher(&index).ok()?;
     Some((index, fields, stored.trim().to_owned()))
+}
+
+/// Records that the index in place now holds the content with this fingerprint (after it was
+/// updated in place).
+pub fn mark_fresh(root: &Path, fingerprint: &str) -> std::io::Result<()> {
+    let dir = index_dir(root);
+    let tmp = dir.join(format!("{FINGERPRINT_FILE}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, fingerprint)?;
+    std::fs::rename(tmp, dir.join(FINGERPRINT_FILE))
 }
 
 /// A new, empty folder for an index being built, next to where it will live.
