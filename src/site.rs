@@ -112,25 +112,8 @@ pub fn index_library(
     lib: &Library,
     report: &mut BuildReport,
 ) -> Option<SearchData> {
-    let t = Instant::now();
     let fingerprint = search::store::fingerprint(&opts.root.join("content"), opts.drafts);
-    // Content unchanged since the index on disk was built: use it as it is.
-    if let Some((index, fields)) = search::store::open_fresh(&opts.root, &fingerprint)
-        && search::searcher(&index).is_ok_and(|s| s.num_docs() == lib.coes.len() as u64)
-    {
-        report.stages.push(("index (reused)", t.elapsed()));
-        let t = Instant::now();
-        // A damaged index can make tantivy panic: then it is rebuilt below.
-        let data =
-            search::guarded(|| SearchData::from_index(lib, index, fields)).and_then(Result::ok);
-        report.stages.push(("similar", t.elapsed()));
-        if data.is_some() {
-            return data;
-        }
-    }
-    // A few COEs edited since: their documents are replaced in the index on disk.
-    let t = Instant::now();
-    if let Some(data) = update_in_place(opts, lib, &fingerprint, report, t) {
+    if let Some(data) = index_on_disk(opts, lib, &fingerprint, report) {
         return Some(data);
     }
     let t = Instant::now();
@@ -189,24 +172,31 @@ pub fn index_library(
     Some(data)
 }
 
-/// Updates the index on disk in place when it holds the library's COEs at the same positions
-/// and only a few of them changed; the similar COEs and the search export read it the same way
-/// as a fresh index (deleted documents are skipped), so the site is byte-identical.
-fn update_in_place(
+/// The index on disk, when it can serve: used as it is when the content is unchanged since it
+/// was built, updated in place when it holds the library's COEs at the same positions and only
+/// a few of them changed. The similar COEs and the search export skip deleted documents, so
+/// the site is byte-identical to one from a fresh index. `None`: rebuild it (a damaged index
+/// can make tantivy panic: that is caught here too).
+fn index_on_disk(
     opts: &BuildOptions,
     lib: &Library,
     fingerprint: &str,
     report: &mut BuildReport,
-    t: Instant,
 ) -> Option<SearchData> {
-    let (index, fields, _) = search::store::open_stored(&opts.root)?;
-    let limit = (lib.coes.len() / 20).max(16);
-    let edited = search::guarded(|| search::index::changed(&index, &fields, lib, limit))??;
-    search::guarded(|| search::index::update(&index, &fields, lib, &edited))?.ok()?;
-    search::store::mark_fresh(&opts.root, fingerprint).ok()?;
-    report
-        .stages
-        .push(("index (updated in place)", t.elapsed()));
+    let t = Instant::now();
+    let (index, fields, stored) = search::store::open_stored(&opts.root)?;
+    let unchanged = stored == fingerprint
+        && search::searcher(&index).is_ok_and(|s| s.num_docs() == lib.coes.len() as u64);
+    let stage = if unchanged {
+        "index (reused)"
+    } else {
+        let limit = (lib.coes.len() / 20).max(16);
+        let edited = search::guarded(|| search::index::changed(&index, &fields, lib, limit))??;
+        search::guarded(|| search::index::update(&index, &fields, lib, &edited))?.ok()?;
+        search::store::mark_fresh(&opts.root, fingerprint).ok()?;
+        "index (updated in place)"
+    };
+    report.stages.push((stage, t.elapsed()));
     let t = Instant::now();
     let data = search::guarded(|| SearchData::from_index(lib, index, fields))?.ok()?;
     report.stages.push(("similar", t.elapsed()));

@@ -339,6 +339,15 @@ pub fn list_page_path(base: &str, page: usize) -> String {
     format!("{base}{}index.html", page_dir(page))
 }
 
+/// Where one template's pages spent their time (`COE_TIMINGS=1`), summed over threads.
+#[derive(Default)]
+struct TemplateTime {
+    pages: usize,
+    all: std::time::Duration,
+    views: std::time::Duration,
+    write: std::time::Duration,
+}
+
 /// Renders the pages whose output path `select` accepts (and `coes.json` when it accepts
 /// that): what `coe serve` re-renders after a small change.
 pub fn render_selected(
@@ -358,15 +367,10 @@ pub fn render_selected(
     let shared = Shared {
         sorted: sorted_orders(lib),
         actions,
-        card_values: views::CardValues::new(&cards),
-        cards: &cards,
+        cards: views::CardValues::new(&cards),
     };
     let timings = std::env::var_os("COE_TIMINGS").is_some();
-    let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, (usize, f64)>> =
-        Default::default();
-    let ctx_time: std::sync::Mutex<std::collections::BTreeMap<&'static str, f64>> =
-        Default::default();
-    let write_time: std::sync::Mutex<std::collections::BTreeMap<&'static str, f64>> =
+    let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, TemplateTime>> =
         Default::default();
     let results: Vec<Result<(), Diagnostic>> = jobs
         .par_iter()
@@ -381,35 +385,27 @@ pub fn render_selected(
                 root_for(&path)
             };
             let (template, ctx) = context(lib, config, search, &shared, job, &root);
-            let ctx_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let views_done = started.elapsed();
             let html = renderer.render(template, &ctx)?;
-            if timings && let Ok(mut m) = ctx_time.lock() {
-                *m.entry(template).or_default() += ctx_ms;
-            }
-            let before_write = started.elapsed().as_secs_f64() * 1000.0;
+            let rendered = started.elapsed();
             let written = sink
                 .write(&path, html.as_bytes())
                 .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")));
-            if timings && let Ok(mut m) = write_time.lock() {
-                *m.entry(template).or_default() +=
-                    started.elapsed().as_secs_f64() * 1000.0 - before_write;
-            }
             if timings && let Ok(mut m) = by_kind.lock() {
+                let all = started.elapsed();
                 let e = m.entry(template).or_default();
-                e.0 += 1;
-                e.1 += started.elapsed().as_secs_f64() * 1000.0;
+                e.pages += 1;
+                e.all += all;
+                e.views += views_done;
+                e.write += all - rendered;
             }
             written
         })
         .collect();
     if timings && let Ok(m) = by_kind.lock() {
-        for (template, (n, ms)) in m.iter() {
-            let c = ctx_time
-                .lock()
-                .map_or(0.0, |c| c.get(template).copied().unwrap_or(0.0));
-            let w = write_time
-                .lock()
-                .map_or(0.0, |w| w.get(template).copied().unwrap_or(0.0));
+        for (template, t) in m.iter() {
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+            let (n, ms, c, w) = (t.pages, ms(t.all), ms(t.views), ms(t.write));
             eprintln!(
                 "render {template:<20} {n:>6} pages {ms:>9.1} ms (summed over threads; views {c:.1} ms, write {w:.1} ms)"
             );
@@ -568,8 +564,7 @@ fn paginate<'a>(
 struct Shared<'a> {
     sorted: [Vec<usize>; 3],
     actions: ActionIndex,
-    cards: &'a [views::CoeCard],
-    card_values: views::CardValues<'a>,
+    cards: views::CardValues<'a>,
 }
 
 fn context(
@@ -587,7 +582,7 @@ fn context(
     let template = match job {
         Job::Home => {
             let n = config.home_limit.min(lib.coes.len());
-            ctx.insert("recent", &shared.card_values.list(&sorted[0][..n]));
+            ctx.insert("recent", &shared.cards.list(&sorted[0][..n]));
             ctx.insert("total", &lib.coes.len());
             ctx.insert("severities", &severity_counts(lib));
             ctx.insert("top_tags", &top_terms(lib, TaxonomyKind::Tags, 12));
@@ -611,7 +606,7 @@ fn context(
                     active: s == sort,
                 })
                 .collect();
-            ctx.insert("coes", &shared.card_values.list(slice));
+            ctx.insert("coes", &shared.cards.list(slice));
             ctx.insert("paginator", &pager);
             ctx.insert("total", &lib.coes.len());
             ctx.insert("sorts", &sorts);
@@ -623,8 +618,7 @@ fn context(
                 "coe",
                 &coe_page(
                     lib,
-                    shared.cards,
-                    &shared.card_values,
+                    &shared.cards,
                     i,
                     root,
                     search.map(|s| s.similar[i].as_slice()),
@@ -640,7 +634,7 @@ fn context(
             let coes = lib.years.get(&y).map_or(&[][..], Vec::as_slice);
             let (slice, pager) = paginate(coes, page, per_page, &format!("years/{y}/"));
             ctx.insert("year", &y);
-            ctx.insert("coes", &shared.card_values.list(slice));
+            ctx.insert("coes", &shared.cards.list(slice));
             ctx.insert("paginator", &pager);
             ctx.insert("years", &year_counts(lib));
             "year.html"
@@ -661,7 +655,7 @@ fn context(
             let (slice, pager) = paginate(&term.coes, page, per_page, &term_url(k, &term.slug));
             ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
             ctx.insert("term", &term_count(k, term));
-            ctx.insert("coes", &shared.card_values.list(slice));
+            ctx.insert("coes", &shared.cards.list(slice));
             ctx.insert("paginator", &pager);
             "term.html"
         }

@@ -198,6 +198,11 @@ impl<'a> CardValues<'a> {
         }
     }
 
+    /// Card `i` itself (a position in the library).
+    pub fn card(&self, i: usize) -> &'a CoeCard {
+        &self.cards[i]
+    }
+
     pub fn get(&self, i: usize) -> Option<tera::Value> {
         let card = self.cards.get(i)?;
         let value = self.values.get(i)?;
@@ -355,8 +360,7 @@ impl Serialize for SimilarView {
 
 pub fn coe_page<'a>(
     lib: &Library,
-    all: &'a [CoeCard],
-    values: &CardValues,
+    cards: &CardValues<'a>,
     i: usize,
     root: &str,
     similar: Option<&[crate::search::similar::Similar]>,
@@ -419,7 +423,7 @@ pub fn coe_page<'a>(
         })
         .collect();
     CoePage {
-        card: &all[i],
+        card: cards.card(i),
         published: coe.published.to_string(),
         show_summary: !coe.summary.is_empty()
             && coe
@@ -444,14 +448,14 @@ pub fn coe_page<'a>(
             .count(),
         overdue_items: action_items.iter().filter(|a| a.overdue).count(),
         action_items,
-        related: values.list(&lib.related[i]),
-        referenced_by: values.list(&lib.referenced_by[i]),
+        related: cards.list(&lib.related[i]),
+        referenced_by: cards.list(&lib.referenced_by[i]),
         similar: similar
             .unwrap_or_default()
             .iter()
             .filter_map(|s| {
                 Some(SimilarView {
-                    card: values.get(s.idx)?,
+                    card: cards.get(s.idx)?,
                     score: (s.score * 100.0).round() / 100.0,
                     reasons: s.reasons.clone(),
                 })

@@ -46,21 +46,23 @@ pub fn weighted_text_fields(f: &Fields) -> [(Field, f32); 5] {
 
 pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = |stored: bool| {
+    // Stored too: `coe search` cuts its snippets from them.
+    let text = || {
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(ANALYZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let opts = TextOptions::default().set_indexing_options(indexing);
-        if stored { opts.set_stored() } else { opts }
+        TextOptions::default()
+            .set_indexing_options(indexing)
+            .set_stored()
     };
     let fields = Fields {
         idx: b.add_u64_field("idx", FAST | STORED),
         id: b.add_text_field("id", STRING | STORED),
-        title: b.add_text_field("title", text(true)),
-        summary: b.add_text_field("summary", text(true)),
-        analysis: b.add_text_field("analysis", text(true)),
-        body: b.add_text_field("body", text(true)),
-        actions: b.add_text_field("actions", text(true)),
+        title: b.add_text_field("title", text()),
+        summary: b.add_text_field("summary", text()),
+        analysis: b.add_text_field("analysis", text()),
+        body: b.add_text_field("body", text()),
+        actions: b.add_text_field("actions", text()),
         facet: b.add_facet_field("facet", FacetOptions::default()),
         date: b.add_i64_field("date", INDEXED | FAST | STORED),
         severity: b.add_text_field("severity", STRING | STORED),

@@ -250,15 +250,13 @@ impl Builder {
         let status = Status {
             generation: self.generation,
             ok: true,
-            errors: Vec::new(),
             warnings: report.diagnostics.len(),
             kind,
             millis: t.elapsed().as_millis() as u64,
-            followup_millis: 0,
             complete: true,
             caught_up: true,
-            catchup_millis: 0,
             coes: report.coes,
+            ..Status::default()
         };
         if self.timings {
             for (stage, d) in &report.stages {
@@ -289,11 +287,10 @@ impl Builder {
             warnings: warnings.len(),
             kind: "failed",
             millis: t.elapsed().as_millis() as u64,
-            followup_millis: 0,
             complete: self.stale.is_empty(),
             caught_up: self.stale.is_empty() && !self.behind.any(),
-            catchup_millis: 0,
             coes: report.coes,
+            ..Status::default()
         };
         let json = serde_json::to_string(&status).unwrap_or_default();
         set_status(&self.state, status);

@@ -55,12 +55,6 @@ pub fn same_structure(a: &Coe, b: &Coe) -> bool {
             .collect::<Vec<_>>()
     };
     let links = |c: &Coe| c.links.iter().map(|l| l.target.clone()).collect::<Vec<_>>();
-    let owners = |c: &Coe| {
-        c.action_items
-            .iter()
-            .map(|a| a.owner.clone())
-            .collect::<Vec<_>>()
-    };
     a.slug == b.slug
         && a.id == b.id
         && a.source == b.source
@@ -79,14 +73,13 @@ pub fn same_structure(a: &Coe, b: &Coe) -> bool {
         && owners(a) == owners(b)
 }
 
+/// Each action item's owner, in order.
+fn owners(c: &Coe) -> Vec<Option<String>> {
+    c.action_items.iter().map(|a| a.owner.clone()).collect()
+}
+
 /// The same action-item owners and team: the same owner and team pages.
 pub fn same_action_groups(a: &Coe, b: &Coe) -> bool {
-    let owners = |c: &Coe| {
-        c.action_items
-            .iter()
-            .map(|a| a.owner.clone())
-            .collect::<Vec<_>>()
-    };
     owners(a) == owners(b)
         && ((a.action_items.is_empty() && b.action_items.is_empty())
             || a.teams.first() == b.teams.first())

@@ -206,18 +206,15 @@ impl Builder {
         let first_pages = publish(&self.state, sink, self.timings);
         let t_first = t.elapsed();
         self.generation += 1;
+        // Neither complete nor caught up yet: the follow-up and the catch-up come after.
         let status = Status {
             generation: self.generation,
             ok: true,
-            errors: Vec::new(),
             warnings: report.diagnostics.len(),
             kind: "incremental",
             millis: t_first.as_millis() as u64,
-            followup_millis: 0,
-            complete: false,
-            caught_up: false,
-            catchup_millis: 0,
             coes: report.coes,
+            ..Status::default()
         };
         set_status(&self.state, status);
         let _ = self
