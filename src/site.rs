@@ -31,6 +31,9 @@ pub struct BuildReport {
     pub incremental: bool,
     /// Files whose bytes changed, for an incremental build.
     pub changed: Option<usize>,
+    /// The parse cache (`.coe/parsed.bin`) being written in the background: wait for it before
+    /// the process exits (dropping the report waits too).
+    pub parse_cache_write: Option<crate::load::CacheWrite>,
 }
 
 impl BuildReport {
@@ -59,7 +62,10 @@ pub fn load_library(opts: &BuildOptions, report: &mut BuildReport) -> Option<(Co
     report.stages.push(("config", t.elapsed()));
 
     let t = Instant::now();
-    let (coes, diags) = crate::load::load_all(&opts.root.join("content"));
+    let cache_file = opts.root.join(".coe/parsed.bin");
+    let loaded = crate::load::load_all_cached(&opts.root.join("content"), Some(&cache_file));
+    let (coes, diags) = (loaded.coes, loaded.diagnostics);
+    report.parse_cache_write = loaded.cache_write;
     report.diagnostics.extend(diags);
     report.stages.push(("load", t.elapsed()));
 

@@ -662,3 +662,64 @@ fn a_page_deleted_by_hand_is_written_again() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(page.is_file(), "the manifest no longer matched: full build");
 }
+
+fn set_mtime(path: &std::path::Path, mtime: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(mtime))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+#[test]
+fn rebuilds_parse_only_edited_files_and_equal_a_build_without_the_parse_cache() {
+    let site = sample_site();
+    let root = site.path();
+    // Files last modified an hour ago: old enough for the parse cache to trust them.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for f in files(&root.join("content")) {
+        set_mtime(&root.join("content").join(f), hour_ago);
+    }
+    let args = ["build", "--root", ".", "--today", "2026-11-26"];
+    let first = coe(&args, root);
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    let cache = root.join(".coe/parsed.bin");
+    assert!(cache.is_file(), "the parse cache is written");
+
+    // One word for another of the same length, the time moved forward: the size is the same,
+    // only the time tells the edit.
+    let path = root.join("content/2024/COE-2024-017.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(
+        &path,
+        text.replacen("a routine CloudFormation", "a planned CloudFormation", 1),
+    )
+    .expect("write");
+    set_mtime(&path, hour_ago + std::time::Duration::from_secs(60));
+    let second = coe(&args, root);
+    assert_eq!(second.status, 0, "{}", second.stderr);
+    let page = read(&root.join("public"), "coe/coe-2024-017/index.html");
+    assert!(
+        page.contains("a planned CloudFormation"),
+        "the edit is shown"
+    );
+    assert!(!page.contains("a routine CloudFormation"));
+
+    // The same content built in another folder, without any cache: the same bytes.
+    let fresh = tempfile::tempdir().expect("tempdir");
+    copy_dir(&root.join("content"), &fresh.path().join("content"));
+    std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
+    let clean = coe(&args, fresh.path());
+    assert_eq!(clean.status, 0, "{}", clean.stderr);
+    assert_same_tree(&root.join("public"), &fresh.path().join("public"));
+
+    // A corrupt or truncated cache is ignored: the build is still the same.
+    let good = std::fs::read(&cache).expect("cache");
+    for bad in [good[..good.len() / 3].to_vec(), vec![0x5a; 10_000]] {
+        std::fs::write(&cache, &bad).expect("corrupt the cache");
+        std::fs::remove_dir_all(root.join("public")).expect("rm public");
+        let run = coe(&args, root);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert_same_tree(&root.join("public"), &fresh.path().join("public"));
+    }
+}

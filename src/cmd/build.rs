@@ -40,7 +40,12 @@ pub fn run(args: Args) -> ExitCode {
         base_url: args.base_url,
     };
     let started = std::time::Instant::now();
-    let report = site::build(&opts);
+    let mut report = site::build(&opts);
+    // The parse cache was written while the site was built; make sure it is in place. Its time
+    // (spent in the background) is shown with the stages.
+    if let Some(t) = report.parse_cache_write.take().and_then(|w| w.wait()) {
+        report.stages.push(("parse cache", t));
+    }
     let errors = report
         .diagnostics
         .iter()
