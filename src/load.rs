@@ -124,6 +124,11 @@ pub struct Loaded {
     pub reparsed: Vec<(String, Option<Coe>)>,
     /// The cache was usable and listed exactly the same files (none added or removed).
     pub same_files: bool,
+    /// When the cache that was read was made: what a later build compares with to know the
+    /// previous parses in `reparsed` are the ones it rendered.
+    pub read_generation: Option<i64>,
+    /// When the cache on disk was made, once `cache_write` is done (`None`: no cache).
+    pub generation: Option<i64>,
     /// The cache file being written on another thread, when anything differed from it.
     /// Wait for it (`CacheWrite::wait`, or drop it: dropping waits too) before the process
     /// exits, or the cache is not saved.
@@ -132,13 +137,13 @@ pub struct Loaded {
 
 /// The parse cache being written on another thread: encoding is done, writing the file is not.
 #[derive(Debug)]
-pub struct CacheWrite(Option<JoinHandle<Duration>>);
+pub struct CacheWrite(Option<JoinHandle<Option<Duration>>>);
 
 impl CacheWrite {
     /// Blocks until the cache file is in place (or failed to be: that is never an error).
-    /// Returns how long writing it took.
+    /// Returns how long writing it took, `None` when it could not be written.
     pub fn wait(mut self) -> Option<Duration> {
-        self.0.take()?.join().ok()
+        self.0.take()?.join().ok().flatten()
     }
 }
 
@@ -180,6 +185,8 @@ pub fn load_all_cached(content_dir: &Path, cache_file: Option<&Path>) -> Loaded 
             diagnostics,
             reparsed: Vec::new(),
             same_files: false,
+            read_generation: None,
+            generation: None,
             cache_write: None,
         };
     }
@@ -236,17 +243,22 @@ pub fn load_all_cached(content_dir: &Path, cache_file: Option<&Path>) -> Loaded 
         new_rows.extend(outcome.row);
         unchanged &= outcome.unchanged;
     }
-    let cache_write = match (cache_file, exe) {
+    let read_generation = old.as_ref().map(|c| c.scanned_at_ns);
+    let (cache_write, generation) = match (cache_file, exe) {
         (Some(path), Some(exe)) if !unchanged => {
-            save(path.to_path_buf(), exe, scanned_at_ns, new_rows, old)
+            let write = save(path.to_path_buf(), exe, scanned_at_ns, new_rows, old);
+            let generation = write.as_ref().map(|_| scanned_at_ns);
+            (write, generation)
         }
-        _ => None,
+        _ => (None, read_generation),
     };
     Loaded {
         coes,
         diagnostics,
         reparsed,
         same_files,
+        read_generation,
+        generation,
         cache_write,
     }
 }
@@ -332,8 +344,8 @@ fn save(
         .name("coe-parse-cache".into())
         .spawn(move || {
             let t = Instant::now();
-            let _ = cache::write(&path, exe, scanned_at_ns, &rows, old.as_ref());
-            t.elapsed()
+            cache::write(&path, exe, scanned_at_ns, &rows, old.as_ref()).ok()?;
+            Some(t.elapsed())
         })
         .ok()?;
     Some(CacheWrite(Some(handle)))

@@ -2,9 +2,9 @@
 //! whole build succeeded, or to memory (for `coe serve` and tests).
 //!
 //! When the output folder is one this tool wrote (its manifest of paths, sizes and hashes
-//! matches what is on disk), a build stages only the files whose bytes changed and moves
-//! them in at the end: a rebuild writes (and a re-deploy uploads) only what changed, and a
-//! failed build still leaves the output untouched.
+//! matches what is on disk), a build keeps only the files whose bytes changed (in memory, or
+//! staged on disk past 64 MB) and puts them in place at the end: a rebuild writes (and a
+//! re-deploy uploads) only what changed, and a failed build still leaves the output untouched.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
@@ -75,9 +75,22 @@ pub struct Incremental {
     previous: Manifest,
     written: Mutex<Manifest>,
     changed: Mutex<Vec<String>>,
+    /// Changed files kept in memory until the commit, up to [`HELD_BYTES`] in all; the rest
+    /// go to the staging folder. Creating files is slow right after many were deleted
+    /// (ext4 scans past recently freed inodes), and a rewrite in place creates none.
+    held: Mutex<Held>,
     dirs: MadeDirs,
     committed: bool,
 }
+
+#[derive(Default)]
+struct Held {
+    bytes: usize,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+/// How much a rebuild keeps in memory before it stages changed files on disk.
+const HELD_BYTES: usize = 64 << 20;
 
 fn staging_path(target: &Path, suffix: &str) -> io::Result<PathBuf> {
     let parent = target
@@ -104,6 +117,7 @@ impl Incremental {
             previous,
             written: Mutex::default(),
             changed: Mutex::default(),
+            held: Mutex::default(),
             dirs: MadeDirs::default(),
             committed: false,
         })
@@ -114,16 +128,45 @@ impl Incremental {
         self.changed.lock().map_or(0, |c| c.len())
     }
 
+    /// Keeps the files at these paths as the previous build wrote them (pages this build knows
+    /// are unchanged and does not render): they are neither rewritten nor deleted.
+    pub fn keep<'a>(&self, paths: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
+        let mut written = self.written.lock().map_err(|_| poisoned())?;
+        for rel in paths {
+            if let Some(entry) = self.previous.get(rel)
+                && !written.contains_key(rel)
+            {
+                written.insert(rel.to_owned(), *entry);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every file of the previous build.
+    pub fn previous(&self) -> impl Iterator<Item = &str> {
+        self.previous.keys().map(String::as_str)
+    }
+
     /// Moves the changed files in, deletes files no longer made; returns the new manifest.
     pub fn commit(mut self) -> io::Result<Manifest> {
         let changed = std::mem::take(&mut *self.changed.lock().map_err(|_| poisoned())?);
         let written = std::mem::take(&mut *self.written.lock().map_err(|_| poisoned())?);
-        for rel in &changed {
+        let held = std::mem::take(&mut *self.held.lock().map_err(|_| poisoned())?);
+        let in_memory: std::collections::HashSet<&str> =
+            held.files.iter().map(|(rel, _)| rel.as_str()).collect();
+        for rel in changed.iter().filter(|r| !in_memory.contains(r.as_str())) {
             let to = self.target.join(rel);
             if let Some(dir) = to.parent() {
                 std::fs::create_dir_all(dir)?;
             }
             std::fs::rename(self.staging.join(rel), to)?;
+        }
+        for (rel, bytes) in &held.files {
+            let to = self.target.join(rel);
+            if let Some(dir) = to.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(to, bytes)?;
         }
         for rel in self.previous.keys().filter(|r| !written.contains_key(*r)) {
             let path = self.target.join(rel);
@@ -190,11 +233,22 @@ impl Sink for Incremental {
         if same {
             return Ok(());
         }
-        let path = self.staging.join(rel);
-        if let Some(dir) = path.parent() {
-            self.dirs.ensure(dir)?;
+        let kept = {
+            let mut held = self.held.lock().map_err(|_| poisoned())?;
+            let fits = held.bytes + bytes.len() <= HELD_BYTES;
+            if fits {
+                held.bytes += bytes.len();
+                held.files.push((rel.to_owned(), bytes.to_vec()));
+            }
+            fits
+        };
+        if !kept {
+            let path = self.staging.join(rel);
+            if let Some(dir) = path.parent() {
+                self.dirs.ensure(dir)?;
+            }
+            std::fs::write(path, bytes)?;
         }
-        std::fs::write(path, bytes)?;
         self.changed
             .lock()
             .map_err(|_| poisoned())?

@@ -671,15 +671,33 @@ fn set_mtime(path: &std::path::Path, mtime: std::time::SystemTime) {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
+/// The sample library, every file last modified an hour ago (old enough for the parse cache
+/// to trust it), and that time.
+fn aged_sample_site() -> (tempfile::TempDir, std::time::SystemTime) {
+    let site = sample_site();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for f in files(&site.path().join("content")) {
+        set_mtime(&site.path().join("content").join(f), hour_ago);
+    }
+    (site, hour_ago)
+}
+
+/// Builds `root`'s content from nothing in another folder (no caches, no previous output) and
+/// checks that `root/public` has the same files with the same bytes; returns that folder.
+fn assert_same_as_clean_build(root: &std::path::Path, args: &[&str]) -> tempfile::TempDir {
+    let fresh = tempfile::tempdir().expect("tempdir");
+    copy_dir(&root.join("content"), &fresh.path().join("content"));
+    std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
+    let clean = coe(args, fresh.path());
+    assert_eq!(clean.status, 0, "{}", clean.stderr);
+    assert_same_tree(&root.join("public"), &fresh.path().join("public"));
+    fresh
+}
+
 #[test]
 fn rebuilds_parse_only_edited_files_and_equal_a_build_without_the_parse_cache() {
-    let site = sample_site();
+    let (site, hour_ago) = aged_sample_site();
     let root = site.path();
-    // Files last modified an hour ago: old enough for the parse cache to trust them.
-    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    for f in files(&root.join("content")) {
-        set_mtime(&root.join("content").join(f), hour_ago);
-    }
     let args = ["build", "--root", ".", "--today", "2026-11-26"];
     let first = coe(&args, root);
     assert_eq!(first.status, 0, "{}", first.stderr);
@@ -706,12 +724,7 @@ fn rebuilds_parse_only_edited_files_and_equal_a_build_without_the_parse_cache() 
     assert!(!page.contains("a routine CloudFormation"));
 
     // The same content built in another folder, without any cache: the same bytes.
-    let fresh = tempfile::tempdir().expect("tempdir");
-    copy_dir(&root.join("content"), &fresh.path().join("content"));
-    std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
-    let clean = coe(&args, fresh.path());
-    assert_eq!(clean.status, 0, "{}", clean.stderr);
-    assert_same_tree(&root.join("public"), &fresh.path().join("public"));
+    let fresh = assert_same_as_clean_build(root, &args);
 
     // A corrupt or truncated cache is ignored: the build is still the same.
     let good = std::fs::read(&cache).expect("cache");
@@ -722,4 +735,80 @@ fn rebuilds_parse_only_edited_files_and_equal_a_build_without_the_parse_cache() 
         assert_eq!(run.status, 0, "{}", run.stderr);
         assert_same_tree(&root.join("public"), &fresh.path().join("public"));
     }
+}
+
+#[test]
+fn a_rebuild_after_edits_renders_only_what_changed_and_equals_a_clean_build() {
+    let (site, hour_ago) = aged_sample_site();
+    let root = site.path();
+    let args = ["build", "--root", ".", "--today", "2026-11-26", "--verbose"];
+    let first = coe(&args, root);
+    assert_eq!(first.status, 0, "{}", first.stderr);
+
+    // Nothing changed: nothing is rendered or written.
+    let again = coe(&args, root);
+    assert_eq!(again.status, 0, "{}", again.stderr);
+    assert!(again.stderr.contains(", 0 changed"), "{}", again.stderr);
+    assert!(!again.stderr.contains("render+write"), "{}", again.stderr);
+
+    let mut minutes = 0;
+    let mut edit = |rel: &str, from: &str, to: &str| {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+        // A time of its own, well in the past, as an editor saving minutes ago would leave.
+        minutes += 1;
+        set_mtime(
+            &path,
+            hour_ago + std::time::Duration::from_secs(minutes * 60),
+        );
+    };
+    // Edits that keep every COE's place: only the pages that show them are rendered again.
+    let selective = [
+        (
+            "content/2024/COE-2024-017.md",
+            "## Summary",
+            "## Summary\n\nA zorblax sentence added after review.",
+        ),
+        (
+            "content/2023/COE-2023-009.md",
+            "title: Card payments",
+            "title: Zorblax card payments",
+        ),
+        (
+            "content/2023/COE-2023-009.md",
+            "    status: done\n    ticket: PAY-2201",
+            "    status: open\n    ticket: PAY-2201",
+        ),
+    ];
+    for (rel, from, to) in selective {
+        edit(rel, from, to);
+        let run = coe(&args, root);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert!(run.stderr.contains("pages to render"), "{}", run.stderr);
+        assert!(!run.stderr.contains(", 0 changed"), "{}", run.stderr);
+        assert_same_as_clean_build(root, &args);
+    }
+    // A new tag changes the taxonomy pages: everything is rendered, with the same result.
+    edit(
+        "content/2023/COE-2023-009.md",
+        "tags: [",
+        "tags: [zorblax-tag, ",
+    );
+    let run = coe(&args, root);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("pages to render"), "{}", run.stderr);
+    assert_same_as_clean_build(root, &args);
+    // Another date: the next build renders everything again.
+    let other_day = coe(
+        &["build", "--root", ".", "--today", "2026-11-27", "--verbose"],
+        root,
+    );
+    assert_eq!(other_day.status, 0, "{}", other_day.stderr);
+    assert!(
+        !other_day.stderr.contains("pages to render"),
+        "{}",
+        other_day.stderr
+    );
 }

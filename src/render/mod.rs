@@ -7,6 +7,7 @@ pub mod theme;
 pub mod views;
 
 use crate::config::Config;
+use crate::content::Coe;
 use crate::diag::Diagnostic;
 use crate::library::weeks::IsoWeek;
 use crate::library::{Library, TaxonomyKind};
@@ -962,71 +963,84 @@ fn sitemap(lib: &Library, config: &Config, actions: &ActionIndex) -> Vec<Sitemap
 }
 
 /// `/coes.json`: every published COE's metadata, for other tools.
-/// Written one COE at a time: a tree of every COE's values at once was the peak of a
-/// 10,000-COE build's memory.
+/// Each COE's entry is made on its own (in parallel) and joined: a tree of every COE's values
+/// at once was the peak of a 10,000-COE build's memory.
 pub fn coes_json(lib: &Library) -> String {
-    let mut out = String::from("{\n  \"coes\": [");
-    for (i, c) in lib.coes.iter().enumerate() {
-        let value = {
-            let card = card(lib, c);
-            let items: Vec<serde_json::Value> = c
-                .action_items
-                .iter()
-                .map(|a| {
-                    let v = views::action_item(lib, a, lib.today);
-                    serde_json::json!({
-                        "title": a.title, "owner": a.owner, "due": v.due, "status": v.status,
-                        "priority": v.priority, "ticket": a.ticket, "closed": v.closed,
-                        "overdue": v.overdue, "extra": a.extra,
-                    })
-                })
-                .collect();
-            let mins = |d: Option<jiff::SignedDuration>| d.map(|d| d.as_secs() / 60);
-            serde_json::json!({
-                "id": c.id,
-                "title": c.title,
-                "url": card.url,
-                "source": format!("content/{}", c.source),
-                "date": c.date.to_string(),
-                "published": c.published.to_string(),
-                "status": c.status.as_str(),
-                "severity": c.severity.map(|s| format!("SEV{s}")),
-                "summary": c.summary,
-                "services": c.services,
-                "tags": c.tags,
-                "root_cause": c.root_causes,
-                "team": c.teams,
-                "authors": c.authors,
-                "reviewers": c.reviewers,
-                "started": c.started.map(|t| t.to_string()),
-                "detected": c.detected.map(|t| t.to_string()),
-                "mitigated": c.mitigated.map(|t| t.to_string()),
-                "resolved": c.resolved.map(|t| t.to_string()),
-                "time_to_detect_minutes": mins(c.time_to_detect()),
-                "time_to_mitigate_minutes": mins(c.time_to_mitigate()),
-                "time_to_resolve_minutes": mins(c.time_to_resolve()),
-                "customer_impact": c.customer_impact,
-                "action_items": items,
-                "related": lib.related[i].iter().map(|&j| &lib.coes[j].id).collect::<Vec<_>>(),
-                "referenced_by": lib.referenced_by[i].iter().map(|&j| &lib.coes[j].id).collect::<Vec<_>>(),
-                "extra": c.extra,
-            })
-        };
+    let entries: Vec<String> = (0..lib.coes.len())
+        .into_par_iter()
+        .map(|i| coes_json_entry(lib, i, &lib.coes[i]))
+        .collect();
+    let mut out = String::with_capacity(entries.iter().map(|e| e.len() + 2).sum::<usize>() + 32);
+    out.push_str("{\n  \"coes\": [");
+    for (i, entry) in entries.iter().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
-        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-        for (n, line) in text.lines().enumerate() {
-            if n > 0 {
-                out.push('\n');
-            }
-            out.push_str("    ");
-            out.push_str(line);
-        }
+        out.push_str(entry);
     }
     out.push_str(if lib.coes.is_empty() {
         "]\n}\n"
     } else {
         "\n  ]\n}\n"
     });
+    out
+}
+
+/// The entry of `coes.json` for `c` at library position `i` (indented for its place): `c` is
+/// the library's COE there, or an earlier version of it (to tell whether an edit changes
+/// the file).
+pub fn coes_json_entry(lib: &Library, i: usize, c: &Coe) -> String {
+    let card = card(lib, c);
+    let items: Vec<serde_json::Value> = c
+        .action_items
+        .iter()
+        .map(|a| {
+            let v = views::action_item(lib, a, lib.today);
+            serde_json::json!({
+                "title": a.title, "owner": a.owner, "due": v.due, "status": v.status,
+                "priority": v.priority, "ticket": a.ticket, "closed": v.closed,
+                "overdue": v.overdue, "extra": a.extra,
+            })
+        })
+        .collect();
+    let mins = |d: Option<jiff::SignedDuration>| d.map(|d| d.as_secs() / 60);
+    let ids = |list: &[usize]| list.iter().map(|&j| &lib.coes[j].id).collect::<Vec<_>>();
+    let value = serde_json::json!({
+        "id": c.id,
+        "title": c.title,
+        "url": card.url,
+        "source": format!("content/{}", c.source),
+        "date": c.date.to_string(),
+        "published": c.published.to_string(),
+        "status": c.status.as_str(),
+        "severity": c.severity.map(|s| format!("SEV{s}")),
+        "summary": c.summary,
+        "services": c.services,
+        "tags": c.tags,
+        "root_cause": c.root_causes,
+        "team": c.teams,
+        "authors": c.authors,
+        "reviewers": c.reviewers,
+        "started": c.started.map(|t| t.to_string()),
+        "detected": c.detected.map(|t| t.to_string()),
+        "mitigated": c.mitigated.map(|t| t.to_string()),
+        "resolved": c.resolved.map(|t| t.to_string()),
+        "time_to_detect_minutes": mins(c.time_to_detect()),
+        "time_to_mitigate_minutes": mins(c.time_to_mitigate()),
+        "time_to_resolve_minutes": mins(c.time_to_resolve()),
+        "customer_impact": c.customer_impact,
+        "action_items": items,
+        "related": ids(lib.related.get(i).map_or(&[][..], Vec::as_slice)),
+        "referenced_by": ids(lib.referenced_by.get(i).map_or(&[][..], Vec::as_slice)),
+        "extra": c.extra,
+    });
+    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (n, line) in text.lines().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
+    }
     out
 }
 

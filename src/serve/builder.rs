@@ -205,7 +205,15 @@ impl Builder {
         };
         report.stages.push(("index+similar", t.elapsed() - t_load));
         let sink = Memory::default();
-        site::render_into(&self.opts, &config, &lib, Some(&search), &sink, &mut report);
+        site::render_into(
+            &self.opts,
+            &config,
+            &lib,
+            Some(&search),
+            &sink,
+            None,
+            &mut report,
+        );
         if report.has_errors() {
             self.failed(report, t);
             return;

@@ -8,7 +8,6 @@
 mod builder;
 mod http;
 mod overlay;
-mod pages;
 mod parsed;
 mod watch;
 

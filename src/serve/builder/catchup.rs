@@ -9,13 +9,13 @@
 //! again, from where it was, when the builder is idle again.
 
 use super::Builder;
-use crate::digest;
 use crate::library::weeks::IsoWeek;
 use crate::output::{Memory, Sink};
 use crate::render::views;
-use crate::search::{self, Similarities, similar::Similar};
+use crate::search::{self, Similarities};
 use crate::serve::Event;
-use crate::serve::pages::Before;
+use crate::site::affected::Before;
+use crate::site::state;
 use axum::body::Bytes;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::atomic::Ordering;
@@ -70,27 +70,6 @@ impl Sink for Stoppable<'_> {
     }
 }
 
-/// What a COE page shows of a similar COE.
-fn page_view(list: &[Similar]) -> Vec<(usize, f32, &[String])> {
-    list.iter()
-        .map(|s| (s.idx, (s.score * 100.0).round(), s.reasons.as_slice()))
-        .collect()
-}
-
-/// What a digest shows of an earlier similar COE, and whether it shows it at all.
-fn digest_view(list: &[Similar]) -> Vec<(usize, f32, bool, &[String])> {
-    list.iter()
-        .map(|s| {
-            (
-                s.idx,
-                (s.score * 100.0).round(),
-                s.score >= digest::EARLIER_MIN_SCORE,
-                s.reasons.as_slice(),
-            )
-        })
-        .collect()
-}
-
 impl Builder {
     /// One step of the catch-up, or all of them when no change arrives meanwhile. The pages
     /// whose similar lists changed go to `stale`, for `followup`.
@@ -143,12 +122,12 @@ impl Builder {
             for j in 0..lib.coes.len() {
                 let coe = &lib.coes[j];
                 let (before, after) = (old.similar.get(j), new.similar.get(j));
-                if before.map(|l| page_view(l)) != after.map(|l| page_view(l)) {
+                if before.map(|l| state::similar_view(l)) != after.map(|l| state::similar_view(l)) {
                     self.stale
                         .insert(format!("{}index.html", views::coe_url(coe)));
                 }
                 let (before, after) = (old.earlier.get(j), new.earlier.get(j));
-                if before.map(|l| digest_view(l)) != after.map(|l| digest_view(l)) {
+                if before.map(|l| state::earlier_view(l)) != after.map(|l| state::earlier_view(l)) {
                     weeks.insert(IsoWeek::of(coe.published));
                 }
             }
@@ -250,26 +229,6 @@ impl Builder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sim(idx: usize, score: f32) -> Similar {
-        Similar {
-            idx,
-            score,
-            reasons: vec!["both mention: dns".to_owned()],
-        }
-    }
-
-    #[test]
-    fn views_compare_what_pages_show() {
-        // A score moving in its third decimal changes nothing shown.
-        assert_eq!(page_view(&[sim(1, 0.4312)]), page_view(&[sim(1, 0.4314)]));
-        assert_ne!(page_view(&[sim(1, 0.43)]), page_view(&[sim(2, 0.43)]));
-        // Crossing the digest's threshold does.
-        assert_ne!(
-            digest_view(&[sim(1, 0.0999)]),
-            digest_view(&[sim(1, 0.1001)])
-        );
-    }
 
     #[test]
     fn behind_until_caught_up() {

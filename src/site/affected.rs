@@ -1,4 +1,5 @@
-//! Which pages an edit to one COE changes, for incremental rebuilds.
+//! Which pages an edit to one COE changes, for incremental rebuilds (`coe build` after a few
+//! edits, `coe serve` after each save).
 
 use crate::config::Config;
 use crate::content::Coe;
@@ -27,6 +28,23 @@ impl Before {
             neighbours: neighbours(lib, i),
         }
     }
+}
+
+/// What the pages showed of each edited COE before the edits. `edits` are (library position,
+/// previous version) and the library holds the new versions, whose structure is the same
+/// ([`same_structure`]): the previous versions are swapped in while the lists are read.
+pub fn befores(lib: &mut Library, config: &Config, mut edits: Vec<(usize, Coe)>) -> Vec<Before> {
+    for (i, old) in &mut edits {
+        std::mem::swap(&mut lib.coes[*i], old);
+    }
+    let out = edits
+        .iter()
+        .map(|&(i, _)| Before::of(lib, config, i))
+        .collect();
+    for (i, old) in &mut edits {
+        std::mem::swap(&mut lib.coes[*i], old);
+    }
+    out
 }
 
 fn lists(lib: &Library, config: &Config, i: usize) -> HashMap<String, (usize, usize)> {
@@ -177,8 +195,14 @@ pub fn affected(
         coes.iter()
             .map(|&j| format!("{}index.html", views::coe_url(&new.coes[j]))),
     );
-    for p in ["atom.xml", "metrics/index.html", "coes.json"] {
+    for p in ["atom.xml", "metrics/index.html"] {
         then.insert(p.to_owned());
+    }
+    // Its entry, or (with another structure) other COEs' related and referencing lists.
+    if !same_structure(o, n)
+        || render::coes_json_entry(new, i, o) != render::coes_json_entry(new, i, n)
+    {
+        then.insert("coes.json".to_owned());
     }
     if o.date.year() != n.date.year() {
         then.insert("years/index.html".to_owned());
@@ -199,7 +223,9 @@ pub fn affected(
         );
         return;
     }
-    if !n.action_items.is_empty() {
+    // An action item's row shows its COE's id, title and link besides the item itself.
+    let row_changed = o.title != n.title || o.id != n.id || o.slug != n.slug;
+    if !n.action_items.is_empty() && row_changed {
         then.insert("action-items/index.html".to_owned());
         for a in &n.action_items {
             if let Some(owner) = &a.owner {

@@ -1,5 +1,9 @@
 //! The build pipeline: load → library → render → write, each stage timed.
 
+pub mod affected;
+mod selective;
+pub mod state;
+
 use crate::config::{self, Config};
 use crate::content::missing_sections;
 use crate::diag::{self, Diagnostic};
@@ -7,6 +11,8 @@ use crate::library::Library;
 use crate::output::{self, Incremental, Sink, Staging};
 use crate::render::{self, Renderer, theme};
 use crate::search::{self, SearchData};
+use selective::Edits;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -52,7 +58,11 @@ pub fn today(given: Option<jiff::civil::Date>) -> jiff::civil::Date {
 }
 
 /// Loads and checks everything up to a library, without writing anything.
-pub fn load_library(opts: &BuildOptions, report: &mut BuildReport) -> Option<(Config, Library)> {
+/// Also says what changed since the parse cache was written ([`Edits`]).
+pub fn load_library(
+    opts: &BuildOptions,
+    report: &mut BuildReport,
+) -> Option<(Config, Library, Edits)> {
     let t = Instant::now();
     let (mut config, diags) = config::load(&opts.root);
     report.diagnostics.extend(diags);
@@ -66,6 +76,12 @@ pub fn load_library(opts: &BuildOptions, report: &mut BuildReport) -> Option<(Co
     let loaded = crate::load::load_all_cached(&opts.root.join("content"), Some(&cache_file));
     let (coes, diags) = (loaded.coes, loaded.diagnostics);
     report.parse_cache_write = loaded.cache_write;
+    let edits = Edits {
+        read: loaded.read_generation,
+        written: loaded.generation,
+        same_files: loaded.same_files,
+        reparsed: loaded.reparsed,
+    };
     report.diagnostics.extend(diags);
     report.stages.push(("load", t.elapsed()));
 
@@ -107,7 +123,7 @@ pub fn load_library(opts: &BuildOptions, report: &mut BuildReport) -> Option<(Co
     if report.has_errors() {
         None
     } else {
-        Some((config, lib))
+        Some((config, lib, edits))
     }
 }
 
@@ -209,13 +225,15 @@ fn index_on_disk(
     Some(data)
 }
 
-/// Renders a loaded library into any sink (disk staging or memory).
+/// Renders a loaded library into any sink (disk staging or memory): every page, or only those
+/// in `select` (the search files and static files are always written).
 pub fn render_into(
     opts: &BuildOptions,
     config: &Config,
     lib: &Library,
     search: Option<&SearchData>,
     sink: &dyn Sink,
+    select: Option<&HashSet<String>>,
     report: &mut BuildReport,
 ) {
     let t = Instant::now();
@@ -229,7 +247,12 @@ pub fn render_into(
     report.stages.push(("templates", t.elapsed()));
 
     let t = Instant::now();
-    let (files, diags) = render::render_site(lib, config, &renderer, search, sink);
+    let (files, diags) = match select {
+        Some(pages) => {
+            render::render_selected(lib, config, &renderer, search, sink, &|p| pages.contains(p))
+        }
+        None => render::render_site(lib, config, &renderer, search, sink),
+    };
     report.diagnostics.extend(diags);
     report.files += files;
     report.stages.push(("render+write", t.elapsed()));
@@ -272,6 +295,8 @@ pub fn render_into(
 }
 
 /// `coe build`: everything into a staging folder, swapped in only if there were no errors.
+/// Over its own previous output, only changed files are written, and after a few edits only
+/// the pages they change are rendered (`selective.rs`).
 pub fn build(opts: &BuildOptions) -> BuildReport {
     let mut report = BuildReport::default();
     let output = opts
@@ -285,13 +310,36 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             .push(Diagnostic::error(output.display().to_string(), 0, 0, msg));
         return report;
     }
-    let Some((config, lib)) = load_library(opts, &mut report) else {
+    let Some((config, mut lib, edits)) = load_library(opts, &mut report) else {
         diag::sort(&mut report.diagnostics);
         return report;
     };
     let manifest_path = manifest_path(&opts.root, &output);
+    let state_path = manifest_path.with_extension("state");
     let previous = output::read_manifest(&manifest_path, &output);
     report.incremental = previous.is_some();
+    let t = Instant::now();
+    let key = render_key(opts, &config, &lib);
+    let last = previous.as_ref().and_then(|_| state::read(&state_path));
+    let plan = selective::plan(&mut lib, &config, last.as_ref(), key, &edits);
+    report.stages.push(("plan", t.elapsed()));
+    if plan.as_ref().is_some_and(selective::Plan::is_empty)
+        && let Some(previous) = &previous
+    {
+        // Nothing a page shows changed since the last build of this output. A rewritten parse
+        // cache (files touched but not changed) gets the state to name it.
+        if let (Some(write), Some(mut last), Some(written)) =
+            (report.parse_cache_write.take(), last, edits.written)
+            && write.wait().is_some()
+        {
+            last.parsed = written;
+            let _ = state::write(&state_path, &last);
+        }
+        report.changed = Some(0);
+        report.files = previous.len();
+        diag::sort(&mut report.diagnostics);
+        return report;
+    }
     let sink = match previous {
         Some(previous) => Incremental::new(&output, previous).map(OutputSink::Changes),
         None => Staging::new(&output).map(OutputSink::Full),
@@ -309,16 +357,51 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         }
     };
     let search = index_library(opts, &lib, &mut report);
-    render_into(opts, &config, &lib, search.as_ref(), &sink, &mut report);
+    let selected = match (&plan, &search, &last, &sink) {
+        (Some(plan), Some(search), Some(last), OutputSink::Changes(_)) => {
+            let t = Instant::now();
+            let paths = render::page_paths(&lib, &config);
+            let pages = selective::pages(plan, &lib, &config, search, &last.coes, &paths);
+            report.stages.push(("pages to render", t.elapsed()));
+            Some((pages, paths))
+        }
+        _ => None,
+    };
+    render_into(
+        opts,
+        &config,
+        &lib,
+        search.as_ref(),
+        &sink,
+        selected.as_ref().map(|(pages, _)| pages),
+        &mut report,
+    );
+    if let (Some((pages, paths)), OutputSink::Changes(inc)) = (&selected, &sink) {
+        let kept = paths
+            .iter()
+            .map(String::as_str)
+            .chain(["coes.json"])
+            .filter(|p| !pages.contains(*p));
+        if let Err(e) = inc.keep(kept) {
+            report.diagnostics.push(Diagnostic::error(
+                output.display().to_string(),
+                0,
+                0,
+                format!("cannot keep the unchanged pages: {e}"),
+            ));
+        }
+    }
     if !report.has_errors() {
         let t = Instant::now();
         if let OutputSink::Changes(inc) = &sink {
             report.changed = Some(inc.changed());
         }
-        // A stale manifest must never survive a half-done commit.
+        // A stale manifest or state must never survive a half-done commit.
         let _ = std::fs::remove_file(&manifest_path);
+        let _ = std::fs::remove_file(&state_path);
         match sink.commit() {
             Ok(manifest) => {
+                report.files = manifest.len();
                 if let Err(e) = output::write_manifest(&manifest_path, &manifest) {
                     report.diagnostics.push(Diagnostic::warning(
                         manifest_path.display().to_string(),
@@ -326,6 +409,22 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
                         0,
                         format!("cannot save the output manifest ({e}): the next build writes every file"),
                     ));
+                } else if let (Some(search), Some(parsed)) = (&search, edits.written) {
+                    // The state names the parse cache it was built from: once that is on disk.
+                    let cached = match report.parse_cache_write.take() {
+                        None => true,
+                        Some(write) => write
+                            .wait()
+                            .inspect(|t| report.stages.push(("parse cache", *t)))
+                            .is_some(),
+                    };
+                    if cached {
+                        // Not fatal: the next build renders every page.
+                        let _ = state::write(
+                            &state_path,
+                            &selective::new_state(key, parsed, &lib, search),
+                        );
+                    }
                 }
             }
             Err(e) => report.diagnostics.push(Diagnostic::error(
@@ -339,6 +438,22 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     }
     diag::sort(&mut report.diagnostics);
     report
+}
+
+/// What every page depends on besides the COEs: configuration, templates, static files, the
+/// drafts flag, today (see [`state::render_key`]).
+fn render_key(opts: &BuildOptions, config: &Config, lib: &Library) -> u64 {
+    let mut ignored = Vec::new();
+    let config_text = format!("{config:?}");
+    let mut parts: Vec<Vec<u8>> = vec![config_text.into_bytes()];
+    for prefix in ["templates", "static"] {
+        for (rel, bytes) in theme::layered_files(&opts.root, &config.theme, prefix, &mut ignored) {
+            parts.push(rel.into_bytes());
+            parts.push(bytes);
+        }
+    }
+    let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    state::render_key(&parts, opts.drafts, lib.today)
 }
 
 /// Where the manifest of an output folder is kept: `<root>/.coe/output-<hash of its path>`.
