@@ -78,40 +78,45 @@ impl ActionIndex {
                 (None, false) => (2, 0, None, Some(std::cmp::Reverse(a.closed))),
             }
         };
-        items.sort_by(|a, b| {
-            rank(a)
-                .cmp(&rank(b))
-                .then(a.coe.cmp(&b.coe))
-                .then(a.item.cmp(&b.item))
+        // Ranked once per item, not once per comparison (date arithmetic, 30,000 items).
+        items.sort_by_cached_key(|r| (rank(r), r.coe, r.item));
+        let owners = groups(&items, |r| r.get(lib).owner.as_deref());
+        let teams = groups(&items, |r| {
+            lib.coes[r.coe].teams.first().map(String::as_str)
         });
-        let group = |key: &dyn Fn(&ItemRef) -> Option<String>| {
-            let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-            for (n, r) in items.iter().enumerate() {
-                let Some(name) = key(r) else { continue };
-                let slug = slugify(&name);
-                if slug.is_empty() {
-                    continue;
-                }
-                groups
-                    .entry(slug.clone())
-                    .or_insert_with(|| Group {
-                        name,
-                        slug,
-                        items: Vec::new(),
-                    })
-                    .items
-                    .push(n);
-            }
-            groups.into_values().collect::<Vec<Group>>()
-        };
-        let owners = group(&|r| r.get(lib).owner.clone());
-        let teams = group(&|r| lib.coes[r.coe].teams.first().cloned());
         ActionIndex {
             items,
             owners,
             teams,
         }
     }
+}
+
+/// The items grouped by `key` (an owner, a team), groups in slug order.
+fn groups<'a>(items: &[ItemRef], key: impl Fn(&ItemRef) -> Option<&'a str>) -> Vec<Group> {
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    // Names repeat across items: each is slugified once.
+    let mut slugs: std::collections::HashMap<&str, String> = Default::default();
+    for (n, r) in items.iter().enumerate() {
+        let Some(name) = key(r) else { continue };
+        let slug = slugs.entry(name).or_insert_with(|| slugify(name));
+        if slug.is_empty() {
+            continue;
+        }
+        if let Some(g) = groups.get_mut(slug.as_str()) {
+            g.items.push(n);
+        } else {
+            groups.insert(
+                slug.clone(),
+                Group {
+                    name: name.to_owned(),
+                    slug: slug.clone(),
+                    items: vec![n],
+                },
+            );
+        }
+    }
+    groups.into_values().collect()
 }
 
 #[derive(Serialize)]

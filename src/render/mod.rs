@@ -364,11 +364,10 @@ pub fn render_selected(
         .into_iter()
         .filter(|j| select(&j.path(lib, &actions)))
         .collect();
-    let cards = views::all_cards(lib);
     let shared = Shared {
         sorted: sorted_orders(lib),
         actions,
-        cards: views::CardValues::new(&cards),
+        cards: views::CardValues::new(lib),
     };
     let timings = std::env::var_os("COE_TIMINGS").is_some();
     let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, TemplateTime>> =

@@ -176,36 +176,40 @@ pub fn card(lib: &Library, coe: &Coe) -> CoeCard {
     }
 }
 
-/// Every COE's card, built once per build and shared by every list it appears in.
-pub fn all_cards(lib: &Library) -> Vec<CoeCard> {
-    use rayon::prelude::*;
-    lib.coes.par_iter().map(|c| card(lib, c)).collect()
-}
-
-/// Cards as template values, each made once, when first needed: lists then share them (a
-/// clone is a reference count) instead of serializing the same card for every page it appears
-/// on, and `coe serve`, rendering a few pages, serializes only their cards.
+/// Cards and their template values, each made once, when first needed: lists then share them
+/// (a clone is a reference count) instead of serializing the same card for every page it
+/// appears on, and a rebuild rendering a few pages makes only their cards.
 pub struct CardValues<'a> {
-    cards: &'a [CoeCard],
+    lib: &'a Library,
+    cards: Vec<std::sync::OnceLock<CoeCard>>,
     values: Vec<std::sync::OnceLock<tera::Value>>,
 }
 
 impl<'a> CardValues<'a> {
-    pub fn new(cards: &'a [CoeCard]) -> CardValues<'a> {
+    pub fn new(lib: &'a Library) -> CardValues<'a> {
         CardValues {
-            cards,
-            values: cards.iter().map(|_| std::sync::OnceLock::new()).collect(),
+            lib,
+            cards: lib
+                .coes
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            values: lib
+                .coes
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         }
     }
 
     /// Card `i` itself (a position in the library).
-    pub fn card(&self, i: usize) -> &'a CoeCard {
-        &self.cards[i]
+    pub fn card(&self, i: usize) -> &CoeCard {
+        self.cards[i].get_or_init(|| card(self.lib, &self.lib.coes[i]))
     }
 
     pub fn get(&self, i: usize) -> Option<tera::Value> {
-        let card = self.cards.get(i)?;
         let value = self.values.get(i)?;
+        let card = self.card(i);
         Some(
             value
                 .get_or_init(|| tera::Value::from_serializable(card))
@@ -359,8 +363,8 @@ impl Serialize for SimilarView {
 }
 
 pub fn coe_page<'a>(
-    lib: &Library,
-    cards: &CardValues<'a>,
+    lib: &'a Library,
+    cards: &'a CardValues<'_>,
     i: usize,
     root: &str,
     similar: Option<&[crate::search::similar::Similar]>,
