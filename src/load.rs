@@ -387,7 +387,7 @@ mod tests {
             "no title, no date\n",
             SystemTime::now() - HOUR,
         );
-        let cache = dir.path().join(".coe/parsed.bin");
+        let cache = dir.path().join(".coe/parsed.idx");
         Site {
             _dir: dir,
             content,

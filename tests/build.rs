@@ -701,7 +701,7 @@ fn rebuilds_parse_only_edited_files_and_equal_a_build_without_the_parse_cache() 
     let args = ["build", "--root", ".", "--today", "2026-11-26"];
     let first = coe(&args, root);
     assert_eq!(first.status, 0, "{}", first.stderr);
-    let cache = root.join(".coe/parsed.bin");
+    let cache = root.join(".coe/parsed.idx");
     assert!(cache.is_file(), "the parse cache is written");
 
     // One word for another of the same length, the time moved forward: the size is the same,
@@ -735,6 +735,22 @@ fn rebuilds_parse_only_edited_files_and_equal_a_build_without_the_parse_cache() 
         assert_eq!(run.status, 0, "{}", run.stderr);
         assert_same_tree(&root.join("public"), &fresh.path().join("public"));
     }
+    // Damaged parses in the blobs file are parsed again.
+    let blobs: Vec<_> = std::fs::read_dir(root.join(".coe"))
+        .expect(".coe")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "blobs"))
+        .collect();
+    assert_eq!(blobs.len(), 1, "one blobs file: {blobs:?}");
+    let mut bytes = std::fs::read(&blobs[0]).expect("blobs");
+    for b in bytes.iter_mut().skip(100).step_by(997) {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&blobs[0], &bytes).expect("damage the blobs");
+    let run = coe(&args, root);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_same_tree(&root.join("public"), &fresh.path().join("public"));
 }
 
 #[test]

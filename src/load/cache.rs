@@ -1,33 +1,38 @@
-//! The parse cache file, `<root>/.coe/parsed.bin`: every content file's size, modification
-//! time and parse, so that a rebuild parses only the files that changed.
+//! The parse cache, `<root>/.coe/parsed.idx` and the blobs file it names: every content file's
+//! size, modification time and parse, so that a rebuild parses only the files that changed.
 //!
 //! Layout:
 //!
 //! ```text
-//! "COEPARSE"  version: u32 LE  table length: u64 LE
-//! table, encoded with `codec`: exe_len exe_mtime_ns scanned_at_ns, the number of rows, and
-//!     one row per file: source len mtime_ns (0 | 1 checksum:u64 offset length)
-//! blobs: the encoded parses the rows point at (offsets from the end of the table)
+//! parsed.idx:           "COEPARSE" version: u32 LE, then the table, encoded with `codec`:
+//!                       exe_len exe_mtime_ns scanned_at_ns blobs_id, the number of rows, and
+//!                       one row per file: source len mtime_ns (0 | 1 checksum:u64 offset length)
+//! parsed-<id>.blobs:    the encoded parses the rows point at
 //! ```
 //!
-//! The table is small and read first; each parse is then read on its own (a positioned read)
-//! and decoded in parallel, checked against its checksum, so the file (~16 KB a COE) is never
-//! held in memory whole. The table names the executable that wrote the file (size and
+//! The index is small and read first; each parse is then read on its own (a positioned read)
+//! and decoded in parallel, checked against its checksum, so the blobs (~16 KB a COE) are
+//! never held in memory whole. The index names the executable that wrote it (size and
 //! modification time): a rebuilt `coe`, whose parser may differ, never trusts an old cache.
-//! A new file copies the unchanged parses from the old one, byte for byte.
+//!
+//! The blobs file only grows: a rebuild appends the parses of the files that changed and
+//! writes a new index (a few hundred KB at 10,000 COEs, instead of the whole 160 MB). Once
+//! less than half of it is still in use, the parses in use are copied into a new blobs file.
+//! A parse whose bytes do not match their checksum (two builds appending at once, a damaged
+//! file) is parsed again.
 
 use super::codec::{self, Decode, Encode, Parse, Reader, Writer};
 use std::cell::RefCell;
 use std::fs::File;
 use std::hash::BuildHasher;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::ops::Range;
 use std::path::Path;
 use std::time::SystemTime;
 
 const MAGIC: &[u8; 8] = b"COEPARSE";
 /// Change whenever the layout or the codec changes.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// A file's size and modification time (ns since the Unix epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,20 +85,25 @@ pub struct Row {
     pub parse: Option<Blob>,
 }
 
-/// A cache file read back. Only its table is read at first; each parse is read (with a
-/// positioned read, in parallel) and decoded on demand, so the file is never held in memory
-/// whole.
+/// A cache read back. Only its index is read at first; each parse is read (with a positioned
+/// read, in parallel) and decoded on demand.
 pub struct Cache {
-    /// Open from `read` on: a newer cache renamed over the path does not change what it reads.
+    /// The blobs file, open from `read` on: a newer cache does not change what it reads.
     file: File,
-    blobs_start: u64,
+    blobs_id: u64,
+    blobs_len: u64,
     /// Files were stat'ed after this moment (ns since the Unix epoch) when the cache was made.
     pub scanned_at_ns: i64,
     pub rows: Vec<Row>,
 }
 
-/// Magic, version, table length.
-const HEAD_LEN: u64 = MAGIC.len() as u64 + 4 + 8;
+/// The blobs file with this id, next to the index at `path`.
+fn blobs_path(path: &Path, id: u64) -> std::path::PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "parsed".into(), |s| s.to_string_lossy());
+    path.with_file_name(format!("{stem}-{id:016x}.blobs"))
+}
 
 thread_local! {
     /// One parse's bytes, reused by each thread.
@@ -101,26 +111,26 @@ thread_local! {
 }
 
 impl Cache {
-    /// `None` when the file is missing, was written by another executable, or is corrupt.
+    /// `None` when the index or its blobs file is missing, was written by another executable,
+    /// or is corrupt.
     pub fn read(path: &Path, exe: Stamp) -> Option<Cache> {
-        let mut file = File::open(path).ok()?;
-        let file_len = file.metadata().ok()?.len();
-        let mut head = [0u8; HEAD_LEN as usize];
-        file.read_exact(&mut head).ok()?;
-        let rest = head.strip_prefix(MAGIC)?;
-        let (version, rest) = rest.split_first_chunk::<4>()?;
+        let index = std::fs::read(path).ok()?;
+        let rest = index.strip_prefix(MAGIC)?;
+        let (version, table) = rest.split_first_chunk::<4>()?;
         if u32::from_le_bytes(*version) != VERSION {
             return None;
         }
-        let table_len = u64::from_le_bytes(rest.try_into().ok()?);
-        let blobs_start = table_len.checked_add(HEAD_LEN)?;
-        let blobs_len = file_len.checked_sub(blobs_start)?;
-        let mut table = vec![0; usize::try_from(table_len).ok()?];
-        file.read_exact(&mut table).ok()?;
-        let (scanned_at_ns, rows) = read_table(&table, exe, blobs_len)?;
-        Some(Cache {
+        let (blobs_id, scanned_at_ns, rows) = read_table(table, exe)?;
+        let file = File::open(blobs_path(path, blobs_id)).ok()?;
+        let blobs_len = file.metadata().ok()?.len();
+        let inside = rows
+            .iter()
+            .filter_map(|r| r.parse.as_ref())
+            .all(|b| b.range.end <= blobs_len);
+        inside.then_some(Cache {
             file,
-            blobs_start,
+            blobs_id,
+            blobs_len,
             scanned_at_ns,
             rows,
         })
@@ -131,7 +141,7 @@ impl Cache {
     pub fn parse(&self, blob: &Blob) -> Option<Parse> {
         BUFFER.with_borrow_mut(|buf| {
             buf.resize(usize::try_from(blob.len()).ok()?, 0);
-            read_at(&self.file, buf, self.blobs_start + blob.range.start).ok()?;
+            read_at(&self.file, buf, blob.range.start).ok()?;
             if checksum(buf) != blob.checksum {
                 return None;
             }
@@ -167,7 +177,7 @@ fn read_at(_: &File, _: &mut [u8], _: u64) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
-fn read_table(table: &[u8], exe: Stamp, blobs_len: u64) -> Option<(i64, Vec<Row>)> {
+fn read_table(table: &[u8], exe: Stamp) -> Option<(u64, i64, Vec<Row>)> {
     let mut r = Reader::new(table)?;
     let written_by = Stamp {
         len: r.varint()?,
@@ -177,6 +187,7 @@ fn read_table(table: &[u8], exe: Stamp, blobs_len: u64) -> Option<(i64, Vec<Row>
         return None;
     }
     let scanned_at_ns = i64::decode(&mut r)?;
+    let blobs_id = r.u64_le()?;
     let count = usize::decode(&mut r)?;
     let mut rows = Vec::with_capacity(count.min(table.len()));
     for _ in 0..count {
@@ -191,9 +202,6 @@ fn read_table(table: &[u8], exe: Stamp, blobs_len: u64) -> Option<(i64, Vec<Row>
                 let checksum = r.u64_le()?;
                 let start = r.varint()?;
                 let end = start.checked_add(r.varint()?)?;
-                if end > blobs_len {
-                    return None;
-                }
                 Some(Blob {
                     checksum,
                     range: start..end,
@@ -207,7 +215,7 @@ fn read_table(table: &[u8], exe: Stamp, blobs_len: u64) -> Option<(i64, Vec<Row>
             parse,
         });
     }
-    r.is_empty().then_some((scanned_at_ns, rows))
+    r.is_empty().then_some((blobs_id, scanned_at_ns, rows))
 }
 
 fn checksum(bytes: &[u8]) -> u64 {
@@ -230,8 +238,10 @@ pub struct NewRow {
     pub parse: Saved,
 }
 
-/// Writes the cache atomically: a temporary file next to `path`, then renamed over it.
-/// `old` is the previous cache, which `Saved::Old` rows point into.
+/// Writes the cache: the new parses appended to the old blobs file (or every parse in use
+/// copied into a new one, when less than half of the old one would be in use), then a new
+/// index, written to a temporary file and renamed over `path`. `old` is the previous cache,
+/// which `Saved::Old` rows point into.
 pub fn write(
     path: &Path,
     exe: Stamp,
@@ -239,73 +249,162 @@ pub fn write(
     rows: &[NewRow],
     old: Option<&Cache>,
 ) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let size = |p: &Saved| match p {
+        Saved::None => 0,
+        Saved::Old(blob) => blob.len(),
+        Saved::New(bytes) => bytes.len() as u64,
+    };
+    let live: u64 = rows.iter().map(|r| size(&r.parse)).sum();
+    let added: u64 = rows
+        .iter()
+        .filter(|r| matches!(r.parse, Saved::New(_)))
+        .map(|r| size(&r.parse))
+        .sum();
+    let append = old.filter(|o| o.blobs_len + added <= 2 * live);
+    let (blobs_id, blobs) = match append {
+        Some(old) => (old.blobs_id, append_blobs(path, old, rows)?),
+        None => {
+            let id = fresh_id(scanned_at_ns);
+            let fresh = blobs_path(path, id);
+            match copy_blobs(&fresh, old, rows) {
+                Ok(blobs) => (id, blobs),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&fresh);
+                    return Err(e);
+                }
+            }
+        }
+    };
+
     let mut table = Writer::default();
     exe.len.encode(&mut table);
     exe.mtime_ns.encode(&mut table);
     scanned_at_ns.encode(&mut table);
+    table.u64_le(blobs_id);
     rows.len().encode(&mut table);
-    let mut offset = 0u64;
-    for row in rows {
+    for (row, blob) in rows.iter().zip(&blobs) {
         row.source.encode(&mut table);
         row.stamp.len.encode(&mut table);
         row.stamp.mtime_ns.encode(&mut table);
-        let (sum, len) = match &row.parse {
-            Saved::None => {
-                table.byte(0);
-                continue;
-            }
-            Saved::Old(blob) => (blob.checksum, blob.len()),
-            Saved::New(bytes) => (checksum(bytes), bytes.len() as u64),
-        };
-        table.byte(1);
-        table.u64_le(sum);
-        offset.encode(&mut table);
-        len.encode(&mut table);
-        offset += len;
-    }
-    let table = table.finish();
-
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(
-        "{}.tmp-{}",
-        name.as_deref().unwrap_or("parsed.bin"),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut file = io::BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        file.write_all(MAGIC)?;
-        file.write_all(&VERSION.to_le_bytes())?;
-        file.write_all(&(table.len() as u64).to_le_bytes())?;
-        file.write_all(&table)?;
-        // Unchanged parses are copied from the old file, adjacent ones in one run.
-        let mut run: Option<Range<u64>> = None;
-        let mut buf = Vec::new();
-        for row in rows {
-            match (&row.parse, &mut run) {
-                (Saved::None, _) => {}
-                (Saved::Old(blob), Some(r)) if r.end == blob.range.start => {
-                    r.end = blob.range.end;
-                }
-                (Saved::Old(blob), _) => {
-                    copy_run(old, run.replace(blob.range.clone()), &mut buf, &mut file)?;
-                }
-                (Saved::New(bytes), _) => {
-                    copy_run(old, run.take(), &mut buf, &mut file)?;
-                    file.write_all(bytes)?;
-                }
+        match blob {
+            None => table.byte(0),
+            Some(blob) => {
+                table.byte(1);
+                table.u64_le(blob.checksum);
+                blob.range.start.encode(&mut table);
+                blob.len().encode(&mut table);
             }
         }
-        copy_run(old, run, &mut buf, &mut file)?;
-        file.into_inner().map_err(io::IntoInnerError::into_error)?;
+    }
+    let table = table.finish();
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let written = (|| {
+        let mut file = File::create(&tmp)?;
+        file.write_all(MAGIC)?;
+        file.write_all(&VERSION.to_le_bytes())?;
+        file.write_all(&table)?;
+        drop(file);
         std::fs::rename(&tmp, path)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    written
+    written?;
+    if append.is_none() {
+        remove_other_blobs(path, blobs_id);
+    }
+    Ok(())
+}
+
+/// A new blobs file's id: the scan time, mixed with the process id (two builds at once).
+fn fresh_id(scanned_at_ns: i64) -> u64 {
+    foldhash::quality::FixedState::with_seed(0x626c_6f62)
+        .hash_one((scanned_at_ns, std::process::id()))
+}
+
+/// Appends the new parses to the old blobs file; returns where every row's parse is.
+fn append_blobs(path: &Path, old: &Cache, rows: &[NewRow]) -> io::Result<Vec<Option<Blob>>> {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(blobs_path(path, old.blobs_id))?;
+    let mut at = file.metadata()?.len();
+    let mut out = io::BufWriter::with_capacity(1 << 20, &mut file);
+    let mut blobs = Vec::with_capacity(rows.len());
+    for row in rows {
+        blobs.push(match &row.parse {
+            Saved::None => None,
+            Saved::Old(blob) => Some(blob.clone()),
+            Saved::New(bytes) => {
+                out.write_all(bytes)?;
+                let start = at;
+                at += bytes.len() as u64;
+                Some(Blob {
+                    checksum: checksum(bytes),
+                    range: start..at,
+                })
+            }
+        });
+    }
+    out.flush()?;
+    Ok(blobs)
+}
+
+/// Writes every parse in use into a new blobs file at `to`, unchanged ones copied from the
+/// old file (adjacent ones in one run); returns where every row's parse is.
+fn copy_blobs(to: &Path, old: Option<&Cache>, rows: &[NewRow]) -> io::Result<Vec<Option<Blob>>> {
+    let mut file = io::BufWriter::with_capacity(1 << 20, File::create(to)?);
+    let mut blobs = Vec::with_capacity(rows.len());
+    let mut at = 0u64;
+    let mut run: Option<Range<u64>> = None;
+    let mut buf = Vec::new();
+    for row in rows {
+        let (sum, len) = match &row.parse {
+            Saved::None => {
+                blobs.push(None);
+                continue;
+            }
+            Saved::Old(blob) => {
+                match &mut run {
+                    Some(r) if r.end == blob.range.start => r.end = blob.range.end,
+                    _ => copy_run(old, run.replace(blob.range.clone()), &mut buf, &mut file)?,
+                }
+                (blob.checksum, blob.len())
+            }
+            Saved::New(bytes) => {
+                copy_run(old, run.take(), &mut buf, &mut file)?;
+                file.write_all(bytes)?;
+                (checksum(bytes), bytes.len() as u64)
+            }
+        };
+        blobs.push(Some(Blob {
+            checksum: sum,
+            range: at..at + len,
+        }));
+        at += len;
+    }
+    copy_run(old, run, &mut buf, &mut file)?;
+    file.into_inner().map_err(io::IntoInnerError::into_error)?;
+    Ok(blobs)
+}
+
+/// Deletes the blobs files the index at `path` no longer names (left by earlier caches).
+fn remove_other_blobs(path: &Path, keep: u64) {
+    let Some(dir) = path.parent() else { return };
+    let keep = blobs_path(path, keep);
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "parsed".into(), |s| s.to_string_lossy());
+    let prefix = format!("{stem}-");
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".blobs") && entry.path() != keep {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Copies a range of the old cache's blobs to `out`, a MiB at a time through `buf`.
@@ -323,7 +422,7 @@ fn copy_run(
     while run.start < run.end {
         let n = (run.end - run.start).min(buf.len() as u64) as usize;
         let chunk = buf.get_mut(..n).ok_or(io::ErrorKind::InvalidData)?;
-        read_at(&old.file, chunk, old.blobs_start + run.start)?;
+        read_at(&old.file, chunk, run.start)?;
         out.write_all(chunk)?;
         run.start += n as u64;
     }
@@ -339,36 +438,42 @@ mod tests {
         mtime_ns: 5678,
     };
 
-    /// A cache file of two rows, one with a parse.
+    fn parse_of(title: &str) -> Vec<u8> {
+        let text =
+            format!("---\ntitle: {title}\ndate: 2024-01-02\n---\n\n## Summary\n\nText — a dash.\n");
+        let parse = crate::content::parse(&text, "a.md", "content/a.md").expect("parses");
+        codec::encode_parse(&parse)
+    }
+
+    fn row(source: &str, mtime_ns: i64, parse: Saved) -> NewRow {
+        NewRow {
+            source: source.into(),
+            stamp: Stamp { len: 10, mtime_ns },
+            parse,
+        }
+    }
+
+    /// A cache of two rows, one with a parse; the index's path and bytes.
     fn sample(dir: &Path) -> (std::path::PathBuf, Vec<u8>) {
-        let (coe, warnings) = crate::content::parse(
-            "---\ntitle: T\ndate: 2024-01-02\n---\n\n## Summary\n\nText — with a dash.\n",
-            "a.md",
-            "content/a.md",
-        )
-        .expect("parses");
         let rows = [
-            NewRow {
-                source: "a.md".into(),
-                stamp: Stamp {
-                    len: 10,
-                    mtime_ns: 1,
-                },
-                parse: Saved::New(codec::encode_parse(&(coe, warnings))),
-            },
-            NewRow {
-                source: "b/broken.md".into(),
-                stamp: Stamp {
-                    len: 3,
-                    mtime_ns: -2,
-                },
-                parse: Saved::None,
-            },
+            row("a.md", 1, Saved::New(parse_of("T"))),
+            row("b/broken.md", -2, Saved::None),
         ];
-        let path = dir.join("parsed.bin");
+        let path = dir.join("parsed.idx");
         write(&path, EXE, 99, &rows, None).expect("write");
         let bytes = std::fs::read(&path).expect("read");
         (path, bytes)
+    }
+
+    fn blobs_files(dir: &Path) -> Vec<std::path::PathBuf> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .expect("dir")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "blobs"))
+            .collect();
+        files.sort();
+        files
     }
 
     #[test]
@@ -381,7 +486,7 @@ mod tests {
         assert_eq!(
             cache.rows[1].stamp,
             Stamp {
-                len: 3,
+                len: 10,
                 mtime_ns: -2
             }
         );
@@ -397,6 +502,73 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_appends_its_parse_and_a_mostly_unused_blobs_file_is_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("parsed.idx");
+        let many: Vec<NewRow> = (0..20)
+            .map(|n| {
+                row(
+                    &format!("{n}.md"),
+                    n,
+                    Saved::New(parse_of(&format!("T{n}"))),
+                )
+            })
+            .collect();
+        write(&path, EXE, 1, &many, None).expect("write");
+        let first = blobs_files(dir.path());
+        assert_eq!(first.len(), 1);
+        let size = std::fs::metadata(&first[0]).expect("blobs").len();
+
+        // One file edited: its parse is appended to the same blobs file.
+        let old = Cache::read(&path, EXE).expect("reads");
+        let mut rows: Vec<NewRow> = old
+            .rows
+            .iter()
+            .map(|r| {
+                row(
+                    &r.source,
+                    r.stamp.mtime_ns,
+                    Saved::Old(r.parse.clone().expect("parse")),
+                )
+            })
+            .collect();
+        rows[3] = row("3.md", 100, Saved::New(parse_of("Edited")));
+        write(&path, EXE, 2, &rows, Some(&old)).expect("write");
+        assert_eq!(blobs_files(dir.path()), first);
+        let grown = std::fs::metadata(&first[0]).expect("blobs").len();
+        assert!(
+            grown > size && grown < size + size / 10,
+            "{size} -> {grown}"
+        );
+        let cache = Cache::read(&path, EXE).expect("reads");
+        let title = |c: &Cache, n: usize| {
+            let blob = c.rows[n].parse.as_ref().expect("parse");
+            c.parse(blob).expect("decodes").0.title
+        };
+        assert_eq!(title(&cache, 3), "Edited");
+        assert_eq!(title(&cache, 4), "T4");
+
+        // Only two files left: most of the blobs file is unused, so a new one replaces it.
+        let rows: Vec<NewRow> = cache.rows[..2]
+            .iter()
+            .map(|r| {
+                row(
+                    &r.source,
+                    r.stamp.mtime_ns,
+                    Saved::Old(r.parse.clone().expect("parse")),
+                )
+            })
+            .collect();
+        write(&path, EXE, 3, &rows, Some(&cache)).expect("write");
+        drop(cache);
+        let now = blobs_files(dir.path());
+        assert_eq!(now.len(), 1);
+        assert_ne!(now, first);
+        let cache = Cache::read(&path, EXE).expect("reads");
+        assert_eq!(title(&cache, 1), "T1");
+    }
+
+    #[test]
     fn truncated_or_garbage_files_read_as_none_without_panicking() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (path, good) = sample(dir.path());
@@ -404,26 +576,43 @@ mod tests {
             std::fs::write(&path, &good[..n]).expect("write");
             assert!(Cache::read(&path, EXE).is_none(), "truncated to {n}");
         }
-        // Any one byte overwritten: no panic, and never a parse other than the true one.
+        // Any one byte of the index or of the blobs overwritten: no panic, and never a parse
+        // other than the true one.
+        let blobs = blobs_files(dir.path()).remove(0);
+        let good_blobs = std::fs::read(&blobs).expect("blobs");
+        let check = || {
+            if let Some(cache) = Cache::read(&path, EXE) {
+                for row in &cache.rows {
+                    if let Some(parse) = row.parse.as_ref().and_then(|b| cache.parse(b)) {
+                        assert_eq!(parse.0.title, "T");
+                    }
+                }
+            }
+        };
         for i in 0..good.len() {
             let mut bad = good.clone();
             bad[i] ^= 0xa5;
             std::fs::write(&path, &bad).expect("write");
-            if let Some(cache) = Cache::read(&path, EXE) {
-                for row in &cache.rows {
-                    if let Some(parse) = row.parse.as_ref().and_then(|b| cache.parse(b)) {
-                        assert_eq!(parse.0.title, "T", "byte {i}");
-                    }
-                }
-            }
+            check();
         }
+        std::fs::write(&path, &good).expect("write");
+        for i in 0..good_blobs.len() {
+            let mut bad = good_blobs.clone();
+            bad[i] ^= 0xa5;
+            std::fs::write(&blobs, &bad).expect("write");
+            check();
+        }
+        std::fs::write(&blobs, &good_blobs[..good_blobs.len() / 2]).expect("write");
+        assert!(Cache::read(&path, EXE).is_none(), "blobs cut short");
+        std::fs::remove_file(&blobs).expect("rm");
+        assert!(Cache::read(&path, EXE).is_none(), "blobs missing");
         for garbage in [
             vec![0xff; 100],
-            b"COEPARSE\x01\0\0\0\xff\xff\xff\xff\xff\xff\xff\xff".to_vec(),
+            b"COEPARSE\x02\0\0\0\xff\xff\xff\xff\xff\xff\xff\xff".to_vec(),
         ] {
             std::fs::write(&path, &garbage).expect("write");
             assert!(Cache::read(&path, EXE).is_none());
         }
-        assert!(Cache::read(&dir.path().join("missing.bin"), EXE).is_none());
+        assert!(Cache::read(&dir.path().join("missing.idx"), EXE).is_none());
     }
 }

@@ -37,7 +37,7 @@ pub struct BuildReport {
     pub incremental: bool,
     /// Files whose bytes changed, for an incremental build.
     pub changed: Option<usize>,
-    /// The parse cache (`.coe/parsed.bin`) being written in the background: wait for it before
+    /// The parse cache (`.coe/parsed.idx`) being written in the background: wait for it before
     /// the process exits (dropping the report waits too).
     pub parse_cache_write: Option<crate::load::CacheWrite>,
 }
@@ -72,7 +72,7 @@ pub fn load_library(
     report.stages.push(("config", t.elapsed()));
 
     let t = Instant::now();
-    let cache_file = opts.root.join(".coe/parsed.bin");
+    let cache_file = opts.root.join(".coe/parsed.idx");
     let loaded = crate::load::load_all_cached(&opts.root.join("content"), Some(&cache_file));
     let (coes, diags) = (loaded.coes, loaded.diagnostics);
     report.parse_cache_write = loaded.cache_write;
