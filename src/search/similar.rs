@@ -66,9 +66,13 @@ impl Scratch {
     }
 
     /// The COEs with a score and their scores; the scores are reset.
-    fn take_candidates(&mut self) -> Vec<(u32, f32)> {
+    /// As [`rank_key`]s, so that picking the best is comparing numbers.
+    fn take_candidates(&mut self) -> Vec<u64> {
         let touched = &self.touched[..self.n_touched];
-        let cands = touched.iter().map(|&d| (d, self.acc[d as usize])).collect();
+        let cands = touched
+            .iter()
+            .map(|&d| rank_key(self.acc[d as usize], d))
+            .collect();
         for &d in touched {
             self.acc[d as usize] = 0.0;
         }
@@ -332,6 +336,24 @@ fn idf_of(df: &[u32], n_docs: usize) -> Vec<f32> {
         .collect()
 }
 
+/// A number whose order is [`heaviest_first`]'s for `(id, score)` pairs: the higher score
+/// first (in `f32::total_cmp`'s order), then the lower id. Sorting and selecting numbers is
+/// cheaper than comparing floats and then ids.
+fn rank_key(score: f32, id: u32) -> u64 {
+    let bits = score.to_bits();
+    // total_cmp's order as unsigned numbers: negative floats below positive ones, reversed.
+    let ascending = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    };
+    (u64::from(!ascending) << 32) | u64::from(id)
+}
+
+fn key_id(key: u64) -> u32 {
+    key as u32
+}
+
 /// Heaviest weight first, then lowest term id.
 fn heaviest_first(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
     b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
@@ -474,7 +496,7 @@ impl SimilarityIndex {
         k: usize,
     ) -> Vec<(usize, f32)> {
         let mut heavy: Vec<(u32, f32)> = q.to_vec();
-        heavy.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        heavy.sort_unstable_by_key(|&(t, w)| rank_key(w, t));
         for (n, (t, wq)) in heavy.into_iter().enumerate() {
             // Past the heaviest terms, go on only while there are too few candidates
             // (small libraries).
@@ -487,23 +509,23 @@ impl SimilarityIndex {
             );
         }
         let mut cands = s.take_candidates();
-        cands.retain(|&(d, _)| Some(d as usize) != exclude);
+        cands.retain(|&key| Some(key_id(key) as usize) != exclude);
         let keep = RERANK.max(k);
         if cands.len() > keep {
-            cands.select_nth_unstable_by(keep - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            cands.select_nth_unstable(keep - 1);
             cands.truncate(keep);
         }
         s.set_query(q);
         let mut scored: Vec<(usize, f32)> = cands
             .into_iter()
-            .map(|(d, _)| {
-                let d = d as usize;
+            .map(|key| {
+                let d = key_id(key) as usize;
                 let bonus = of_meta.map_or(0.0, |m| metadata_bonus(m, &self.meta[d]));
                 (d, s.dot(&self.top[d]) + bonus)
             })
             .collect();
         s.clear_query(q);
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.sort_unstable_by_key(|&(d, score)| rank_key(score, d as u32));
         scored
     }
 
@@ -720,8 +742,8 @@ fn library_meta_ids(lib: &Library, i: usize) -> MetaIds {
 
 /// Shared services, root causes and tags add a little (at most 0.2) to the text similarity.
 fn metadata_bonus(a: &MetaIds, b: &MetaIds) -> f32 {
-    let shared =
-        |x: &[u32], y: &[u32]| x.iter().filter(|v| y.binary_search(v).is_ok()).count() as f32;
+    // A COE has a few of each: a scan beats a binary search.
+    let shared = |x: &[u32], y: &[u32]| x.iter().filter(|v| y.contains(v)).count() as f32;
     BONUS_KINDS
         .iter()
         .enumerate()
@@ -857,4 +879,43 @@ pub fn analyzer(index: &Index) -> tantivy::Result<TextAnalyzer> {
         .tokenizers()
         .get(ANALYZER)
         .ok_or_else(|| tantivy::TantivyError::InvalidArgument(format!("no {ANALYZER} tokenizer")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_keys_order_as_heaviest_first() {
+        let scores = [
+            f32::NEG_INFINITY,
+            -2.5,
+            -1.0,
+            -f32::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            1e-30,
+            0.25,
+            0.5,
+            3.0,
+            f32::INFINITY,
+            f32::NAN,
+            -f32::NAN,
+        ];
+        let mut pairs = Vec::new();
+        for (i, &s) in scores.iter().enumerate() {
+            pairs.push((i as u32, s));
+            pairs.push((100 + i as u32, s));
+        }
+        for a in &pairs {
+            for b in &pairs {
+                assert_eq!(
+                    rank_key(a.1, a.0).cmp(&rank_key(b.1, b.0)),
+                    heaviest_first(a, b),
+                    "{a:?} {b:?}"
+                );
+                assert_eq!(key_id(rank_key(a.1, a.0)), a.0);
+            }
+        }
+    }
 }
