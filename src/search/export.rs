@@ -16,8 +16,8 @@ use super::SearchData;
 use crate::library::{Library, TaxonomyKind};
 use crate::output::Sink;
 use crate::render::views;
+use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Shards are cut after this many bytes (a term is never split).
 const SHARD_BYTES: usize = 6 * 1024;
@@ -94,9 +94,46 @@ const FACET_KINDS: [(&str, &str, Option<TaxonomyKind>); 6] = [
     ("year", "Year", None),
 ];
 
-fn truncate_chars(s: &str, n: usize) -> String {
-    let t: String = s.chars().take(n).collect();
-    t.split_whitespace().collect::<Vec<_>>().join(" ")
+/// The first `n` characters of the text made of `pieces`, white space runs made one space,
+/// trimmed (what collecting `n` chars, splitting on white space and joining with spaces
+/// gives), copied a word at a time.
+fn truncate_chars<'a>(pieces: impl IntoIterator<Item = &'a str>, n: usize) -> String {
+    let mut out = String::new();
+    let mut space = false;
+    let mut left = n;
+    for piece in pieces {
+        if left == 0 {
+            break;
+        }
+        let (piece, chars) = first_chars(piece, left);
+        left -= chars;
+        // Words here are separated by one white space character each.
+        for (i, word) in piece.split(char::is_whitespace).enumerate() {
+            if i > 0 {
+                space = !out.is_empty();
+            }
+            if !word.is_empty() {
+                if space {
+                    out.push(' ');
+                    space = false;
+                }
+                out.push_str(word);
+            }
+        }
+    }
+    out
+}
+
+/// The first `n` characters of `s` (all of it when shorter) and how many characters that is.
+fn first_chars(s: &str, n: usize) -> (&str, usize) {
+    if s.len() <= n {
+        // Never more characters than bytes.
+        return (s, s.chars().count());
+    }
+    match s.char_indices().nth(n) {
+        Some((end, _)) => (&s[..end], n),
+        None => (s, s.chars().count()),
+    }
 }
 
 /// How many COEs' fragments share a file.
@@ -110,7 +147,6 @@ pub fn fragment(lib: &Library, d: usize) -> std::io::Result<(String, Vec<u8>)> {
     let frags: Vec<Fragment> = lib.coes[first.min(last)..last]
         .iter()
         .map(|coe| {
-            let text = super::index::coe_text(coe);
             let sev = views::severity(coe.severity);
             Fragment {
                 id: &coe.id,
@@ -119,8 +155,9 @@ pub fn fragment(lib: &Library, d: usize) -> std::io::Result<(String, Vec<u8>)> {
                 date: coe.date.to_string(),
                 severity: sev.label,
                 sev: sev.class,
-                summary: truncate_chars(&coe.summary, 400),
-                text: truncate_chars(&text.analysis, 1200),
+                summary: truncate_chars([coe.summary.as_str()], 400),
+                // Only the start of the analysis text is shown: it is not made whole.
+                text: truncate_chars(super::index::analysis_pieces(coe), 1200),
             }
         })
         .collect();
@@ -132,7 +169,8 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
     export_until(lib, data, sink, &|| false)
 }
 
-/// [`export`], given up (an `Interrupted` error) as soon as `stop` says so.
+/// [`export`], given up (an `Interrupted` error) as soon as `stop` says so. Files are made
+/// and written in parallel.
 pub fn export_until(
     lib: &Library,
     data: &SearchData,
@@ -142,33 +180,25 @@ pub fn export_until(
     let stopped = || std::io::Error::new(std::io::ErrorKind::Interrupted, "stopped");
     let v = &data.similarity.vectors;
     let n = lib.coes.len();
-    let mut stats = Stats::default();
-    let mut write = |path: String, bytes: &[u8]| -> std::io::Result<()> {
-        stats.bytes += bytes.len();
-        sink.write(&path, bytes)
+    let write = |path: String, bytes: &[u8]| -> std::io::Result<usize> {
+        sink.write(&path, bytes)?;
+        Ok(bytes.len())
     };
 
-    // Postings per term, from the per-COE vectors read out of the index.
-    let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); v.terms.len()];
-    // Lengths are summed in whole half-units, as stored: the same in every run whatever
-    // order the index hands the terms over in (f32 sums are not).
-    let mut units = vec![0u64; n];
-    for (d, terms) in v.docs.iter().enumerate() {
-        if d.is_multiple_of(1024) && stop() {
-            return Err(stopped());
-        }
-        for &(t, tf) in terms {
-            postings[t as usize].push((d as u32, tf));
-            units[d] += ((tf * TF_SCALE).round() as u64).max(1);
-        }
-    }
-    let lengths: Vec<f32> = units.iter().map(|&u| u as f32 / TF_SCALE).collect();
-    let mut order: Vec<u32> = (0..v.terms.len() as u32)
-        .filter(|&t| !postings[t as usize].is_empty())
-        .collect();
+    let postings = Postings::of(v);
     if stop() {
         return Err(stopped());
     }
+    // Lengths are summed in whole half-units, as stored: the same in every run whatever
+    // order the index hands the terms over in (f32 sums are not).
+    let units: Vec<u64> = v
+        .docs
+        .par_iter()
+        .map(|terms| terms.iter().map(|&(_, tf)| tf_units(tf)).sum())
+        .collect();
+    let mut order: Vec<u32> = (0..v.terms.len() as u32)
+        .filter(|&t| !postings.of_term(t).is_empty())
+        .collect();
     // Term ids follow byte order, the same as UTF-16 order but for characters beyond the
     // BMP: the (stable) sort finds the list almost sorted.
     order.sort_by(|&a, &b| js_order(&v.terms[a as usize], &v.terms[b as usize]));
@@ -176,102 +206,64 @@ pub fn export_until(
         return Err(stopped());
     }
 
-    let mut shards: Vec<&str> = Vec::new();
-    let mut buf: Vec<u8> = Vec::new();
-    for &t in &order {
-        if buf.is_empty() {
-            shards.push(&v.terms[t as usize]);
-        }
-        let term = v.terms[t as usize].as_bytes();
-        varint(&mut buf, term.len() as u64);
-        buf.extend_from_slice(term);
-        let list = &postings[t as usize];
-        varint(&mut buf, list.len() as u64);
-        let mut prev = 0u32;
-        for &(d, tf) in list {
-            varint(&mut buf, u64::from(d - prev));
-            varint(&mut buf, ((tf * TF_SCALE).round() as u64).max(1));
-            prev = d;
-        }
-        if buf.len() >= SHARD_BYTES {
-            write(format!("search/t/{}.bin", shards.len() - 1), &buf)?;
-            buf.clear();
-        }
-    }
-    if !buf.is_empty() {
-        write(format!("search/t/{}.bin", shards.len() - 1), &buf)?;
-    }
-    stats.shards = shards.len();
-    stats.terms = order.len();
+    let shards = encode_shards(v, &postings, &order);
+    let mut stats = Stats {
+        shards: shards.len(),
+        terms: order.len(),
+        bytes: 0,
+    };
+    stats.bytes += shards
+        .par_iter()
+        .enumerate()
+        .map(|(i, shard)| {
+            if stop() {
+                return Err(stopped());
+            }
+            write(format!("search/t/{i}.bin"), &shard.bytes)
+        })
+        .sum::<std::io::Result<usize>>()?;
 
-    // Facet ids per COE, plus lengths and dates.
-    let mut facets = Vec::new();
-    let mut ids: Vec<HashMap<String, u32>> = Vec::new();
-    for (key, label, kind) in FACET_KINDS {
-        let values: Vec<(String, String)> = match kind {
-            Some(k) => lib
-                .taxonomy(k)
-                .terms
-                .iter()
-                .map(|t| (t.slug.clone(), t.name.clone()))
-                .collect(),
-            None => lib
-                .years
-                .keys()
-                .map(|y| (y.to_string(), y.to_string()))
-                .collect(),
-        };
-        ids.push(
-            values
-                .iter()
-                .enumerate()
-                .map(|(i, (slug, _))| (slug.clone(), i as u32))
-                .collect(),
-        );
-        facets.push(FacetList { key, label, values });
-    }
     // Lengths, log-quantised to a byte each (what BM25 needs; like Lucene's norms).
-    let meta: Vec<u8> = lengths.iter().map(|&l| quantise_len(l)).collect();
-    write("search/meta.bin".to_owned(), &meta)?;
+    let meta: Vec<u8> = units
+        .iter()
+        .map(|&u| quantise_len(u as f32 / TF_SCALE))
+        .collect();
+    stats.bytes += write("search/meta.bin".to_owned(), &meta)?;
 
     // One file per facet, fetched only when the page shows or uses that facet: for each value
     // (by id), its COEs as a count and doc-number deltas. COEs are numbered newest first.
-    for (k, (key, _, kind)) in FACET_KINDS.iter().enumerate() {
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); facets[k].values.len()];
-        for (d, coe) in lib.coes.iter().enumerate() {
-            let slugs: Vec<String> = match kind {
-                Some(kind) => kind
-                    .values(coe)
-                    .iter()
-                    .map(|s| crate::slug::slugify(s))
-                    .collect(),
-                None => vec![coe.date.year().to_string()],
-            };
-            for slug in slugs {
-                if let Some(&id) = ids[k].get(&slug) {
-                    let list = &mut members[id as usize];
-                    if list.last() != Some(&(d as u32)) {
-                        list.push(d as u32);
-                    }
-                }
-            }
-        }
+    let facets: Vec<FacetList> = FACET_KINDS
+        .iter()
+        .map(|&(key, label, kind)| FacetList {
+            key,
+            label,
+            values: facet_values(lib, kind),
+        })
+        .collect();
+    for (key, _, kind) in FACET_KINDS {
         let mut buf = Vec::new();
-        for list in members {
+        for list in facet_members(lib, kind) {
             varint(&mut buf, list.len() as u64);
             let mut prev = 0;
-            for d in list {
-                varint(&mut buf, u64::from(d - prev));
+            for &d in list {
+                varint(&mut buf, (d - prev) as u64);
                 prev = d;
             }
         }
-        write(format!("search/facets/{key}.bin"), &buf)?;
+        stats.bytes += write(format!("search/facets/{key}.bin"), &buf)?;
     }
 
-    for d in (0..lib.coes.len()).step_by(FRAGMENTS_PER_FILE) {
-        let (path, json) = fragment(lib, d)?;
-        write(path, &json)?;
-    }
+    stats.bytes += (0..n)
+        .into_par_iter()
+        .step_by(FRAGMENTS_PER_FILE)
+        .map(|d| {
+            if stop() {
+                return Err(stopped());
+            }
+            let (path, json) = fragment(lib, d)?;
+            write(path, &json)
+        })
+        .sum::<std::io::Result<usize>>()?;
 
     let avg_len = if n == 0 {
         0.0
@@ -283,12 +275,128 @@ pub fn export_until(
         docs: n,
         avg_len,
         tf_scale: TF_SCALE,
-        shards,
+        shards: shards.iter().map(|s| s.first_term).collect(),
         facets,
     };
     let json = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
-    write("search/index.json".to_owned(), &json)?;
+    stats.bytes += write("search/index.json".to_owned(), &json)?;
     Ok(stats)
+}
+
+/// A weighted term frequency in stored half units (at least one).
+fn tf_units(tf: f32) -> u64 {
+    ((tf * TF_SCALE).round() as u64).max(1)
+}
+
+/// Every term's postings (COE, weighted tf) in COE order, in one array: the per-COE vectors
+/// turned around.
+struct Postings {
+    /// Term `t`'s postings are `list[start[t]..start[t + 1]]`.
+    start: Vec<usize>,
+    list: Vec<(u32, f32)>,
+}
+
+impl Postings {
+    fn of(v: &super::similar::Vectors) -> Postings {
+        // Each term is in `df` COEs: its room in the array is known before filling it.
+        let mut start = Vec::with_capacity(v.df.len() + 1);
+        let mut total = 0;
+        start.push(0);
+        for &df in &v.df {
+            total += df as usize;
+            start.push(total);
+        }
+        let mut next = start.clone();
+        let mut list = vec![(0, 0.0); total];
+        for (d, terms) in v.docs.iter().enumerate() {
+            for &(t, tf) in terms {
+                let at = &mut next[t as usize];
+                list[*at] = (d as u32, tf);
+                *at += 1;
+            }
+        }
+        Postings { start, list }
+    }
+
+    fn of_term(&self, t: u32) -> &[(u32, f32)] {
+        &self.list[self.start[t as usize]..self.start[t as usize + 1]]
+    }
+}
+
+struct Shard<'a> {
+    first_term: &'a str,
+    bytes: Vec<u8>,
+}
+
+/// Terms (in `order`) with their postings, cut into shards after [`SHARD_BYTES`].
+fn encode_shards<'a>(
+    v: &'a super::similar::Vectors,
+    postings: &Postings,
+    order: &[u32],
+) -> Vec<Shard<'a>> {
+    let mut shards: Vec<Shard> = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut first_term = "";
+    for &t in order {
+        let term = v.terms[t as usize].as_str();
+        if buf.is_empty() {
+            first_term = term;
+        }
+        varint(&mut buf, term.len() as u64);
+        buf.extend_from_slice(term.as_bytes());
+        let list = postings.of_term(t);
+        varint(&mut buf, list.len() as u64);
+        let mut prev = 0u32;
+        for &(d, tf) in list {
+            varint(&mut buf, u64::from(d - prev));
+            varint(&mut buf, tf_units(tf));
+            prev = d;
+        }
+        if buf.len() >= SHARD_BYTES {
+            shards.push(Shard {
+                first_term,
+                bytes: std::mem::take(&mut buf),
+            });
+        }
+    }
+    if !buf.is_empty() {
+        shards.push(Shard {
+            first_term,
+            bytes: buf,
+        });
+    }
+    shards
+}
+
+/// A facet's `[slug, name]` pairs, by id.
+fn facet_values(lib: &Library, kind: Option<TaxonomyKind>) -> Vec<(String, String)> {
+    match kind {
+        Some(k) => lib
+            .taxonomy(k)
+            .terms
+            .iter()
+            .map(|t| (t.slug.clone(), t.name.clone()))
+            .collect(),
+        None => lib
+            .years
+            .keys()
+            .map(|y| (y.to_string(), y.to_string()))
+            .collect(),
+    }
+}
+
+/// Per facet value (by id), its COEs in library order: what the library's taxonomies and
+/// years already hold.
+fn facet_members(lib: &Library, kind: Option<TaxonomyKind>) -> Vec<&[usize]> {
+    match kind {
+        Some(k) => lib
+            .taxonomy(k)
+            .terms
+            .iter()
+            .map(|t| t.coes.as_slice())
+            .collect(),
+        None => lib.years.values().map(Vec::as_slice).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -303,6 +411,34 @@ mod tests {
         varint(&mut v, 128);
         varint(&mut v, 300);
         assert_eq!(v, vec![0, 127, 0x80, 1, 0xac, 2]);
+    }
+
+    #[test]
+    fn truncation_keeps_words_and_collapses_white_space() {
+        let old = |s: &str, n: usize| {
+            let t: String = s.chars().take(n).collect();
+            t.split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        let texts = [
+            "",
+            "  a  b\n\nc\t d ",
+            "été   à\u{3000}Zürich  ",
+            "one two three four five six",
+        ];
+        for text in texts {
+            for n in 0..=text.chars().count() + 1 {
+                assert_eq!(truncate_chars([text], n), old(text, n), "{text:?} {n}");
+                // Split anywhere into pieces: the same.
+                for (cut, _) in text.char_indices() {
+                    let pieces = [&text[..cut], &text[cut..]];
+                    assert_eq!(
+                        truncate_chars(pieces, n),
+                        old(text, n),
+                        "{text:?} {cut} {n}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

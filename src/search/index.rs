@@ -3,7 +3,7 @@
 
 use super::schema::{self, Fields};
 use crate::content::Coe;
-use crate::content::markdown::SectionKind;
+use crate::content::markdown::{Section, SectionKind};
 use crate::library::{Library, TaxonomyKind};
 use crate::slug::slugify;
 use std::path::Path;
@@ -20,31 +20,16 @@ pub struct CoeText {
 }
 
 pub fn coe_text(coe: &Coe) -> CoeText {
-    let mut analysis = String::new();
     let mut body = String::new();
-    for s in &coe.sections {
-        let high = matches!(
-            s.kind,
-            Some(
-                SectionKind::FiveWhys
-                    | SectionKind::RootCause
-                    | SectionKind::LessonsLearned
-                    | SectionKind::Timeline
-            )
-        );
-        let target = if high { &mut analysis } else { &mut body };
-        target.push_str(&s.title);
-        target.push_str("\n\n");
-        target.push_str(&s.text);
-        target.push_str("\n\n");
-    }
-    if let Some(ci) = &coe.customer_impact {
-        analysis.push_str(ci);
+    for s in coe.sections.iter().filter(|s| !is_analysis(s.kind)) {
+        for piece in section_pieces(s) {
+            body.push_str(piece);
+        }
     }
     CoeText {
         title: coe.title.clone(),
         summary: coe.summary.clone(),
-        analysis,
+        analysis: analysis_pieces(coe).collect(),
         body,
         actions: coe
             .action_items
@@ -53,6 +38,32 @@ pub fn coe_text(coe: &Coe) -> CoeText {
             .collect::<Vec<_>>()
             .join("\n"),
     }
+}
+
+/// Sections weighted as analysis: five whys, root cause, lessons learned, timeline.
+fn is_analysis(kind: Option<SectionKind>) -> bool {
+    matches!(
+        kind,
+        Some(
+            SectionKind::FiveWhys
+                | SectionKind::RootCause
+                | SectionKind::LessonsLearned
+                | SectionKind::Timeline
+        )
+    )
+}
+
+fn section_pieces(s: &Section) -> [&str; 4] {
+    [s.title.as_str(), "\n\n", s.text.as_str(), "\n\n"]
+}
+
+/// The pieces [`CoeText::analysis`] is made of, in order: for what needs only its start.
+pub fn analysis_pieces(coe: &Coe) -> impl Iterator<Item = &str> {
+    coe.sections
+        .iter()
+        .filter(|s| is_analysis(s.kind))
+        .flat_map(section_pieces)
+        .chain(coe.customer_impact.as_deref())
 }
 
 /// Facet paths of a COE: `/tag/config-change`, `/severity/sev2`, `/year/2024` …

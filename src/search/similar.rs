@@ -7,12 +7,13 @@ use super::schema::{ANALYZER, Fields, weighted_text_fields};
 use crate::content::Coe;
 use crate::library::{Library, TaxonomyKind};
 use crate::slug::slugify;
+use foldhash::HashMapExt;
 use rayon::prelude::*;
-use std::collections::HashMap;
-use tantivy::postings::Postings;
+use std::borrow::Cow;
 use tantivy::schema::IndexRecordOption;
+use tantivy::termdict::TermStreamer;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
-use tantivy::{DocSet, Index, TERMINATED};
+use tantivy::{Index, InvertedIndexReader, SegmentReader};
 
 /// Asked now and then during long computations: `true` gives them up.
 pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
@@ -26,43 +27,94 @@ const RERANK: usize = 64;
 
 /// A dense score accumulator, reused across queries on one thread.
 struct Scratch {
+    /// Per COE, its candidate score so far.
     acc: Vec<f32>,
+    /// The COEs with a score, in `touched[..n_touched]` (the rest is room, reused).
     touched: Vec<u32>,
+    n_touched: usize,
+    /// Per term, its weight in the query (0: not in it), while candidates are scored.
+    query: Vec<f32>,
+    /// Per term, one bit: is it in the query? (Small enough to stay in the L1 cache, where
+    /// most lookups end: few of a candidate's terms are the query's.)
+    in_query: Vec<u64>,
 }
 
 impl Scratch {
-    fn new(n: usize) -> Scratch {
+    fn new(n_docs: usize, n_terms: usize) -> Scratch {
         Scratch {
-            acc: vec![0.0; n],
+            acc: vec![0.0; n_docs],
             touched: Vec::new(),
+            n_touched: 0,
+            query: vec![0.0; n_terms],
+            in_query: vec![0; n_terms.div_ceil(64)],
         }
     }
-}
 
-/// Dot product of two vectors sorted by term id.
-fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
-    let (mut i, mut j, mut sum) = (0, 0, 0.0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                sum += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
+    /// Adds `wq × wd` to the score of each COE `d` of `list`, noting those seen first.
+    fn accumulate(&mut self, list: &[(u32, f32)], wq: f32) {
+        for &(d, wd) in list {
+            if self.n_touched == self.touched.len() {
+                self.touched.push(0);
+            }
+            let slot = &mut self.acc[d as usize];
+            // Written always, kept only when the COE is new: about half of them are, and a
+            // branch on it was mispredicted that often.
+            self.touched[self.n_touched] = d;
+            self.n_touched += usize::from(*slot == 0.0);
+            *slot += wq * wd;
+        }
+    }
+
+    /// The COEs with a score and their scores; the scores are reset.
+    /// As [`rank_key`]s, so that picking the best is comparing numbers.
+    fn take_candidates(&mut self) -> Vec<u64> {
+        let touched = &self.touched[..self.n_touched];
+        let cands = touched
+            .iter()
+            .map(|&d| rank_key(self.acc[d as usize], d))
+            .collect();
+        for &d in touched {
+            self.acc[d as usize] = 0.0;
+        }
+        self.n_touched = 0;
+        cands
+    }
+
+    fn set_query(&mut self, q: &[(u32, f32)]) {
+        for &(t, w) in q {
+            self.query[t as usize] = w;
+            self.in_query[t as usize / 64] |= 1 << (t % 64);
+        }
+    }
+
+    fn clear_query(&mut self, q: &[(u32, f32)]) {
+        for &(t, _) in q {
+            self.query[t as usize] = 0.0;
+            self.in_query[t as usize / 64] = 0;
+        }
+    }
+
+    /// Dot product of the query and a vector sorted by term id: the products of their common
+    /// terms added up in term order.
+    fn dot(&self, b: &[(u32, f32)]) -> f32 {
+        let mut sum = 0.0;
+        for &(t, w) in b {
+            if self.in_query[t as usize / 64] & (1 << (t % 64)) != 0 {
+                sum += self.query[t as usize] * w;
             }
         }
+        sum
     }
-    sum
 }
 
 /// Every COE's terms with their weighted frequency (title ×3, summary ×2, analysis ×1.5 …).
 pub struct Vectors {
     /// Term id → stem.
     pub terms: Vec<String>,
-    pub term_ids: HashMap<String, u32>,
     /// Number of COEs with the term in any field.
     pub df: Vec<u32>,
+    /// Per term, its inverse document frequency (computed once, not per use).
+    idf: Vec<f32>,
     /// Per COE (by library position): (term id, weighted tf), sorted by term id.
     pub docs: Vec<Vec<(u32, f32)>>,
 }
@@ -78,6 +130,10 @@ impl Vectors {
     /// (an index updated in place) are skipped. Term ids follow the terms' byte order, and
     /// terms no live document has are left out: the vectors depend only on what the index
     /// holds, not on how tantivy split it into segments.
+    ///
+    /// The term dictionaries of every text field of every segment are read side by side, in
+    /// byte order (each is sorted): a term gets its id when it is first met, and each COE's
+    /// vector comes out sorted by term id, with no hashing of terms and no sort.
     pub fn from_index_until(
         index: &Index,
         fields: &Fields,
@@ -85,108 +141,82 @@ impl Vectors {
         stop: Stop,
     ) -> tantivy::Result<Option<Vectors>> {
         let searcher = super::searcher(index)?;
-        let mut term_ids: HashMap<String, u32> = HashMap::new();
-        let mut terms: Vec<String> = Vec::new();
-        let mut docs: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_docs];
-        let mut seen = 0usize;
+        let mut segments = Vec::new();
         for segment in searcher.segment_readers() {
-            let idx_col = segment.fast_fields().u64("idx")?;
-            let to_lib: Vec<usize> = (0..segment.max_doc())
-                .map(|d| {
-                    if segment.is_deleted(d) {
-                        usize::MAX
-                    } else {
-                        idx_col.first(d).unwrap_or(u64::MAX) as usize
-                    }
-                })
-                .collect();
+            let mut readers = Vec::new();
             for (field, weight) in weighted_text_fields(fields) {
-                let inverted = segment.inverted_index(field)?;
-                let mut stream = inverted.terms().stream()?;
-                while stream.advance() {
-                    seen += 1;
-                    if seen.is_multiple_of(1024) && stop() {
-                        return Ok(None);
-                    }
-                    let Ok(text) = std::str::from_utf8(stream.key()) else {
-                        continue;
-                    };
-                    let tid = match term_ids.get(text) {
-                        Some(&t) => t,
-                        None => {
-                            let t = terms.len() as u32;
-                            terms.push(text.to_owned());
-                            term_ids.insert(text.to_owned(), t);
-                            t
-                        }
-                    };
-                    let mut postings = inverted.read_postings_from_terminfo(
-                        stream.value(),
-                        IndexRecordOption::WithFreqs,
-                    )?;
-                    while postings.doc() != TERMINATED {
-                        if let Some(d) = to_lib
-                            .get(postings.doc() as usize)
-                            .and_then(|&i| docs.get_mut(i))
-                        {
-                            d.push((tid, weight * postings.term_freq() as f32));
-                        }
-                        postings.advance();
-                    }
+                readers.push((segment.inverted_index(field)?, weight));
+            }
+            segments.push((library_positions(segment)?, readers));
+        }
+        // Segment by segment, field by field: for one COE (in one segment) a term's weights
+        // are added up in field order, as they always were.
+        let mut streams = Vec::new();
+        for (to_lib, readers) in &segments {
+            for (inverted, weight) in readers {
+                let mut terms = inverted.terms().stream()?;
+                let live = terms.advance();
+                streams.push(FieldTerms {
+                    inverted,
+                    terms,
+                    weight: *weight,
+                    to_lib,
+                    live,
+                });
+            }
+        }
+        let mut terms: Vec<String> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut docs: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_docs];
+        let mut key: Vec<u8> = Vec::new();
+        let mut seen = 0usize;
+        while let Some(smallest) = streams
+            .iter()
+            .filter(|s| s.live)
+            .map(|s| s.terms.key())
+            .min()
+        {
+            seen += 1;
+            if seen.is_multiple_of(1024) && stop() {
+                return Ok(None);
+            }
+            key.clear();
+            key.extend_from_slice(smallest);
+            let text = std::str::from_utf8(&key).ok();
+            let tid = terms.len() as u32;
+            let mut count = 0;
+            for s in streams
+                .iter_mut()
+                .filter(|s| s.live && s.terms.key() == key)
+            {
+                if text.is_some() {
+                    count += s.add_postings(tid, &mut docs)?;
                 }
+                s.live = s.terms.advance();
+            }
+            if let Some(text) = text.filter(|_| count > 0) {
+                terms.push(text.to_owned());
+                df.push(count);
             }
         }
         if stop() {
             return Ok(None);
         }
-        docs.par_iter_mut().for_each(merge_terms);
-        if stop() {
-            return Ok(None);
-        }
-        let mut df = vec![0u32; terms.len()];
-        for d in &docs {
-            for &(t, _) in d {
-                df[t as usize] += 1;
-            }
-        }
-        if stop() {
-            return Ok(None);
-        }
-        // Canonical ids: the live terms in byte order.
-        let mut live: Vec<u32> = (0..terms.len() as u32)
-            .filter(|&t| df[t as usize] > 0)
-            .collect();
-        live.par_sort_unstable_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
-        let mut remap = vec![u32::MAX; terms.len()];
-        for (new, &old) in live.iter().enumerate() {
-            remap[old as usize] = new as u32;
-        }
-        docs.par_iter_mut().for_each(|d| {
-            for x in d.iter_mut() {
-                x.0 = remap[x.0 as usize];
-            }
-            d.sort_unstable_by_key(|x| x.0);
-        });
-        if stop() {
-            return Ok(None);
-        }
-        let df: Vec<u32> = live.iter().map(|&t| df[t as usize]).collect();
-        let mut old_terms: Vec<Option<String>> = terms.into_iter().map(Some).collect();
-        let terms: Vec<String> = live
-            .iter()
-            .map(|&t| old_terms[t as usize].take().unwrap_or_default())
-            .collect();
-        let term_ids: HashMap<String, u32> = terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
+        let idf = idf_of(&df, docs.len());
         Ok(Some(Vectors {
             terms,
-            term_ids,
             df,
+            idf,
             docs,
         }))
+    }
+
+    /// The id of a term (a stem), if a live document has it.
+    pub fn term_id(&self, term: &str) -> Option<u32> {
+        self.terms
+            .binary_search_by(|t| t.as_str().cmp(term))
+            .ok()
+            .map(|t| t as u32)
     }
 
     /// A vector for text that is not in the index (a draft), with the index's statistics.
@@ -207,7 +237,7 @@ impl Vectors {
         for ((_, weight), part) in weighted_text_fields(fields).iter().zip(parts) {
             let mut stream = analyzer.token_stream(part);
             while stream.advance() {
-                if let Some(&t) = self.term_ids.get(&stream.token().text) {
+                if let Some(t) = self.term_id(&stream.token().text) {
                     out.push((t, *weight));
                 }
             }
@@ -216,19 +246,19 @@ impl Vectors {
         out
     }
 
-    fn idf(&self, term: u32) -> f32 {
-        let n = self.docs.len().max(1) as f32;
-        (1.0 + n / self.df[term as usize].max(1) as f32).ln()
-    }
-
     /// The most distinctive terms of a vector, TF-IDF weighted and L2-normalised.
     pub fn top_terms(&self, v: &[(u32, f32)]) -> Vec<(u32, f32)> {
         let mut w: Vec<(u32, f32)> = v
             .iter()
-            .map(|&(t, tf)| (t, (1.0 + tf.ln()) * self.idf(t)))
+            .map(|&(t, tf)| (t, (1.0 + tf.ln()) * self.idf[t as usize]))
             .collect();
-        w.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        w.truncate(TOP_TERMS);
+        // The heaviest terms first: only those kept are sorted (term ids are unique, so the
+        // order is total and the result the same as sorting them all).
+        if w.len() > TOP_TERMS {
+            w.select_nth_unstable_by(TOP_TERMS - 1, heaviest_first);
+            w.truncate(TOP_TERMS);
+        }
+        w.sort_by(heaviest_first);
         let norm = w
             .iter()
             .map(|x| x.1 * x.1)
@@ -241,6 +271,92 @@ impl Vectors {
         w.sort_by_key(|x| x.0);
         w
     }
+}
+
+/// One text field of one segment, for [`Vectors::from_index_until`]: its terms in byte
+/// order, read alongside those of every other field and segment.
+struct FieldTerms<'a> {
+    inverted: &'a InvertedIndexReader,
+    terms: TermStreamer<'a>,
+    weight: f32,
+    /// Segment document → library position (`usize::MAX` when deleted).
+    to_lib: &'a [usize],
+    /// `false` once every term was read.
+    live: bool,
+}
+
+impl FieldTerms<'_> {
+    /// Adds the current term's weighted frequencies (as term `tid`) to the vectors of the live
+    /// documents that have it; returns how many COEs got the term for the first time.
+    fn add_postings(&self, tid: u32, docs: &mut [Vec<(u32, f32)>]) -> std::io::Result<u32> {
+        let mut postings = self
+            .inverted
+            .read_block_postings_from_terminfo(self.terms.value(), IndexRecordOption::WithFreqs)?;
+        let mut added = 0;
+        while !postings.docs().is_empty() {
+            for (&doc, &freq) in postings.docs().iter().zip(postings.freqs()) {
+                let Some(d) = self.to_lib.get(doc as usize).and_then(|&i| docs.get_mut(i)) else {
+                    continue;
+                };
+                let tf = self.weight * freq as f32;
+                match d.last_mut() {
+                    // The same term in an earlier field: added up in field order.
+                    Some(last) if last.0 == tid => last.1 += tf,
+                    _ => {
+                        d.push((tid, tf));
+                        added += 1;
+                    }
+                }
+            }
+            postings.advance();
+        }
+        Ok(added)
+    }
+}
+
+/// Per document of a segment, its position in the library (`usize::MAX` when deleted).
+fn library_positions(segment: &SegmentReader) -> tantivy::Result<Vec<usize>> {
+    let idx_col = segment.fast_fields().u64("idx")?;
+    Ok((0..segment.max_doc())
+        .map(|d| {
+            if segment.is_deleted(d) {
+                usize::MAX
+            } else {
+                idx_col.first(d).unwrap_or(u64::MAX) as usize
+            }
+        })
+        .collect())
+}
+
+/// Inverse document frequencies of terms found in `df[t]` of `n_docs` COEs.
+fn idf_of(df: &[u32], n_docs: usize) -> Vec<f32> {
+    let n = n_docs.max(1) as f32;
+    df.iter()
+        .map(|&df| (1.0 + n / df.max(1) as f32).ln())
+        .collect()
+}
+
+/// A number whose order is [`heaviest_first`]'s for `(id, score)` pairs: the higher score
+/// first (in `f32::total_cmp`'s order), then the lower id. Sorting and selecting numbers is
+/// cheaper than comparing floats and then ids.
+fn rank_key(score: f32, id: u32) -> u64 {
+    let bits = score.to_bits();
+    // total_cmp's order as unsigned numbers: negative floats below positive ones, reversed.
+    let ascending = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    };
+    (u64::from(!ascending) << 32) | u64::from(id)
+}
+
+fn key_id(key: u64) -> u32 {
+    key as u32
+}
+
+/// Heaviest weight first, then lowest term id.
+fn heaviest_first(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
 }
 
 /// Sorts by term and adds up duplicates.
@@ -271,7 +387,8 @@ pub struct SimilarityIndex {
     pub vectors: Vectors,
     top: Vec<Vec<(u32, f32)>>,
     lists: Vec<Vec<(u32, f32)>>,
-    surface: HashMap<u32, String>,
+    /// Per term id, a readable word for it (`None`: seen nowhere readable).
+    surface: Vec<Option<String>>,
     meta: Vec<MetaIds>,
 }
 
@@ -318,7 +435,9 @@ impl SimilarityIndex {
             }
         }
         let surface = surface_forms(lib, &vectors, analyzer, stop)?;
-        let meta = lib.coes.par_iter().map(|c| meta_ids(lib, c)).collect();
+        let meta = (0..lib.coes.len())
+            .map(|i| library_meta_ids(lib, i))
+            .collect();
         if stop() {
             return None;
         }
@@ -340,7 +459,7 @@ impl SimilarityIndex {
         exclude: Option<usize>,
         k: usize,
     ) -> Vec<Similar> {
-        let mut scratch = Scratch::new(lib.coes.len());
+        let mut scratch = Scratch::new(lib.coes.len(), self.vectors.terms.len());
         self.similar_with(&mut scratch, lib, q, of, exclude, k)
     }
 
@@ -377,42 +496,36 @@ impl SimilarityIndex {
         k: usize,
     ) -> Vec<(usize, f32)> {
         let mut heavy: Vec<(u32, f32)> = q.to_vec();
-        heavy.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        heavy.sort_unstable_by_key(|&(t, w)| rank_key(w, t));
         for (n, (t, wq)) in heavy.into_iter().enumerate() {
             // Past the heaviest terms, go on only while there are too few candidates
             // (small libraries).
-            if n >= CANDIDATE_TERMS && s.touched.len() >= RERANK {
+            if n >= CANDIDATE_TERMS && s.n_touched >= RERANK {
                 break;
             }
-            for &(d, wd) in self.lists.get(t as usize).map_or(&[][..], Vec::as_slice) {
-                let slot = &mut s.acc[d as usize];
-                if *slot == 0.0 {
-                    s.touched.push(d);
-                }
-                *slot += wq * wd;
-            }
+            s.accumulate(
+                self.lists.get(t as usize).map_or(&[][..], Vec::as_slice),
+                wq,
+            );
         }
-        let mut cands: Vec<(u32, f32)> =
-            s.touched.iter().map(|&d| (d, s.acc[d as usize])).collect();
-        for &d in &s.touched {
-            s.acc[d as usize] = 0.0;
-        }
-        s.touched.clear();
-        cands.retain(|&(d, _)| Some(d as usize) != exclude);
+        let mut cands = s.take_candidates();
+        cands.retain(|&key| Some(key_id(key) as usize) != exclude);
         let keep = RERANK.max(k);
         if cands.len() > keep {
-            cands.select_nth_unstable_by(keep - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            cands.select_nth_unstable(keep - 1);
             cands.truncate(keep);
         }
+        s.set_query(q);
         let mut scored: Vec<(usize, f32)> = cands
             .into_iter()
-            .map(|(d, _)| {
-                let d = d as usize;
+            .map(|key| {
+                let d = key_id(key) as usize;
                 let bonus = of_meta.map_or(0.0, |m| metadata_bonus(m, &self.meta[d]));
-                (d, dot(q, &self.top[d]) + bonus)
+                (d, s.dot(&self.top[d]) + bonus)
             })
             .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        s.clear_query(q);
+        scored.sort_unstable_by_key(|&(d, score)| rank_key(score, d as u32));
         scored
     }
 
@@ -457,7 +570,7 @@ impl SimilarityIndex {
         let all: Vec<(Vec<Similar>, Vec<Similar>)> = (0..n)
             .into_par_iter()
             .map_init(
-                || Scratch::new(n),
+                || Scratch::new(n, self.vectors.terms.len()),
                 |s, i| {
                     if stop() {
                         return (Vec::new(), Vec::new());
@@ -465,17 +578,23 @@ impl SimilarityIndex {
                     let q = &self.top[i];
                     let meta = Some(&self.meta[i]);
                     let ranked = self.ranked(s, q, meta, Some(i), k);
+                    let similar = self.finish(lib, q, meta, ranked.iter().copied().take(k));
                     let date = lib.coes[i].date;
+                    // Earlier COEs are often similar ones too: their reasons are made once.
                     let earlier = ranked
                         .iter()
-                        .copied()
-                        .filter(|&(d, _)| lib.coes[d].date < date)
-                        .take(k_earlier);
-                    let earlier = self.finish(lib, q, meta, earlier);
-                    (
-                        self.finish(lib, q, meta, ranked.into_iter().take(k)),
-                        earlier,
-                    )
+                        .filter(|&&(d, _)| lib.coes[d].date < date)
+                        .take(k_earlier)
+                        .map(|&(d, score)| match similar.iter().find(|s| s.idx == d) {
+                            Some(same) => same.clone(),
+                            None => Similar {
+                                idx: d,
+                                score,
+                                reasons: self.reasons(lib, q, meta, d),
+                            },
+                        })
+                        .collect();
+                    (similar, earlier)
                 },
             )
             .collect();
@@ -484,7 +603,7 @@ impl SimilarityIndex {
 
     /// COE `i`'s most similar COEs among the incidents that happened before it.
     pub fn earlier_than(&self, lib: &Library, i: usize, k: usize) -> Vec<Similar> {
-        let mut s = Scratch::new(lib.coes.len());
+        let mut s = Scratch::new(lib.coes.len(), self.vectors.terms.len());
         let q = &self.top[i];
         let meta = Some(&self.meta[i]);
         let date = lib.coes[i].date;
@@ -525,9 +644,10 @@ impl SimilarityIndex {
             let labels = ["same service", "same root cause", "shared tag"];
             for (k, ((kind, _), label)) in BONUS_KINDS.iter().zip(labels).enumerate() {
                 let terms = &lib.taxonomy(*kind).terms;
-                let shared: Vec<&str> = mine[k]
+                let shared: Vec<&str> = mine
+                    .kind(k)
                     .iter()
-                    .filter(|id| self.meta[d][k].binary_search(id).is_ok())
+                    .filter(|id| self.meta[d].kind(k).binary_search(id).is_ok())
                     .filter_map(|&id| terms.get(id as usize).map(|t| t.name.as_str()))
                     .collect();
                 if !shared.is_empty() {
@@ -556,7 +676,7 @@ impl SimilarityIndex {
             })
             .take(5)
             // Stems are not words ("notif"); a term seen nowhere readable is left out.
-            .filter_map(|(t, _)| self.surface.get(t).map(String::as_str))
+            .filter_map(|(t, _)| self.surface[*t as usize].as_deref())
             .collect();
         if !words.is_empty() {
             reasons.push(format!("both mention: {}", words.join(", ")));
@@ -571,11 +691,35 @@ const BONUS_KINDS: [(TaxonomyKind, f32); 3] = [
     (TaxonomyKind::Tags, 0.02),
 ];
 
-/// A COE's services, root causes and tags as sorted taxonomy term numbers.
-type MetaIds = [Vec<u32>; 3];
+/// A COE's services, root causes and tags as sorted taxonomy term numbers, in one allocation
+/// (candidates' are read by the thousand per COE: one cache miss each rather than three).
+#[derive(Clone)]
+struct MetaIds {
+    ids: Vec<u32>,
+    /// Where each kind's ids end in `ids` (they start where the previous kind's end).
+    ends: [u32; 3],
+}
+
+impl MetaIds {
+    fn new(kinds: [Vec<u32>; 3]) -> MetaIds {
+        let mut ids = Vec::with_capacity(kinds.iter().map(Vec::len).sum());
+        let mut ends = [0; 3];
+        for (k, kind) in kinds.iter().enumerate() {
+            ids.extend_from_slice(kind);
+            ends[k] = ids.len() as u32;
+        }
+        MetaIds { ids, ends }
+    }
+
+    /// Kind `k`'s ids (in [`BONUS_KINDS`] order).
+    fn kind(&self, k: usize) -> &[u32] {
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.ids[start as usize..self.ends[k] as usize]
+    }
+}
 
 fn meta_ids(lib: &Library, coe: &Coe) -> MetaIds {
-    BONUS_KINDS.map(|(kind, _)| {
+    MetaIds::new(BONUS_KINDS.map(|(kind, _)| {
         let tax = lib.taxonomy(kind);
         let mut ids: Vec<u32> = kind
             .values(coe)
@@ -585,96 +729,149 @@ fn meta_ids(lib: &Library, coe: &Coe) -> MetaIds {
         ids.sort_unstable();
         ids.dedup();
         ids
-    })
+    }))
+}
+
+/// [`meta_ids`] of COE `i` of the library, from its taxonomies (no slugs to make).
+fn library_meta_ids(lib: &Library, i: usize) -> MetaIds {
+    MetaIds::new(BONUS_KINDS.map(|(kind, _)| {
+        let of_coe = &lib.taxonomy(kind).of_coe[i];
+        of_coe.iter().map(|&t| t as u32).collect()
+    }))
 }
 
 /// Shared services, root causes and tags add a little (at most 0.2) to the text similarity.
 fn metadata_bonus(a: &MetaIds, b: &MetaIds) -> f32 {
-    let shared =
-        |x: &[u32], y: &[u32]| x.iter().filter(|v| y.binary_search(v).is_ok()).count() as f32;
+    // A COE has a few of each: a scan beats a binary search.
+    let shared = |x: &[u32], y: &[u32]| x.iter().filter(|v| y.contains(v)).count() as f32;
     BONUS_KINDS
         .iter()
         .enumerate()
-        .map(|(i, (_, w))| w * shared(&a[i], &b[i]))
+        .map(|(i, (_, w))| w * shared(a.kind(i), b.kind(i)))
         .sum::<f32>()
         .min(0.2)
 }
 
 /// A readable word for each stem (`notif` → `notification`), from titles, summaries, whys
-/// and action items. Words are counted first and each distinct word is stemmed once.
+/// and action items, by term id. Words are counted first (in parallel) and each distinct word
+/// is stemmed once; a stem's word is its most used one (ties: the first in byte order).
 fn surface_forms(
     lib: &Library,
     vectors: &Vectors,
     analyzer: &TextAnalyzer,
     stop: Stop,
-) -> Option<HashMap<u32, String>> {
-    let chunks: Vec<HashMap<String, u32>> = lib
+) -> Option<Vec<Option<String>>> {
+    let counts = lib
         .coes
         .par_chunks(256)
         .map(|chunk| {
-            let mut counts: HashMap<String, u32> = HashMap::new();
             if stop() {
-                return counts;
+                WordCounts::new()
+            } else {
+                count_words(chunk)
             }
-            for coe in chunk {
-                let whys = coe
-                    .whys
-                    .iter()
-                    .flat_map(|w| [w.question.as_str(), w.answer.as_str()]);
-                let actions = coe.action_items.iter().map(|a| a.title.as_str());
-                let texts = [coe.title.as_str(), coe.summary.as_str()]
-                    .into_iter()
-                    .chain(whys)
-                    .chain(actions);
-                for text in texts {
-                    for word in text
-                        .split(|c: char| !c.is_alphanumeric())
-                        .filter(|w| !w.is_empty())
-                    {
-                        *counts.entry(word.to_lowercase()).or_default() += 1;
-                    }
-                }
-            }
-            counts
         })
+        .reduce(WordCounts::new, merge_counts);
+    if stop() {
+        return None;
+    }
+    let words: Vec<(Cow<str>, u32)> = counts.into_iter().collect();
+    let stemmed: Vec<(u32, u32, &str)> = words
+        .par_chunks(1024)
+        .map_init(
+            || analyzer.clone(),
+            |a, chunk| {
+                if stop() {
+                    return Vec::new();
+                }
+                chunk
+                    .iter()
+                    .filter_map(|(word, n)| {
+                        let mut stream = a.token_stream(word);
+                        if !stream.advance() {
+                            return None;
+                        }
+                        let t = vectors.term_id(&stream.token().text)?;
+                        Some((t, *n, word.as_ref()))
+                    })
+                    .collect::<Vec<_>>()
+            },
+        )
+        .flatten()
         .collect();
     if stop() {
         return None;
     }
-    let mut words: HashMap<String, u32> = HashMap::new();
-    for c in chunks {
-        if stop() {
-            return None;
-        }
-        for (w, n) in c {
-            *words.entry(w).or_default() += n;
-        }
-    }
-    let mut a = analyzer.clone();
-    let mut best: HashMap<u32, (u32, String)> = HashMap::new();
-    for (k, (word, n)) in words.into_iter().enumerate() {
-        if k.is_multiple_of(1024) && stop() {
-            return None;
-        }
-        let stem = {
-            let mut stream = a.token_stream(&word);
-            if !stream.advance() {
-                continue;
-            }
-            stream.token().text.clone()
-        };
-        let Some(&t) = vectors.term_ids.get(&stem) else {
-            continue;
-        };
-        let better = match best.get(&t) {
+    let mut best: Vec<Option<(u32, &str)>> = vec![None; vectors.terms.len()];
+    for (t, n, word) in stemmed {
+        let slot = &mut best[t as usize];
+        let better = match *slot {
             None => true,
-            Some((m, w)) => n > *m || (n == *m && word < *w),
+            Some((m, w)) => n > m || (n == m && word < w),
         };
         if better {
-            best.insert(t, (n, word));
+            *slot = Some((n, word));
         }
     }
-    Some(best.into_iter().map(|(t, (_, w))| (t, w)).collect())
+    Some(
+        best.into_iter()
+            .map(|b| b.map(|(_, w)| w.to_owned()))
+            .collect(),
+    )
+}
+
+/// How often each lowercased word occurs; words already in lower case borrow the library.
+type WordCounts<'a> = foldhash::HashMap<Cow<'a, str>, u32>;
+
+fn count_words(coes: &[Coe]) -> WordCounts<'_> {
+    let mut counts = WordCounts::new();
+    for coe in coes {
+        let whys = coe
+            .whys
+            .iter()
+            .flat_map(|w| [w.question.as_str(), w.answer.as_str()]);
+        let actions = coe.action_items.iter().map(|a| a.title.as_str());
+        let texts = [coe.title.as_str(), coe.summary.as_str()]
+            .into_iter()
+            .chain(whys)
+            .chain(actions);
+        for text in texts {
+            for word in text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                let word = lowercase(word);
+                match counts.get_mut(word.as_ref()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        counts.insert(word, 1);
+                    }
+                }
+            }
+        }
+    }
+    counts
+}
+
+/// `word.to_lowercase()`, without a copy when the word is lower-case ASCII already.
+fn lowercase(word: &str) -> Cow<'_, str> {
+    if !word.is_ascii() {
+        Cow::Owned(word.to_lowercase())
+    } else if word.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(word.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(word)
+    }
+}
+
+fn merge_counts<'a>(mut a: WordCounts<'a>, mut b: WordCounts<'a>) -> WordCounts<'a> {
+    if a.len() < b.len() {
+        std::mem::swap(&mut a, &mut b);
+    }
+    for (word, n) in b {
+        *a.entry(word).or_default() += n;
+    }
+    a
 }
 
 pub fn analyzer(index: &Index) -> tantivy::Result<TextAnalyzer> {
@@ -682,4 +879,43 @@ pub fn analyzer(index: &Index) -> tantivy::Result<TextAnalyzer> {
         .tokenizers()
         .get(ANALYZER)
         .ok_or_else(|| tantivy::TantivyError::InvalidArgument(format!("no {ANALYZER} tokenizer")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_keys_order_as_heaviest_first() {
+        let scores = [
+            f32::NEG_INFINITY,
+            -2.5,
+            -1.0,
+            -f32::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            1e-30,
+            0.25,
+            0.5,
+            3.0,
+            f32::INFINITY,
+            f32::NAN,
+            -f32::NAN,
+        ];
+        let mut pairs = Vec::new();
+        for (i, &s) in scores.iter().enumerate() {
+            pairs.push((i as u32, s));
+            pairs.push((100 + i as u32, s));
+        }
+        for a in &pairs {
+            for b in &pairs {
+                assert_eq!(
+                    rank_key(a.1, a.0).cmp(&rank_key(b.1, b.0)),
+                    heaviest_first(a, b),
+                    "{a:?} {b:?}"
+                );
+                assert_eq!(key_id(rank_key(a.1, a.0)), a.0);
+            }
+        }
+    }
 }
