@@ -149,59 +149,45 @@ impl Vectors {
             }
             segments.push((library_positions(segment)?, readers));
         }
-        // Segment by segment, field by field: for one COE (in one segment) a term's weights
-        // are added up in field order, as they always were.
-        let mut streams = Vec::new();
-        for (to_lib, readers) in &segments {
-            for (inverted, weight) in readers {
-                let mut terms = inverted.terms().stream()?;
-                let live = terms.advance();
-                streams.push(FieldTerms {
-                    inverted,
-                    terms,
-                    weight: *weight,
-                    to_lib,
-                    live,
-                });
-            }
-        }
-        let mut terms: Vec<String> = Vec::new();
-        let mut df: Vec<u32> = Vec::new();
-        let mut docs: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_docs];
-        let mut key: Vec<u8> = Vec::new();
-        let mut seen = 0usize;
-        while let Some(smallest) = streams
-            .iter()
-            .filter(|s| s.live)
-            .map(|s| s.terms.key())
-            .min()
-        {
-            seen += 1;
-            if seen.is_multiple_of(1024) && stop() {
-                return Ok(None);
-            }
-            key.clear();
-            key.extend_from_slice(smallest);
-            let text = std::str::from_utf8(&key).ok();
-            let tid = terms.len() as u32;
-            let mut count = 0;
-            for s in streams
-                .iter_mut()
-                .filter(|s| s.live && s.terms.key() == key)
-            {
-                if text.is_some() {
-                    count += s.add_postings(tid, &mut docs)?;
-                }
-                s.live = s.terms.advance();
-            }
-            if let Some(text) = text.filter(|_| count > 0) {
-                terms.push(text.to_owned());
-                df.push(count);
+        // The term space in byte ranges, read in parallel and joined in order: the ids are
+        // those of one pass over all terms in byte order.
+        let bounds: Vec<Option<&[u8]>> = std::iter::once(None)
+            .chain(SPLITS.iter().map(|b| Some(*b)))
+            .chain(std::iter::once(None))
+            .collect();
+        let parts: Vec<tantivy::Result<Option<TermRange>>> = bounds
+            .par_windows(2)
+            .map(|w| TermRange::read(&segments, w[0], w[1], n_docs, stop))
+            .collect();
+        let mut ranges = Vec::with_capacity(parts.len());
+        for part in parts {
+            match part? {
+                Some(r) => ranges.push(r),
+                None => return Ok(None),
             }
         }
         if stop() {
             return Ok(None);
         }
+        let mut offsets = Vec::with_capacity(ranges.len());
+        let mut terms: Vec<String> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        for r in &mut ranges {
+            offsets.push(terms.len() as u32);
+            terms.append(&mut r.terms);
+            df.append(&mut r.df);
+        }
+        let docs: Vec<Vec<(u32, f32)>> = (0..n_docs)
+            .into_par_iter()
+            .map(|d| {
+                let len = ranges.iter().map(|r| r.docs[d].len()).sum();
+                let mut v = Vec::with_capacity(len);
+                for (r, &offset) in ranges.iter().zip(&offsets) {
+                    v.extend(r.docs[d].iter().map(|&(t, w)| (t + offset, w)));
+                }
+                v
+            })
+            .collect();
         let idf = idf_of(&df, docs.len());
         Ok(Some(Vectors {
             terms,
@@ -270,6 +256,89 @@ impl Vectors {
         }
         w.sort_by_key(|x| x.0);
         w
+    }
+}
+
+/// Where the term space is split to be read in parallel (stems are mostly lower-case ASCII).
+const SPLITS: [&[u8]; 3] = [b"f", b"m", b"s"];
+
+/// The terms of one byte range of every field of every segment, with local ids (in byte
+/// order from 0) and each COE's part of its vector.
+struct TermRange {
+    terms: Vec<String>,
+    df: Vec<u32>,
+    docs: Vec<Vec<(u32, f32)>>,
+}
+
+type Segments = [(Vec<usize>, Vec<(std::sync::Arc<InvertedIndexReader>, f32)>)];
+
+impl TermRange {
+    /// Terms from `from` (included) to `to` (excluded); `None` as soon as `stop` says so.
+    fn read(
+        segments: &Segments,
+        from: Option<&[u8]>,
+        to: Option<&[u8]>,
+        n_docs: usize,
+        stop: Stop,
+    ) -> tantivy::Result<Option<TermRange>> {
+        // Segment by segment, field by field: for one COE (in one segment) a term's weights
+        // are added up in field order, as they always were.
+        let mut streams = Vec::new();
+        for (to_lib, readers) in segments {
+            for (inverted, weight) in readers {
+                let mut range = inverted.terms().range();
+                if let Some(from) = from {
+                    range = range.ge(from);
+                }
+                if let Some(to) = to {
+                    range = range.lt(to);
+                }
+                let mut terms = range.into_stream()?;
+                let live = terms.advance();
+                streams.push(FieldTerms {
+                    inverted,
+                    terms,
+                    weight: *weight,
+                    to_lib,
+                    live,
+                });
+            }
+        }
+        let mut terms: Vec<String> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut docs: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_docs];
+        let mut key: Vec<u8> = Vec::new();
+        let mut seen = 0usize;
+        while let Some(smallest) = streams
+            .iter()
+            .filter(|s| s.live)
+            .map(|s| s.terms.key())
+            .min()
+        {
+            seen += 1;
+            if seen.is_multiple_of(1024) && stop() {
+                return Ok(None);
+            }
+            key.clear();
+            key.extend_from_slice(smallest);
+            let text = std::str::from_utf8(&key).ok();
+            let tid = terms.len() as u32;
+            let mut count = 0;
+            for s in streams
+                .iter_mut()
+                .filter(|s| s.live && s.terms.key() == key)
+            {
+                if text.is_some() {
+                    count += s.add_postings(tid, &mut docs)?;
+                }
+                s.live = s.terms.advance();
+            }
+            if let Some(text) = text.filter(|_| count > 0) {
+                terms.push(text.to_owned());
+                df.push(count);
+            }
+        }
+        Ok(Some(TermRange { terms, df, docs }))
     }
 }
 
