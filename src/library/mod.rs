@@ -87,10 +87,14 @@ impl Library {
         }
         let referenced_by = backlinks(&related, &link_targets);
 
-        let taxonomies = TaxonomyKind::ALL
-            .iter()
-            .map(|&k| Taxonomy::build(k, &coes))
-            .collect();
+        // The six taxonomies side by side: each slugifies every value of every COE.
+        let taxonomies = {
+            use rayon::prelude::*;
+            TaxonomyKind::ALL
+                .par_iter()
+                .map(|&k| Taxonomy::build(k, &coes))
+                .collect()
+        };
         let mut years: BTreeMap<i16, Vec<usize>> = BTreeMap::new();
         for (i, c) in coes.iter().enumerate() {
             years.entry(c.date.year()).or_default().push(i);
