@@ -465,6 +465,16 @@ mod tests {
         (path, bytes)
     }
 
+    /// The rows of a cache read back, each parse kept as it is.
+    fn unchanged(rows: &[Row]) -> Vec<NewRow> {
+        rows.iter()
+            .map(|r| {
+                let parse = Saved::Old(r.parse.clone().expect("parse"));
+                row(&r.source, r.stamp.mtime_ns, parse)
+            })
+            .collect()
+    }
+
     fn blobs_files(dir: &Path) -> Vec<std::path::PathBuf> {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .expect("dir")
@@ -521,17 +531,7 @@ mod tests {
 
         // One file edited: its parse is appended to the same blobs file.
         let old = Cache::read(&path, EXE).expect("reads");
-        let mut rows: Vec<NewRow> = old
-            .rows
-            .iter()
-            .map(|r| {
-                row(
-                    &r.source,
-                    r.stamp.mtime_ns,
-                    Saved::Old(r.parse.clone().expect("parse")),
-                )
-            })
-            .collect();
+        let mut rows = unchanged(&old.rows);
         rows[3] = row("3.md", 100, Saved::New(parse_of("Edited")));
         write(&path, EXE, 2, &rows, Some(&old)).expect("write");
         assert_eq!(blobs_files(dir.path()), first);
@@ -549,16 +549,7 @@ mod tests {
         assert_eq!(title(&cache, 4), "T4");
 
         // Only two files left: most of the blobs file is unused, so a new one replaces it.
-        let rows: Vec<NewRow> = cache.rows[..2]
-            .iter()
-            .map(|r| {
-                row(
-                    &r.source,
-                    r.stamp.mtime_ns,
-                    Saved::Old(r.parse.clone().expect("parse")),
-                )
-            })
-            .collect();
+        let rows = unchanged(&cache.rows[..2]);
         write(&path, EXE, 3, &rows, Some(&cache)).expect("write");
         drop(cache);
         let now = blobs_files(dir.path());
