@@ -6,6 +6,7 @@ mod codec;
 
 use crate::content::{self, Coe};
 use crate::diag::Diagnostic;
+pub use cache::exe_identity;
 use cache::{Cache, NewRow, Saved, Stamp};
 use rayon::prelude::*;
 use std::collections::HashMap;

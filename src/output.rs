@@ -142,11 +142,6 @@ impl Incremental {
         Ok(())
     }
 
-    /// Every file of the previous build.
-    pub fn previous(&self) -> impl Iterator<Item = &str> {
-        self.previous.keys().map(String::as_str)
-    }
-
     /// Moves the changed files in, deletes files no longer made; returns the new manifest.
     pub fn commit(mut self) -> io::Result<Manifest> {
         let changed = std::mem::take(&mut *self.changed.lock().map_err(|_| poisoned())?);

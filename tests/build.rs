@@ -642,12 +642,7 @@ fn edits_update_the_index_in_place_and_the_site_equals_a_clean_build() {
     assert!(found.stdout.contains("COE-2024-017"), "{}", found.stdout);
 
     // The same content built from nothing, in another folder: the same bytes.
-    let fresh = tempfile::tempdir().expect("tempdir");
-    copy_dir(&root.join("content"), &fresh.path().join("content"));
-    std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
-    let clean = coe(&args, fresh.path());
-    assert_eq!(clean.status, 0, "{}", clean.stderr);
-    assert_same_tree(&root.join("public"), &fresh.path().join("public"));
+    assert_same_as_clean_build(root, &args);
 }
 
 #[test]

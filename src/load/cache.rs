@@ -35,7 +35,7 @@ const MAGIC: &[u8; 8] = b"COEPARSE";
 const VERSION: u32 = 2;
 
 /// A file's size and modification time (ns since the Unix epoch).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Stamp {
     pub len: u64,
     pub mtime_ns: i64,

@@ -43,14 +43,9 @@ pub fn render_key(parts: &[&[u8]], drafts: bool, today: jiff::civil::Date) -> u6
     }
     drafts.hash(&mut h);
     today.to_string().hash(&mut h);
-    executable().hash(&mut h);
+    // The running binary (size and modification time): a rebuilt coe renders afresh.
+    crate::load::exe_identity().hash(&mut h);
     h.finish()
-}
-
-/// The running binary's size and modification time: a rebuilt coe renders afresh.
-fn executable() -> Option<(u64, std::time::SystemTime)> {
-    let m = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
-    Some((m.len(), m.modified().ok()?))
 }
 
 /// What a COE page shows of its similar COEs: who, the rounded score, why.
