@@ -792,6 +792,13 @@ fn a_rebuild_after_edits_renders_only_what_changed_and_equals_a_clean_build() {
             "    status: done\n    ticket: PAY-2201",
             "    status: open\n    ticket: PAY-2201",
         ),
+        // Its time to mitigate: also in the quarter medians of the next weeks' digests
+        // (COE-2024-021's, four weeks later).
+        (
+            "content/2024/COE-2024-017.md",
+            "mitigated: 2024-03-14T12:21:00Z",
+            "mitigated: 2024-03-14T13:21:00Z",
+        ),
     ];
     for (rel, from, to) in selective {
         edit(rel, from, to);

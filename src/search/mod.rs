@@ -28,16 +28,35 @@ pub struct SearchData {
     pub similar: Vec<Vec<Similar>>,
     /// Per COE, its most similar COEs among those that happened before it.
     pub earlier: Vec<Vec<Similar>>,
+    /// Per COE, its input key and how many inverted lists its lists read (see
+    /// [`similar::InputKeys`]): what the next build compares to reuse them.
+    pub inputs: Vec<(u64, usize)>,
+    /// Per COE, whether `similar` and `earlier` hold its lists. `false`: they are those of the
+    /// last build (same input key), not computed yet (see [`SearchData::complete`]).
+    pub computed: Vec<bool>,
 }
 
 impl SearchData {
     /// Builds everything from an index that holds exactly the library's COEs.
     pub fn from_index(lib: &Library, index: Index, fields: Fields) -> tantivy::Result<SearchData> {
+        SearchData::from_index_reusing(lib, index, fields, None)
+    }
+
+    /// [`SearchData::from_index`], leaving out the lists of COEs whose input key is the one in
+    /// `previous` (per library position: the last build's key and lists read).
+    pub fn from_index_reusing(
+        lib: &Library,
+        index: Index,
+        fields: Fields,
+        previous: Option<&[(u64, usize)]>,
+    ) -> tantivy::Result<SearchData> {
         let Similarities {
             similarity,
             similar,
             earlier,
-        } = Similarities::compute(lib, &index, &fields, &|| false)?
+            inputs,
+            computed,
+        } = Similarities::compute_reusing(lib, &index, &fields, previous, &|| false)?
             .ok_or_else(|| tantivy::TantivyError::InternalError("stopped".to_owned()))?;
         Ok(SearchData {
             index,
@@ -45,7 +64,26 @@ impl SearchData {
             similarity,
             similar,
             earlier,
+            inputs,
+            computed,
         })
+    }
+
+    /// Computes the lists of the COEs at `positions` that were left out as unchanged.
+    pub fn complete(&mut self, lib: &Library, positions: &[usize]) {
+        let missing: Vec<usize> = positions
+            .iter()
+            .copied()
+            .filter(|&i| self.computed.get(i) == Some(&false))
+            .collect();
+        let lists = self
+            .similarity
+            .lists_for(lib, &missing, SIMILAR_PER_COE, EARLIER_PER_COE);
+        for (i, l) in missing.into_iter().zip(lists) {
+            self.similar[i] = l.similar;
+            self.earlier[i] = l.earlier;
+            self.computed[i] = true;
+        }
     }
 }
 
@@ -54,6 +92,8 @@ pub struct Similarities {
     pub similarity: SimilarityIndex,
     pub similar: Vec<Vec<Similar>>,
     pub earlier: Vec<Vec<Similar>>,
+    pub inputs: Vec<(u64, usize)>,
+    pub computed: Vec<bool>,
 }
 
 impl Similarities {
@@ -63,6 +103,17 @@ impl Similarities {
         lib: &Library,
         index: &Index,
         fields: &Fields,
+        stop: similar::Stop,
+    ) -> tantivy::Result<Option<Similarities>> {
+        Similarities::compute_reusing(lib, index, fields, None, stop)
+    }
+
+    /// [`Similarities::compute`], except for the COEs whose input key is the one in `previous`.
+    pub fn compute_reusing(
+        lib: &Library,
+        index: &Index,
+        fields: &Fields,
+        previous: Option<&[(u64, usize)]>,
         stop: similar::Stop,
     ) -> tantivy::Result<Option<Similarities>> {
         let timing = std::env::var_os("COE_TIMINGS").is_some();
@@ -76,21 +127,56 @@ impl Similarities {
             return Ok(None);
         };
         let t2 = t.elapsed();
-        let Some(all) = similarity.all_until(lib, SIMILAR_PER_COE, EARLIER_PER_COE, stop) else {
+        let keys = similarity.input_keys(lib);
+        let unchanged = |i: usize| {
+            previous
+                .and_then(|p| p.get(i))
+                .is_some_and(|&(key, read)| keys.of(&similarity, i, read) == key)
+        };
+        let t3 = t.elapsed();
+        let Some(all) = similarity.all_until(
+            lib,
+            SIMILAR_PER_COE,
+            EARLIER_PER_COE,
+            &|i| !unchanged(i),
+            stop,
+        ) else {
             return Ok(None);
         };
-        let (similar, earlier) = all.into_iter().unzip();
+        let n = all.len();
+        let (mut similar, mut earlier) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut inputs, mut computed) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for (i, lists) in all.into_iter().enumerate() {
+            match lists {
+                Some(l) => {
+                    inputs.push((keys.of(&similarity, i, l.read), l.read));
+                    similar.push(l.similar);
+                    earlier.push(l.earlier);
+                    computed.push(true);
+                }
+                None => {
+                    inputs.push(previous.and_then(|p| p.get(i)).copied().unwrap_or_default());
+                    similar.push(Vec::new());
+                    earlier.push(Vec::new());
+                    computed.push(false);
+                }
+            }
+        }
         if timing {
+            let fresh = computed.iter().filter(|&&c| c).count();
             eprintln!(
-                "similar: vectors {t1:?}, prepare {:?}, all {:?}",
+                "similar: vectors {t1:?}, prepare {:?}, keys {:?}, lists of {fresh} COEs {:?}",
                 t2 - t1,
-                t.elapsed() - t2
+                t3 - t2,
+                t.elapsed() - t3
             );
         }
         Ok(Some(Similarities {
             similarity,
             similar,
             earlier,
+            inputs,
+            computed,
         }))
     }
 }

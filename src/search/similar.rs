@@ -15,6 +15,9 @@ use tantivy::termdict::TermStreamer;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{Index, InvertedIndexReader, SegmentReader};
 
+mod inputs;
+pub use inputs::InputKeys;
+
 /// Asked now and then during long computations: `true` gives them up.
 pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
 
@@ -451,6 +454,16 @@ pub struct Similar {
     pub reasons: Vec<String>,
 }
 
+/// A COE's similar lists.
+#[derive(Debug, Clone, Default)]
+pub struct Lists {
+    pub similar: Vec<Similar>,
+    /// The most similar among the incidents that happened before it.
+    pub earlier: Vec<Similar>,
+    /// How many inverted lists were read to find them (for [`InputKeys::of`]).
+    pub read: usize,
+}
+
 /// Precomputed top-term vectors and their inverted lists.
 pub struct SimilarityIndex {
     pub vectors: Vectors,
@@ -544,7 +557,7 @@ impl SimilarityIndex {
         k: usize,
     ) -> Vec<Similar> {
         let of_meta = self.meta_of(lib, of, exclude);
-        let ranked = self.ranked(s, q, of_meta.as_ref(), exclude, k);
+        let (ranked, _) = self.ranked(s, q, of_meta.as_ref(), exclude, k);
         self.finish(lib, q, of_meta.as_ref(), ranked.into_iter().take(k))
     }
 
@@ -563,15 +576,17 @@ impl SimilarityIndex {
         of_meta: Option<&MetaIds>,
         exclude: Option<usize>,
         k: usize,
-    ) -> Vec<(usize, f32)> {
+    ) -> (Vec<(usize, f32)>, usize) {
         let mut heavy: Vec<(u32, f32)> = q.to_vec();
         heavy.sort_unstable_by_key(|&(t, w)| rank_key(w, t));
+        let mut read = 0;
         for (n, (t, wq)) in heavy.into_iter().enumerate() {
             // Past the heaviest terms, go on only while there are too few candidates
             // (small libraries).
             if n >= CANDIDATE_TERMS && s.n_touched >= RERANK {
                 break;
             }
+            read += 1;
             s.accumulate(
                 self.lists.get(t as usize).map_or(&[][..], Vec::as_slice),
                 wq,
@@ -595,7 +610,7 @@ impl SimilarityIndex {
             .collect();
         s.clear_query(q);
         scored.sort_unstable_by_key(|&(d, score)| rank_key(score, d as u32));
-        scored
+        (scored, read)
     }
 
     fn finish(
@@ -614,60 +629,84 @@ impl SimilarityIndex {
             .collect()
     }
 
-    /// For every COE of the library, in parallel: its `k` most similar COEs, and its
-    /// `k_earlier` most similar among the incidents that happened before it
-    /// ("this happened before", recurrences).
-    pub fn all(
-        &self,
-        lib: &Library,
-        k: usize,
-        k_earlier: usize,
-    ) -> Vec<(Vec<Similar>, Vec<Similar>)> {
-        self.all_until(lib, k, k_earlier, &|| false)
-            .unwrap_or_default()
-    }
-
-    /// [`SimilarityIndex::all`], given up (`None`) as soon as `stop` says so.
+    /// For the COEs `which` names (every one, or those whose input key changed), in parallel:
+    /// their [`Lists`]; `None` for the others, and as soon as `stop` says so.
     pub fn all_until(
         &self,
         lib: &Library,
         k: usize,
         k_earlier: usize,
+        which: &(dyn Fn(usize) -> bool + Sync),
         stop: Stop,
-    ) -> Option<Vec<(Vec<Similar>, Vec<Similar>)>> {
+    ) -> Option<Vec<Option<Lists>>> {
         let n = lib.coes.len();
-        let all: Vec<(Vec<Similar>, Vec<Similar>)> = (0..n)
+        let all: Vec<Option<Lists>> = (0..n)
             .into_par_iter()
             .map_init(
                 || Scratch::new(n, self.vectors.terms.len()),
                 |s, i| {
-                    if stop() {
-                        return (Vec::new(), Vec::new());
+                    if stop() || !which(i) {
+                        return None;
                     }
-                    let q = &self.top[i];
-                    let meta = Some(&self.meta[i]);
-                    let ranked = self.ranked(s, q, meta, Some(i), k);
-                    let similar = self.finish(lib, q, meta, ranked.iter().copied().take(k));
-                    let date = lib.coes[i].date;
-                    // Earlier COEs are often similar ones too: their reasons are made once.
-                    let earlier = ranked
-                        .iter()
-                        .filter(|&&(d, _)| lib.coes[d].date < date)
-                        .take(k_earlier)
-                        .map(|&(d, score)| match similar.iter().find(|s| s.idx == d) {
-                            Some(same) => same.clone(),
-                            None => Similar {
-                                idx: d,
-                                score,
-                                reasons: self.reasons(lib, q, meta, d),
-                            },
-                        })
-                        .collect();
-                    (similar, earlier)
+                    Some(self.lists_with(s, lib, i, k, k_earlier))
                 },
             )
             .collect();
         if stop() { None } else { Some(all) }
+    }
+
+    /// The [`Lists`] of the COEs at `positions`, in parallel.
+    pub fn lists_for(
+        &self,
+        lib: &Library,
+        positions: &[usize],
+        k: usize,
+        k_earlier: usize,
+    ) -> Vec<Lists> {
+        let n = lib.coes.len();
+        positions
+            .par_iter()
+            .map_init(
+                || Scratch::new(n, self.vectors.terms.len()),
+                |s, &i| self.lists_with(s, lib, i, k, k_earlier),
+            )
+            .collect()
+    }
+
+    /// COE `i`'s `k` most similar COEs, and its `k_earlier` most similar among the incidents
+    /// that happened before it ("this happened before", recurrences).
+    fn lists_with(
+        &self,
+        s: &mut Scratch,
+        lib: &Library,
+        i: usize,
+        k: usize,
+        k_earlier: usize,
+    ) -> Lists {
+        let q = &self.top[i];
+        let meta = Some(&self.meta[i]);
+        let (ranked, read) = self.ranked(s, q, meta, Some(i), k);
+        let similar = self.finish(lib, q, meta, ranked.iter().copied().take(k));
+        let date = lib.coes[i].date;
+        // Earlier COEs are often similar ones too: their reasons are made once.
+        let earlier = ranked
+            .iter()
+            .filter(|&&(d, _)| lib.coes[d].date < date)
+            .take(k_earlier)
+            .map(|&(d, score)| match similar.iter().find(|s| s.idx == d) {
+                Some(same) => same.clone(),
+                None => Similar {
+                    idx: d,
+                    score,
+                    reasons: self.reasons(lib, q, meta, d),
+                },
+            })
+            .collect();
+        Lists {
+            similar,
+            earlier,
+            read,
+        }
     }
 
     /// COE `i`'s most similar COEs among the incidents that happened before it.
@@ -676,7 +715,7 @@ impl SimilarityIndex {
         let q = &self.top[i];
         let meta = Some(&self.meta[i]);
         let date = lib.coes[i].date;
-        let ranked = self.ranked(&mut s, q, meta, Some(i), k);
+        let (ranked, _) = self.ranked(&mut s, q, meta, Some(i), k);
         let earlier = ranked
             .into_iter()
             .filter(|&(d, _)| lib.coes[d].date < date)

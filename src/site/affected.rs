@@ -139,16 +139,25 @@ pub fn update_similar(
     search.similar[i] = ranked;
 }
 
+/// Whether COE `j`'s similar list, and its earlier list, in `search` show COE `i`.
+pub fn shown_in(search: &SearchData, j: usize, i: usize) -> (bool, bool) {
+    let has = |lists: &[Vec<crate::search::similar::Similar>]| {
+        lists.get(j).is_some_and(|l| l.iter().any(|s| s.idx == i))
+    };
+    (has(&search.similar), has(&search.earlier))
+}
+
 /// Pages to re-render, in two sets: `first` what an author looks at (the COE's page, the list
 /// pages it is on and those between its old and new place, home), `then` everything else
 /// that shows it (pages of COEs linking to it or listing it as similar, term feeds, feed,
 /// metrics, digests, action items, taxonomy indexes, `coes.json`, the sitemap when its dates
-/// changed). `search` is the similarity data from before the edit.
+/// changed). `shows(j, i)` says whether COE `j`'s similar list, and its earlier list, show
+/// COE `i` (see [`shown_in`]).
 pub fn affected(
     before: &Before,
     new: &Library,
     config: &Config,
-    search: &SearchData,
+    shows: &dyn Fn(usize, usize) -> (bool, bool),
     all_paths: &[String],
     first: &mut HashSet<String>,
     then: &mut HashSet<String>,
@@ -181,11 +190,12 @@ pub fn affected(
     let mut coes = before.neighbours.clone();
     coes.extend(neighbours(new, i));
     let mut weeks = BTreeSet::from([IsoWeek::of(o.published), IsoWeek::of(n.published)]);
-    for (j, (sim, earlier)) in search.similar.iter().zip(&search.earlier).enumerate() {
-        if sim.iter().any(|s| s.idx == i) {
+    for j in 0..new.coes.len() {
+        let (in_similar, in_earlier) = shows(j, i);
+        if in_similar {
             coes.insert(j);
         }
-        if earlier.iter().any(|s| s.idx == i) {
+        if in_earlier {
             coes.insert(j);
             weeks.insert(IsoWeek::of(new.coes[j].published));
         }
@@ -238,14 +248,31 @@ pub fn affected(
             then.insert(format!("action-items/teams/{slug}/index.html"));
         }
     }
-    for w in weeks {
-        then.insert(format!("digest/{}/index.html", w.slug()));
+    // A week's digest compares its medians with the quarter before it.
+    if o.time_to_detect() != n.time_to_detect() || o.time_to_mitigate() != n.time_to_mitigate() {
+        let from = IsoWeek::of(o.published).min(IsoWeek::of(n.published));
+        weeks.extend(new.weeks.range(from..).map(|(w, _)| *w));
     }
-    for p in [
-        "digest/index.html",
-        "digest/archive/index.html",
-        "digest/atom.xml",
-    ] {
-        then.insert(p.to_owned());
+    then.insert("digest/archive/index.html".to_owned());
+    digest_pages(new, config, &weeks, then);
+}
+
+/// The pages that show the digests of `weeks`: each one's page, `digest/` when one of them is
+/// the latest week, and the digest feed when one of them is among its weeks.
+pub fn digest_pages(
+    lib: &Library,
+    config: &Config,
+    weeks: &BTreeSet<IsoWeek>,
+    pages: &mut HashSet<String>,
+) {
+    for w in weeks {
+        pages.insert(format!("digest/{}/index.html", w.slug()));
+    }
+    if crate::digest::latest_week(lib).is_some_and(|w| weeks.contains(&w)) {
+        pages.insert("digest/index.html".to_owned());
+    }
+    let mut in_feed = lib.weeks.keys().rev().take(config.feed_limit);
+    if in_feed.any(|w| weeks.contains(w)) {
+        pages.insert("digest/atom.xml".to_owned());
     }
 }

@@ -128,14 +128,16 @@ pub fn load_library(
 }
 
 /// Indexes the library (in `<root>/.coe/index/`, or in memory when that cannot be written)
-/// and computes every COE's similar COEs.
+/// and computes every COE's similar COEs, except those whose input key is the one in
+/// `previous` (per library position, from the last build's state).
 pub fn index_library(
     opts: &BuildOptions,
     lib: &Library,
+    previous: Option<&[(u64, usize)]>,
     report: &mut BuildReport,
 ) -> Option<SearchData> {
     let fingerprint = search::store::fingerprint(&opts.root.join("content"), opts.drafts);
-    if let Some(data) = index_on_disk(opts, lib, &fingerprint, report) {
+    if let Some(data) = index_on_disk(opts, lib, &fingerprint, previous, report) {
         return Some(data);
     }
     let t = Instant::now();
@@ -167,7 +169,7 @@ pub fn index_library(
     };
     report.stages.push(("index", t.elapsed()));
     let t = Instant::now();
-    let data = match SearchData::from_index(lib, index, fields) {
+    let data = match SearchData::from_index_reusing(lib, index, fields, previous) {
         Ok(d) => d,
         Err(e) => {
             report.diagnostics.push(Diagnostic::error(
@@ -203,6 +205,7 @@ fn index_on_disk(
     opts: &BuildOptions,
     lib: &Library,
     fingerprint: &str,
+    previous: Option<&[(u64, usize)]>,
     report: &mut BuildReport,
 ) -> Option<SearchData> {
     let t = Instant::now();
@@ -220,7 +223,8 @@ fn index_on_disk(
     };
     report.stages.push((stage, t.elapsed()));
     let t = Instant::now();
-    let data = search::guarded(|| SearchData::from_index(lib, index, fields))?.ok()?;
+    let data =
+        search::guarded(|| SearchData::from_index_reusing(lib, index, fields, previous))?.ok()?;
     report.stages.push(("similar", t.elapsed()));
     Some(data)
 }
@@ -356,17 +360,45 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             return report;
         }
     };
-    let search = index_library(opts, &lib, &mut report);
-    let selected = match (&plan, &search, &last, &sink) {
+    // Similar lists whose inputs did not change are not computed again: only when pages are
+    // rendered selectively (the others need every list).
+    let reuse: Option<Vec<(u64, usize)>> = match (&plan, &last, &sink) {
+        (Some(_), Some(last), OutputSink::Changes(_)) => {
+            Some(last.coes.iter().map(|c| c.inputs).collect())
+        }
+        _ => None,
+    };
+    let mut search = index_library(opts, &lib, reuse.as_deref(), &mut report);
+    let selected = match (&plan, &mut search, &last, &sink) {
         (Some(plan), Some(search), Some(last), OutputSink::Changes(_)) => {
             let t = Instant::now();
             let paths = render::page_paths(&lib, &config);
             let pages = selective::pages(plan, &lib, &config, search, &last.coes, &paths);
+            let t1 = t.elapsed();
+            let shown = selective::lists_shown(&lib, &config, &pages);
+            let t2 = t.elapsed();
+            search.complete(&lib, &shown);
+            if std::env::var_os("COE_TIMINGS").is_some() {
+                eprintln!(
+                    "pages {t1:?}, shown {:?} ({}), complete {:?}",
+                    t2 - t1,
+                    shown.len(),
+                    t.elapsed() - t2
+                );
+            }
             report.stages.push(("pages to render", t.elapsed()));
             Some((pages, paths))
         }
         _ => None,
     };
+    if let Some(search) = &mut search
+        && selected.is_none()
+    {
+        // Not expected (lists are reused only for a selective render), but never render a
+        // page without its lists.
+        let all: Vec<usize> = (0..lib.coes.len()).collect();
+        search.complete(&lib, &all);
+    }
     render_into(
         opts,
         &config,
@@ -422,7 +454,13 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
                         // Not fatal: the next build renders every page.
                         let _ = state::write(
                             &state_path,
-                            &selective::new_state(key, parsed, &lib, search),
+                            &selective::new_state(
+                                key,
+                                parsed,
+                                &lib,
+                                search,
+                                last.as_ref().map(|l| l.coes.as_slice()),
+                            ),
                         );
                     }
                 }

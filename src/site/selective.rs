@@ -86,7 +86,8 @@ pub fn plan(
     })
 }
 
-/// Every page the plan's edits change, similar lists included.
+/// Every page the plan's edits change, similar lists included. A COE whose lists were not
+/// computed again (same input key) shows what it showed: its lists are read from `previous`.
 pub fn pages(
     plan: &Plan,
     lib: &Library,
@@ -96,14 +97,29 @@ pub fn pages(
     all_paths: &[String],
 ) -> HashSet<String> {
     let (mut first, mut then) = (HashSet::new(), HashSet::new());
+    let shows = |j: usize, i: usize| {
+        if search.computed.get(j) == Some(&true) {
+            affected::shown_in(search, j, i)
+        } else {
+            let was = previous.get(j);
+            let has = |ids: Option<&Vec<u32>>| ids.is_some_and(|l| l.contains(&(i as u32)));
+            (
+                has(was.map(|w| &w.similar_ids)),
+                has(was.map(|w| &w.earlier_ids)),
+            )
+        }
+    };
     for before in &plan.befores {
         affected::affected(
-            before, lib, config, search, all_paths, &mut first, &mut then,
+            before, lib, config, &shows, all_paths, &mut first, &mut then,
         );
     }
     first.extend(then);
     let mut weeks = BTreeSet::new();
     for (j, coe) in lib.coes.iter().enumerate() {
+        if search.computed.get(j) != Some(&true) {
+            continue;
+        }
         let was = previous.get(j);
         let similar = search.similar.get(j).map(|l| state::similar_view(l));
         if was.map(|w| w.similar) != similar {
@@ -114,18 +130,52 @@ pub fn pages(
             weeks.insert(IsoWeek::of(coe.published));
         }
     }
-    if !weeks.is_empty() {
-        for w in &weeks {
-            first.insert(format!("digest/{}/index.html", w.slug()));
-        }
-        first.insert("digest/index.html".to_owned());
-        first.insert("digest/atom.xml".to_owned());
-    }
+    affected::digest_pages(lib, config, &weeks, &mut first);
     first
 }
 
-/// The state a build leaves for the next one.
-pub fn new_state(key: u64, parsed: i64, lib: &Library, search: &SearchData) -> BuildState {
+/// The COEs whose similar lists the `pages` show: a COE's page shows its similar list, a
+/// digest its week's earlier lists (the latest week's on `digest/`, the feed's weeks in its
+/// feed).
+pub fn lists_shown(lib: &Library, config: &Config, pages: &HashSet<String>) -> Vec<usize> {
+    let mut shown = Vec::new();
+    let mut weeks = BTreeSet::new();
+    for (i, coe) in lib.coes.iter().enumerate() {
+        if pages.contains(&format!("{}index.html", views::coe_url(coe))) {
+            shown.push(i);
+        }
+    }
+    for w in lib.weeks.keys() {
+        if pages.contains(&format!("digest/{}/index.html", w.slug())) {
+            weeks.insert(*w);
+        }
+    }
+    if pages.contains("digest/index.html")
+        && let Some(w) = crate::digest::latest_week(lib)
+    {
+        weeks.insert(w);
+    }
+    if pages.contains("digest/atom.xml") {
+        weeks.extend(lib.weeks.keys().rev().take(config.feed_limit));
+    }
+    for w in weeks {
+        shown.extend(lib.weeks.get(&w).into_iter().flatten().copied());
+    }
+    shown.sort_unstable();
+    shown.dedup();
+    shown
+}
+
+/// The state a build leaves for the next one. The lists of a COE not computed again are the
+/// last build's: so is what the state says of them.
+pub fn new_state(
+    key: u64,
+    parsed: i64,
+    lib: &Library,
+    search: &SearchData,
+    previous: Option<&[CoeState]>,
+) -> BuildState {
+    let ids = |l: &[crate::search::similar::Similar]| l.iter().map(|s| s.idx as u32).collect();
     BuildState {
         key,
         parsed,
@@ -133,10 +183,19 @@ pub fn new_state(key: u64, parsed: i64, lib: &Library, search: &SearchData) -> B
             .coes
             .iter()
             .enumerate()
-            .map(|(j, c)| CoeState {
-                source: c.source.clone(),
-                similar: search.similar.get(j).map_or(0, |l| state::similar_view(l)),
-                earlier: search.earlier.get(j).map_or(0, |l| state::earlier_view(l)),
+            .map(|(j, c)| match previous.and_then(|p| p.get(j)) {
+                Some(was) if search.computed.get(j) == Some(&false) => CoeState {
+                    source: c.source.clone(),
+                    ..was.clone()
+                },
+                _ => CoeState {
+                    source: c.source.clone(),
+                    similar: search.similar.get(j).map_or(0, |l| state::similar_view(l)),
+                    earlier: search.earlier.get(j).map_or(0, |l| state::earlier_view(l)),
+                    inputs: search.inputs.get(j).copied().unwrap_or_default(),
+                    similar_ids: search.similar.get(j).map_or_else(Vec::new, |l| ids(l)),
+                    earlier_ids: search.earlier.get(j).map_or_else(Vec::new, |l| ids(l)),
+                },
             })
             .collect(),
     }

@@ -11,7 +11,7 @@ use crate::search::similar::Similar;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::Path;
 
-const HEADER: &str = "coe build state v1";
+const HEADER: &str = "coe build state v2";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildState {
@@ -24,11 +24,17 @@ pub struct BuildState {
     pub coes: Vec<CoeState>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CoeState {
     pub source: String,
     pub similar: u64,
     pub earlier: u64,
+    /// The input key of its similar lists and how many inverted lists they read
+    /// (`search::similar::InputKeys`): the same key next time, the same lists.
+    pub inputs: (u64, usize),
+    /// Library positions of the COEs in its similar list, then in its earlier list.
+    pub similar_ids: Vec<u32>,
+    pub earlier_ids: Vec<u32>,
 }
 
 fn hasher() -> impl Hasher {
@@ -76,10 +82,23 @@ pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
     s.push_str(HEADER);
     s.push('\n');
     s.push_str(&format!("{:016x} {}\n", state.key, state.parsed));
+    let ids = |ids: &[u32]| {
+        if ids.is_empty() {
+            "-".to_owned()
+        } else {
+            ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+        }
+    };
     for c in &state.coes {
         s.push_str(&format!(
-            "{:016x} {:016x} {}\n",
-            c.similar, c.earlier, c.source
+            "{:016x} {:016x} {:016x} {} {} {} {}\n",
+            c.similar,
+            c.earlier,
+            c.inputs.0,
+            c.inputs.1,
+            ids(&c.similar_ids),
+            ids(&c.earlier_ids),
+            c.source
         ));
     }
     if let Some(dir) = path.parent() {
@@ -99,12 +118,21 @@ pub fn read(path: &Path) -> Option<BuildState> {
     }
     let (key, parsed) = lines.next()?.split_once(' ')?;
     let hex = |s: &str| u64::from_str_radix(s, 16).ok();
+    let ids = |s: &str| -> Option<Vec<u32>> {
+        if s == "-" {
+            return Some(Vec::new());
+        }
+        s.split(',').map(|n| n.parse().ok()).collect()
+    };
     let mut coes = Vec::new();
     for line in lines {
-        let mut parts = line.splitn(3, ' ');
+        let mut parts = line.splitn(7, ' ');
         coes.push(CoeState {
             similar: hex(parts.next()?)?,
             earlier: hex(parts.next()?)?,
+            inputs: (hex(parts.next()?)?, parts.next()?.parse().ok()?),
+            similar_ids: ids(parts.next()?)?,
+            earlier_ids: ids(parts.next()?)?,
             source: parts.next()?.to_owned(),
         });
     }
@@ -149,11 +177,21 @@ mod tests {
         let state = BuildState {
             key: 7,
             parsed: i64::MIN,
-            coes: vec![CoeState {
-                source: "2024/a b.md".to_owned(),
-                similar: 1,
-                earlier: 2,
-            }],
+            coes: vec![
+                CoeState {
+                    source: "2024/a b.md".to_owned(),
+                    similar: 1,
+                    earlier: 2,
+                    inputs: (u64::MAX, 16),
+                    similar_ids: vec![3, 0, 9999],
+                    earlier_ids: vec![],
+                },
+                CoeState {
+                    source: "c.md".to_owned(),
+                    earlier_ids: vec![7],
+                    ..CoeState::default()
+                },
+            ],
         };
         write(&path, &state).expect("written");
         assert_eq!(read(&path), Some(state));

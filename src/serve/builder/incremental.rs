@@ -172,7 +172,7 @@ impl Builder {
                 before,
                 lib,
                 &cache.config,
-                &cache.search,
+                &|j, i| pages::shown_in(&cache.search, j, i),
                 &cache.paths,
                 &mut first,
                 &mut then,
