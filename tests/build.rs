@@ -830,3 +830,156 @@ fn a_rebuild_after_edits_renders_only_what_changed_and_equals_a_clean_build() {
         other_day.stderr
     );
 }
+
+/// A library of `n` COEs, each a story told mostly with one neighbourhood of a made-up
+/// vocabulary (deterministic): large enough that each COE's similar lists are chosen among
+/// many candidates, as in a real library and unlike the sample's 17 COEs.
+fn generated_site(n: usize) -> (tempfile::TempDir, std::time::SystemTime) {
+    const SYLLABLES: [&str; 16] = [
+        "ka", "lo", "mi", "nu", "pe", "ra", "so", "ti", "vu", "xe", "bo", "da", "fi", "gu", "ha",
+        "je",
+    ];
+    let words: Vec<String> = (0..160)
+        .map(|w| {
+            format!(
+                "{}{}{}",
+                SYLLABLES[w % 16],
+                SYLLABLES[w / 16],
+                SYLLABLES[(w * 7) % 16]
+            )
+        })
+        .collect();
+    let site = tempfile::tempdir().expect("tempdir");
+    let root = site.path();
+    std::fs::copy(common::repo_root().join("coe.toml"), root.join("coe.toml")).expect("coe.toml");
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |m: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % m
+    };
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for i in 0..n {
+        // A story: eight words of one neighbourhood of the vocabulary, plus a few others.
+        let topic = next(words.len());
+        let mut story = Vec::new();
+        for _ in 0..40 {
+            let w = if next(4) == 0 {
+                &words[next(words.len())]
+            } else {
+                &words[(topic + next(10)) % words.len()]
+            };
+            story.push(w.as_str());
+        }
+        let day = 1 + i % 28;
+        let month = 1 + (i / 28) % 12;
+        let year = 2020 + i / (28 * 12);
+        let text = format!(
+            "---\nid: COE-{year}-{i:04}\ntitle: {} {} {}\ndate: {year}-{month:02}-{day:02}\n\
+             severity: SEV{}\nservices: [svc-{}]\ntags: [tag-{}]\n\
+             started: {year}-{month:02}-{day:02}T10:00:00Z\n\
+             detected: {year}-{month:02}-{day:02}T10:{:02}:00Z\n\
+             mitigated: {year}-{month:02}-{day:02}T11:{:02}:00Z\n---\n\n\
+             ## Summary\n\n{}.\n\n## Root cause\n\n{}.\n\n## Lessons learned\n\nNone.\n",
+            story[0],
+            story[1],
+            story[2],
+            1 + next(4),
+            next(6),
+            next(9),
+            next(60),
+            next(60),
+            story[..20].join(" "),
+            story[20..].join(" "),
+        );
+        let path = root.join(format!("content/{year}/COE-{year}-{i:04}.md"));
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, text).expect("write");
+        set_mtime(&path, hour_ago);
+    }
+    (site, hour_ago)
+}
+
+#[test]
+fn similar_lists_are_reused_only_when_they_cannot_have_changed() {
+    let (site, hour_ago) = generated_site(300);
+    let root = site.path();
+    let args = ["build", "--root", ".", "--today", "2026-11-26", "--verbose"];
+    let build = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_coe"))
+            .args(args)
+            .current_dir(root)
+            .env("COE_TIMINGS", "1")
+            .output()
+            .expect("run coe");
+        let run = Run {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        // "similar: ... lists of N COEs ..."
+        let computed = run
+            .stderr
+            .split("lists of ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|s| s.parse::<usize>().ok());
+        (run, computed)
+    };
+    let (_, first) = build();
+    assert_eq!(first, Some(300), "a first build computes every list");
+
+    // A sentence of new words (only its COE's weights move), the summary said twice (its
+    // words, not the library's, weigh more), the new words taken out, and a word of the
+    // vocabulary added (every COE with it shifts). The COEs whose lists cannot change keep
+    // them, and the site is the same as a clean build's.
+    let summary_twice = |text: &str| {
+        let summary = text
+            .split("## Summary\n\n")
+            .nth(1)
+            .and_then(|s| s.split("\n\n").next())
+            .expect("a summary")
+            .to_owned();
+        text.replacen(
+            "## Lessons learned",
+            &format!("{summary}\n\n## Lessons learned"),
+            1,
+        )
+    };
+    let new_words = |t: &str| {
+        t.replacen(
+            "## Lessons learned\n\n",
+            "## Lessons learned\n\nA zorblax quux story.\n\n",
+            1,
+        )
+    };
+    let no_new_words = |t: &str| t.replacen("A zorblax quux story.", "", 1);
+    let vocabulary_word = |t: &str| t.replacen("None.", "kalomi kalomi.", 1);
+    type Edit<'a> = &'a dyn Fn(&str) -> String;
+    let edits: [(&str, Edit); 4] = [
+        ("content/2020/COE-2020-0007.md", &new_words),
+        ("content/2020/COE-2020-0042.md", &summary_twice),
+        ("content/2020/COE-2020-0007.md", &no_new_words),
+        ("content/2020/COE-2020-0100.md", &vocabulary_word),
+    ];
+    let mut reused_some = false;
+    for (k, (rel, edit)) in edits.into_iter().enumerate() {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let edited = edit(&text);
+        assert_ne!(edited, text, "edit {k} changes {rel}");
+        std::fs::write(&path, edited).expect("write");
+        set_mtime(
+            &path,
+            hour_ago + std::time::Duration::from_secs(60 * (k as u64 + 1)),
+        );
+        let (run, computed) = build();
+        assert!(run.stderr.contains("pages to render"), "{}", run.stderr);
+        let computed = computed.expect("the similar stage reports how many lists it computed");
+        reused_some |= computed < 300;
+        assert_same_as_clean_build(root, &args);
+    }
+    assert!(reused_some, "some similar lists are reused after an edit");
+}

@@ -11,7 +11,7 @@ pub mod store;
 
 use crate::library::Library;
 use schema::Fields;
-use similar::{Similar, SimilarityIndex, Vectors};
+use similar::{Similar, SimilarityIndex, Trace, Vectors};
 use tantivy::Index;
 
 /// How many similar COEs each COE page shows.
@@ -28,9 +28,9 @@ pub struct SearchData {
     pub similar: Vec<Vec<Similar>>,
     /// Per COE, its most similar COEs among those that happened before it.
     pub earlier: Vec<Vec<Similar>>,
-    /// Per COE, its input key and how many inverted lists its lists read (see
-    /// [`similar::InputKeys`]): what the next build compares to reuse them.
-    pub inputs: Vec<(u64, usize)>,
+    /// Per COE, how its lists were found (see [`similar::Trace`]): what the next build
+    /// compares to reuse them.
+    pub traces: Vec<Trace>,
     /// Per COE, whether `similar` and `earlier` hold its lists. `false`: they are those of the
     /// last build (same input key), not computed yet (see [`SearchData::complete`]).
     pub computed: Vec<bool>,
@@ -42,19 +42,19 @@ impl SearchData {
         SearchData::from_index_reusing(lib, index, fields, None)
     }
 
-    /// [`SearchData::from_index`], leaving out the lists of COEs whose input key is the one in
-    /// `previous` (per library position: the last build's key and lists read).
+    /// [`SearchData::from_index`], leaving out the lists of COEs that are the ones `previous`
+    /// (per library position, from the last build) describes.
     pub fn from_index_reusing(
         lib: &Library,
         index: Index,
         fields: Fields,
-        previous: Option<&[(u64, usize)]>,
+        previous: Option<&[Trace]>,
     ) -> tantivy::Result<SearchData> {
         let Similarities {
             similarity,
             similar,
             earlier,
-            inputs,
+            traces,
             computed,
         } = Similarities::compute_reusing(lib, &index, &fields, previous, &|| false)?
             .ok_or_else(|| tantivy::TantivyError::InternalError("stopped".to_owned()))?;
@@ -64,7 +64,7 @@ impl SearchData {
             similarity,
             similar,
             earlier,
-            inputs,
+            traces,
             computed,
         })
     }
@@ -92,7 +92,7 @@ pub struct Similarities {
     pub similarity: SimilarityIndex,
     pub similar: Vec<Vec<Similar>>,
     pub earlier: Vec<Vec<Similar>>,
-    pub inputs: Vec<(u64, usize)>,
+    pub traces: Vec<Trace>,
     pub computed: Vec<bool>,
 }
 
@@ -108,12 +108,13 @@ impl Similarities {
         Similarities::compute_reusing(lib, index, fields, None, stop)
     }
 
-    /// [`Similarities::compute`], except for the COEs whose input key is the one in `previous`.
+    /// [`Similarities::compute`], except for the COEs whose lists are the ones `previous`
+    /// describes ([`SimilarityIndex::reusable`]).
     pub fn compute_reusing(
         lib: &Library,
         index: &Index,
         fields: &Fields,
-        previous: Option<&[(u64, usize)]>,
+        previous: Option<&[Trace]>,
         stop: similar::Stop,
     ) -> tantivy::Result<Option<Similarities>> {
         let timing = std::env::var_os("COE_TIMINGS").is_some();
@@ -128,34 +129,38 @@ impl Similarities {
         };
         let t2 = t.elapsed();
         let keys = similarity.input_keys(lib);
-        let unchanged = |i: usize| {
-            previous
-                .and_then(|p| p.get(i))
-                .is_some_and(|&(key, read)| keys.of(&similarity, i, read) == key)
+        let mut reused = match previous {
+            Some(p) => similarity.reusable(&keys, p),
+            None => vec![None; lib.coes.len()],
         };
         let t3 = t.elapsed();
         let Some(all) = similarity.all_until(
             lib,
             SIMILAR_PER_COE,
             EARLIER_PER_COE,
-            &|i| !unchanged(i),
+            &|i| reused.get(i).is_none_or(Option::is_none),
             stop,
         ) else {
             return Ok(None);
         };
         let n = all.len();
         let (mut similar, mut earlier) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut inputs, mut computed) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut traces, mut computed) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for (i, lists) in all.into_iter().enumerate() {
-            match lists {
-                Some(l) => {
-                    inputs.push((keys.of(&similarity, i, l.read), l.read));
+            match (lists, reused.get_mut(i).and_then(Option::take)) {
+                (Some(l), _) => {
+                    let read = l.trace.read as usize;
+                    traces.push(Trace {
+                        key: keys.of(&similarity, i, read),
+                        doc: keys.doc(i),
+                        ..l.trace
+                    });
                     similar.push(l.similar);
                     earlier.push(l.earlier);
                     computed.push(true);
                 }
-                None => {
-                    inputs.push(previous.and_then(|p| p.get(i)).copied().unwrap_or_default());
+                (None, trace) => {
+                    traces.push(trace.unwrap_or_default());
                     similar.push(Vec::new());
                     earlier.push(Vec::new());
                     computed.push(false);
@@ -175,7 +180,7 @@ impl Similarities {
             similarity,
             similar,
             earlier,
-            inputs,
+            traces,
             computed,
         }))
     }

@@ -16,7 +16,7 @@ use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{Index, InvertedIndexReader, SegmentReader};
 
 mod inputs;
-pub use inputs::InputKeys;
+pub use inputs::{InputKeys, Trace};
 
 /// Asked now and then during long computations: `true` gives them up.
 pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
@@ -460,8 +460,8 @@ pub struct Lists {
     pub similar: Vec<Similar>,
     /// The most similar among the incidents that happened before it.
     pub earlier: Vec<Similar>,
-    /// How many inverted lists were read to find them (for [`InputKeys::of`]).
-    pub read: usize,
+    /// How they were found (its key and its own key are left at 0 here).
+    pub trace: Trace,
 }
 
 /// Precomputed top-term vectors and their inverted lists.
@@ -576,7 +576,7 @@ impl SimilarityIndex {
         of_meta: Option<&MetaIds>,
         exclude: Option<usize>,
         k: usize,
-    ) -> (Vec<(usize, f32)>, usize) {
+    ) -> (Vec<(usize, f32)>, Trace) {
         let mut heavy: Vec<(u32, f32)> = q.to_vec();
         heavy.sort_unstable_by_key(|&(t, w)| rank_key(w, t));
         let mut read = 0;
@@ -592,17 +592,20 @@ impl SimilarityIndex {
                 wq,
             );
         }
+        let touched = s.n_touched as u32;
         let mut cands = s.take_candidates();
         cands.retain(|&key| Some(key_id(key) as usize) != exclude);
         let keep = RERANK.max(k);
+        let mut cutoff = None;
         if cands.len() > keep {
             cands.select_nth_unstable(keep - 1);
             cands.truncate(keep);
+            cutoff = Some(cands[keep - 1]);
         }
         s.set_query(q);
         let mut scored: Vec<(usize, f32)> = cands
-            .into_iter()
-            .map(|key| {
+            .iter()
+            .map(|&key| {
                 let d = key_id(key) as usize;
                 let bonus = of_meta.map_or(0.0, |m| metadata_bonus(m, &self.meta[d]));
                 (d, s.dot(&self.top[d]) + bonus)
@@ -610,7 +613,16 @@ impl SimilarityIndex {
             .collect();
         s.clear_query(q);
         scored.sort_unstable_by_key(|&(d, score)| rank_key(score, d as u32));
-        (scored, read)
+        let mut candidates: Vec<u32> = cands.into_iter().map(key_id).collect();
+        candidates.sort_unstable();
+        let trace = Trace {
+            read: read as u32,
+            touched,
+            cutoff,
+            candidates,
+            ..Trace::default()
+        };
+        (scored, trace)
     }
 
     fn finish(
@@ -685,7 +697,7 @@ impl SimilarityIndex {
     ) -> Lists {
         let q = &self.top[i];
         let meta = Some(&self.meta[i]);
-        let (ranked, read) = self.ranked(s, q, meta, Some(i), k);
+        let (ranked, trace) = self.ranked(s, q, meta, Some(i), k);
         let similar = self.finish(lib, q, meta, ranked.iter().copied().take(k));
         let date = lib.coes[i].date;
         // Earlier COEs are often similar ones too: their reasons are made once.
@@ -705,7 +717,7 @@ impl SimilarityIndex {
         Lists {
             similar,
             earlier,
-            read,
+            trace,
         }
     }
 

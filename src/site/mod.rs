@@ -133,7 +133,7 @@ pub fn load_library(
 pub fn index_library(
     opts: &BuildOptions,
     lib: &Library,
-    previous: Option<&[(u64, usize)]>,
+    previous: Option<&[crate::search::similar::Trace]>,
     report: &mut BuildReport,
 ) -> Option<SearchData> {
     let fingerprint = search::store::fingerprint(&opts.root.join("content"), opts.drafts);
@@ -205,7 +205,7 @@ fn index_on_disk(
     opts: &BuildOptions,
     lib: &Library,
     fingerprint: &str,
-    previous: Option<&[(u64, usize)]>,
+    previous: Option<&[crate::search::similar::Trace]>,
     report: &mut BuildReport,
 ) -> Option<SearchData> {
     let t = Instant::now();
@@ -362,13 +362,13 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     };
     // Similar lists whose inputs did not change are not computed again: only when pages are
     // rendered selectively (the others need every list).
-    let reuse: Option<Vec<(u64, usize)>> = match (&plan, &last, &sink) {
-        (Some(_), Some(last), OutputSink::Changes(_)) => {
-            Some(last.coes.iter().map(|c| c.inputs).collect())
+    let reuse = match (&plan, &last, &sink) {
+        (Some(_), Some(last), OutputSink::Changes(_)) if last.traces.len() == lib.coes.len() => {
+            Some(last.traces.as_slice())
         }
         _ => None,
     };
-    let mut search = index_library(opts, &lib, reuse.as_deref(), &mut report);
+    let mut search = index_library(opts, &lib, reuse, &mut report);
     let selected = match (&plan, &mut search, &last, &sink) {
         (Some(plan), Some(search), Some(last), OutputSink::Changes(_)) => {
             let t = Instant::now();

@@ -192,11 +192,11 @@ pub fn new_state(
                     source: c.source.clone(),
                     similar: search.similar.get(j).map_or(0, |l| state::similar_view(l)),
                     earlier: search.earlier.get(j).map_or(0, |l| state::earlier_view(l)),
-                    inputs: search.inputs.get(j).copied().unwrap_or_default(),
                     similar_ids: search.similar.get(j).map_or_else(Vec::new, |l| ids(l)),
                     earlier_ids: search.earlier.get(j).map_or_else(Vec::new, |l| ids(l)),
                 },
             })
             .collect(),
+        traces: search.traces.clone(),
     }
 }

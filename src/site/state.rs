@@ -7,7 +7,7 @@
 //! cache: the state names the parse cache generation it was built from, so the previous
 //! version of an edited COE is exactly the one the output shows.
 
-use crate::search::similar::Similar;
+use crate::search::similar::{Similar, Trace};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::Path;
 
@@ -22,6 +22,9 @@ pub struct BuildState {
     /// Per library position: the COE's source and hashes of what its page shows of its
     /// similar COEs and what a digest shows of its earlier similar COEs.
     pub coes: Vec<CoeState>,
+    /// Per library position, how its similar lists were found (kept in a binary file beside
+    /// the state; empty when that is missing or damaged: the lists are then computed).
+    pub traces: Vec<Trace>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -29,9 +32,6 @@ pub struct CoeState {
     pub source: String,
     pub similar: u64,
     pub earlier: u64,
-    /// The input key of its similar lists and how many inverted lists they read
-    /// (`search::similar::InputKeys`): the same key next time, the same lists.
-    pub inputs: (u64, usize),
     /// Library positions of the COEs in its similar list, then in its earlier list.
     pub similar_ids: Vec<u32>,
     pub earlier_ids: Vec<u32>,
@@ -91,11 +91,9 @@ pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
     };
     for c in &state.coes {
         s.push_str(&format!(
-            "{:016x} {:016x} {:016x} {} {} {} {}\n",
+            "{:016x} {:016x} {} {} {}\n",
             c.similar,
             c.earlier,
-            c.inputs.0,
-            c.inputs.1,
             ids(&c.similar_ids),
             ids(&c.earlier_ids),
             c.source
@@ -104,9 +102,83 @@ pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    let traces = path.with_extension("traces");
     let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, encode_traces(&state.traces))?;
+    std::fs::rename(&tmp, traces)?;
     std::fs::write(&tmp, s)?;
     std::fs::rename(tmp, path)
+}
+
+const TRACES_HEADER: &[u8] = b"coe similar traces v1\n";
+
+/// Little-endian numbers after a header, then a hash of all of it.
+fn encode_traces(traces: &[Trace]) -> Vec<u8> {
+    let mut b = Vec::with_capacity(32 + traces.len() * 300);
+    b.extend_from_slice(TRACES_HEADER);
+    b.extend_from_slice(&(traces.len() as u64).to_le_bytes());
+    for t in traces {
+        b.extend_from_slice(&t.key.to_le_bytes());
+        b.extend_from_slice(&t.read.to_le_bytes());
+        b.extend_from_slice(&t.doc.to_le_bytes());
+        b.extend_from_slice(&t.touched.to_le_bytes());
+        b.push(u8::from(t.cutoff.is_some()));
+        b.extend_from_slice(&t.cutoff.unwrap_or(0).to_le_bytes());
+        b.extend_from_slice(&(t.candidates.len() as u32).to_le_bytes());
+        for c in &t.candidates {
+            b.extend_from_slice(&c.to_le_bytes());
+        }
+    }
+    let check = checksum(&b);
+    b.extend_from_slice(&check.to_le_bytes());
+    b
+}
+
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut h = hasher();
+    h.write(bytes);
+    h.finish()
+}
+
+/// The traces `encode_traces` wrote; `None` when anything is off.
+fn decode_traces(b: &[u8]) -> Option<Vec<Trace>> {
+    let (body, check) = b.split_at_checked(b.len().checked_sub(8)?)?;
+    if checksum(body).to_le_bytes() != check {
+        return None;
+    }
+    let mut r = body.strip_prefix(TRACES_HEADER)?;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, rest) = r.split_at_checked(n)?;
+        r = rest;
+        Some(head)
+    };
+    let u64_at = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
+    let u32_at = |b: &[u8]| b.try_into().ok().map(u32::from_le_bytes);
+    let n = u64_at(take(8)?)?;
+    let mut traces = Vec::with_capacity(n.min(1 << 20) as usize);
+    for _ in 0..n {
+        let key = u64_at(take(8)?)?;
+        let read = u32_at(take(4)?)?;
+        let doc = u64_at(take(8)?)?;
+        let touched = u32_at(take(4)?)?;
+        let has_cutoff = take(1)?[0] == 1;
+        let cutoff = u64_at(take(8)?)?;
+        let count = u32_at(take(4)?)? as usize;
+        let candidates = take(count.checked_mul(4)?)?
+            .chunks_exact(4)
+            .filter_map(u32_at)
+            .collect();
+        traces.push(Trace {
+            key,
+            read,
+            doc,
+            touched,
+            cutoff: has_cutoff.then_some(cutoff),
+            candidates,
+        });
+    }
+    take(0).filter(|_| r.is_empty())?;
+    Some(traces)
 }
 
 /// The state at `path`; `None` when missing or unreadable (the next build renders everything).
@@ -126,20 +198,25 @@ pub fn read(path: &Path) -> Option<BuildState> {
     };
     let mut coes = Vec::new();
     for line in lines {
-        let mut parts = line.splitn(7, ' ');
+        let mut parts = line.splitn(5, ' ');
         coes.push(CoeState {
             similar: hex(parts.next()?)?,
             earlier: hex(parts.next()?)?,
-            inputs: (hex(parts.next()?)?, parts.next()?.parse().ok()?),
             similar_ids: ids(parts.next()?)?,
             earlier_ids: ids(parts.next()?)?,
             source: parts.next()?.to_owned(),
         });
     }
+    let traces = std::fs::read(path.with_extension("traces"))
+        .ok()
+        .and_then(|b| decode_traces(&b))
+        .filter(|t| t.len() == coes.len())
+        .unwrap_or_default();
     Some(BuildState {
         key: hex(key)?,
         parsed: parsed.parse().ok()?,
         coes,
+        traces,
     })
 }
 
@@ -182,7 +259,6 @@ mod tests {
                     source: "2024/a b.md".to_owned(),
                     similar: 1,
                     earlier: 2,
-                    inputs: (u64::MAX, 16),
                     similar_ids: vec![3, 0, 9999],
                     earlier_ids: vec![],
                 },
@@ -192,9 +268,31 @@ mod tests {
                     ..CoeState::default()
                 },
             ],
+            traces: vec![
+                Trace {
+                    key: u64::MAX,
+                    read: 16,
+                    doc: 3,
+                    touched: 900,
+                    cutoff: Some(12),
+                    candidates: vec![0, 5, 9999],
+                },
+                Trace::default(),
+            ],
         };
         write(&path, &state).expect("written");
-        assert_eq!(read(&path), Some(state));
+        assert_eq!(read(&path), Some(state.clone()));
+        // Damaged traces are left out, the rest of the state is read.
+        let traces = path.with_extension("traces");
+        let mut bytes = std::fs::read(&traces).expect("traces");
+        for i in 0..bytes.len() {
+            bytes[i] ^= 0x10;
+            std::fs::write(&traces, &bytes).expect("written");
+            assert_eq!(read(&path).map(|s| s.traces), Some(Vec::new()), "byte {i}");
+            bytes[i] ^= 0x10;
+        }
+        std::fs::write(&traces, &bytes[..bytes.len() - 1]).expect("written");
+        assert_eq!(read(&path).map(|s| s.traces), Some(Vec::new()));
         std::fs::write(&path, format!("{HEADER}\n12 zz\n")).expect("written");
         assert_eq!(read(&path), None);
     }

@@ -9,10 +9,33 @@
 //! word and whether reasons may show it. Term *ids* are left out (they shift when a word
 //! enters or leaves the library); their order, which breaks ties, follows the stems' order.
 
-use super::{BONUS_KINDS, SimilarityIndex, rank_key};
+use super::{BONUS_KINDS, CANDIDATE_TERMS, RERANK, SimilarityIndex, rank_key};
 use crate::library::Library;
 use rayon::prelude::*;
 use std::hash::{BuildHasher, Hash, Hasher};
+
+/// How a COE's lists were found, kept from one build to the next: with it, a rebuild can
+/// tell that a COE's lists cannot have changed even when its input key did, because the few
+/// COEs that changed stay out of its candidates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// Its input key ([`InputKeys::of`]).
+    pub key: u64,
+    /// How many inverted lists were read.
+    pub read: u32,
+    /// Its own key: what other COEs' lists take from it.
+    pub doc: u64,
+    /// How many COEs had a candidate score once the lists were read (a lower bound once the
+    /// lists were reused).
+    pub touched: u32,
+    /// The candidate key of the last candidate kept (`None`: every candidate was kept).
+    pub cutoff: Option<u64>,
+    /// The candidates kept and scored exactly, sorted.
+    pub candidates: Vec<u32>,
+}
+
+/// More changed COEs than this: only input keys decide.
+const MAX_CHANGED: usize = 2048;
 
 /// Keys of every COE and of every inverted list, from which a COE's input key is made.
 pub struct InputKeys {
@@ -88,6 +111,11 @@ impl SimilarityIndex {
 }
 
 impl InputKeys {
+    /// COE `i`'s own key.
+    pub fn doc(&self, i: usize) -> u64 {
+        self.docs[i]
+    }
+
     /// COE `i`'s input key when its similar lists read the inverted lists of its `read`
     /// heaviest terms (as [`SimilarityIndex::ranked`] reported).
     pub fn of(&self, index: &SimilarityIndex, i: usize, read: usize) -> u64 {
@@ -100,5 +128,99 @@ impl InputKeys {
             self.lists.get(t as usize).hash(&mut h);
         }
         h.finish()
+    }
+}
+
+impl SimilarityIndex {
+    /// Per COE, when its lists are the ones the last build found (as `previous`, per library
+    /// position, describes them), the trace to keep for it; `None`: they must be computed.
+    ///
+    /// They are when its input key is the same. They are too when the key changed only
+    /// because a few other COEs changed (their own keys differ), provided that none of those
+    /// was among its candidates, that each now scores below its last kept candidate (so the
+    /// same candidates are kept and scored exactly, with the same results), and that the
+    /// number of lists read cannot change. Scores are added up as [`SimilarityIndex::ranked`]
+    /// does, in the same order, so the comparison is exact.
+    pub fn reusable(&self, keys: &InputKeys, previous: &[Trace]) -> Vec<Option<Trace>> {
+        let n = self.top.len();
+        if previous.len() != n {
+            return vec![None; n];
+        }
+        let changed: Vec<u32> = (0..n)
+            .filter(|&d| previous[d].doc != keys.docs[d])
+            .map(|d| d as u32)
+            .collect();
+        let bounded = !changed.is_empty() && changed.len() <= MAX_CHANGED;
+        // The changed COEs' entries of the inverted lists, by term.
+        let mut lists_of_changed: Vec<Vec<(usize, f32)>> = Vec::new();
+        if bounded {
+            lists_of_changed = vec![Vec::new(); self.lists.len()];
+            for (slot, &d) in changed.iter().enumerate() {
+                for &(t, w) in &self.top[d as usize] {
+                    // In the inverted list only when the term is not too common.
+                    if !self.lists[t as usize].is_empty() {
+                        lists_of_changed[t as usize].push((slot, w));
+                    }
+                }
+            }
+        }
+        (0..n)
+            .into_par_iter()
+            .with_min_len(64)
+            .map(|i| {
+                let was = &previous[i];
+                let key = keys.of(self, i, was.read as usize);
+                if key == was.key {
+                    return Some(was.clone());
+                }
+                if !bounded || changed.binary_search(&(i as u32)).is_ok() {
+                    return None;
+                }
+                self.same_candidates(i, was, &changed, &lists_of_changed)
+                    .then(|| Trace {
+                        key,
+                        touched: was.touched.saturating_sub(changed.len() as u32),
+                        ..was.clone()
+                    })
+            })
+            .collect()
+    }
+
+    /// Whether COE `i` (unchanged itself) keeps the candidates `was` names, given the COEs
+    /// that `changed` and their entries of the inverted lists.
+    fn same_candidates(
+        &self,
+        i: usize,
+        was: &Trace,
+        changed: &[u32],
+        lists_of_changed: &[Vec<(usize, f32)>],
+    ) -> bool {
+        let Some(cutoff) = was.cutoff else {
+            return false;
+        };
+        let read = was.read as usize;
+        let q = &self.top[i];
+        // Reading every term, up to the fixed number, never stops early; stopping at that
+        // number must still happen with the changed COEs' candidates gone.
+        let same_reading = (read == q.len() && read <= CANDIDATE_TERMS)
+            || (read == CANDIDATE_TERMS && was.touched as usize >= RERANK + changed.len());
+        if !same_reading
+            || changed
+                .iter()
+                .any(|d| was.candidates.binary_search(d).is_ok())
+        {
+            return false;
+        }
+        let mut heavy: Vec<(u32, f32)> = q.clone();
+        heavy.sort_unstable_by_key(|&(t, w)| rank_key(w, t));
+        let mut acc: Vec<Option<f32>> = vec![None; changed.len()];
+        for &(t, wq) in heavy.iter().take(read) {
+            for &(slot, wd) in &lists_of_changed[t as usize] {
+                *acc[slot].get_or_insert(0.0) += wq * wd;
+            }
+        }
+        acc.iter()
+            .zip(changed)
+            .all(|(score, &d)| score.is_none_or(|s| rank_key(s, d) > cutoff))
     }
 }
