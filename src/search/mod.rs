@@ -170,9 +170,14 @@ impl Similarities {
         if timing {
             let fresh = computed.iter().filter(|&&c| c).count();
             eprintln!(
-                "similar: vectors {t1:?}, prepare {:?}, keys {:?}, lists of {fresh} COEs {:?}",
+                "similar: vectors {t1:?}, prepare {:?}, keys {:?} ({} COEs changed), lists of {fresh} COEs {:?}",
                 t2 - t1,
                 t3 - t2,
+                previous.map_or(0, |p| p
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, tr)| tr.doc != keys.doc(*i))
+                    .count()),
                 t.elapsed() - t3
             );
         }
