@@ -11,7 +11,7 @@ pub mod store;
 
 use crate::library::Library;
 use schema::Fields;
-use similar::{Similar, SimilarityIndex, Trace, Vectors};
+use similar::{Reuse, Similar, SimilarityIndex, Trace, Vectors, Work};
 use tantivy::Index;
 
 /// How many similar COEs each COE page shows.
@@ -129,16 +129,20 @@ impl Similarities {
         };
         let t2 = t.elapsed();
         let keys = similarity.input_keys(lib);
-        let mut reused = match previous {
+        let reuse = match previous {
             Some(p) => similarity.reusable(&keys, p),
-            None => vec![None; lib.coes.len()],
+            None => vec![Reuse::Compute; lib.coes.len()],
         };
         let t3 = t.elapsed();
         let Some(all) = similarity.all_until(
             lib,
             SIMILAR_PER_COE,
             EARLIER_PER_COE,
-            &|i| reused.get(i).is_none_or(Option::is_none),
+            &|i| match reuse.get(i) {
+                Some(Reuse::Same(_)) => Work::Skip,
+                Some(Reuse::Rescore { candidates, .. }) => Work::Rescore(candidates),
+                Some(Reuse::Compute) | None => Work::Compute,
+            },
             stop,
         ) else {
             return Ok(None);
@@ -146,21 +150,34 @@ impl Similarities {
         let n = all.len();
         let (mut similar, mut earlier) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let (mut traces, mut computed) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for (i, lists) in all.into_iter().enumerate() {
-            match (lists, reused.get_mut(i).and_then(Option::take)) {
-                (Some(l), _) => {
-                    let read = l.trace.read as usize;
+        let mut rescored = 0;
+        for ((i, lists), reuse) in all.into_iter().enumerate().zip(reuse) {
+            match (lists, reuse) {
+                (Some(l), reuse) => {
+                    // Rescored lists read what the last build's did.
+                    let (read, touched) = match reuse {
+                        Reuse::Rescore { read, touched, .. } => {
+                            rescored += 1;
+                            (read, touched)
+                        }
+                        _ => (l.trace.read, l.trace.touched),
+                    };
                     traces.push(Trace {
-                        key: keys.of(&similarity, i, read),
+                        key: keys.of(&similarity, i, read as usize),
                         doc: keys.doc(i),
+                        read,
+                        touched,
                         ..l.trace
                     });
                     similar.push(l.similar);
                     earlier.push(l.earlier);
                     computed.push(true);
                 }
-                (None, trace) => {
-                    traces.push(trace.unwrap_or_default());
+                (None, reuse) => {
+                    traces.push(match reuse {
+                        Reuse::Same(trace) => trace,
+                        _ => Trace::default(),
+                    });
                     similar.push(Vec::new());
                     earlier.push(Vec::new());
                     computed.push(false);
@@ -170,7 +187,7 @@ impl Similarities {
         if timing {
             let fresh = computed.iter().filter(|&&c| c).count();
             eprintln!(
-                "similar: vectors {t1:?}, prepare {:?}, keys {:?} ({} COEs changed), lists of {fresh} COEs {:?}",
+                "similar: vectors {t1:?}, prepare {:?}, keys {:?} ({} COEs changed), lists of {fresh} COEs ({rescored} from their last candidates) {:?}",
                 t2 - t1,
                 t3 - t2,
                 previous.map_or(0, |p| p

@@ -16,7 +16,7 @@ use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{Index, InvertedIndexReader, SegmentReader};
 
 mod inputs;
-pub use inputs::{InputKeys, Trace};
+pub use inputs::{InputKeys, Reuse, Trace};
 
 /// Asked now and then during long computations: `true` gives them up.
 pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
@@ -454,6 +454,16 @@ pub struct Similar {
     pub reasons: Vec<String>,
 }
 
+/// What [`SimilarityIndex::all_until`] does for one COE.
+pub enum Work<'a> {
+    /// Nothing: its lists are the last build's.
+    Skip,
+    /// Everything.
+    Compute,
+    /// Score these candidates (by [`rank_key`], sorted) and make the lists from them.
+    Rescore(&'a [u64]),
+}
+
 /// A COE's similar lists.
 #[derive(Debug, Clone, Default)]
 pub struct Lists {
@@ -602,6 +612,26 @@ impl SimilarityIndex {
             cands.truncate(keep);
             cutoff = Some(cands[keep - 1]);
         }
+        let scored = self.rescore(s, q, of_meta, &cands);
+        cands.sort_unstable();
+        let trace = Trace {
+            read: read as u32,
+            touched,
+            cutoff,
+            candidates: cands,
+            ..Trace::default()
+        };
+        (scored, trace)
+    }
+
+    /// The candidates (by [`rank_key`]) scored exactly, best first.
+    fn rescore(
+        &self,
+        s: &mut Scratch,
+        q: &[(u32, f32)],
+        of_meta: Option<&MetaIds>,
+        cands: &[u64],
+    ) -> Vec<(usize, f32)> {
         s.set_query(q);
         let mut scored: Vec<(usize, f32)> = cands
             .iter()
@@ -613,16 +643,7 @@ impl SimilarityIndex {
             .collect();
         s.clear_query(q);
         scored.sort_unstable_by_key(|&(d, score)| rank_key(score, d as u32));
-        let mut candidates: Vec<u32> = cands.into_iter().map(key_id).collect();
-        candidates.sort_unstable();
-        let trace = Trace {
-            read: read as u32,
-            touched,
-            cutoff,
-            candidates,
-            ..Trace::default()
-        };
-        (scored, trace)
+        scored
     }
 
     fn finish(
@@ -641,14 +662,14 @@ impl SimilarityIndex {
             .collect()
     }
 
-    /// For the COEs `which` names (every one, or those whose input key changed), in parallel:
-    /// their [`Lists`]; `None` for the others, and as soon as `stop` says so.
-    pub fn all_until(
+    /// For the COEs `work` says to compute or rescore, in parallel: their [`Lists`]; `None` for
+    /// the others, and as soon as `stop` says so.
+    pub fn all_until<'w>(
         &self,
         lib: &Library,
         k: usize,
         k_earlier: usize,
-        which: &(dyn Fn(usize) -> bool + Sync),
+        work: &(dyn Fn(usize) -> Work<'w> + Sync),
         stop: Stop,
     ) -> Option<Vec<Option<Lists>>> {
         let n = lib.coes.len();
@@ -657,10 +678,16 @@ impl SimilarityIndex {
             .map_init(
                 || Scratch::new(n, self.vectors.terms.len()),
                 |s, i| {
-                    if stop() || !which(i) {
+                    if stop() {
                         return None;
                     }
-                    Some(self.lists_with(s, lib, i, k, k_earlier))
+                    match work(i) {
+                        Work::Skip => None,
+                        Work::Compute => Some(self.lists_with(s, lib, i, None, k, k_earlier)),
+                        Work::Rescore(cands) => {
+                            Some(self.lists_with(s, lib, i, Some(cands), k, k_earlier))
+                        }
+                    }
                 },
             )
             .collect();
@@ -680,24 +707,37 @@ impl SimilarityIndex {
             .par_iter()
             .map_init(
                 || Scratch::new(n, self.vectors.terms.len()),
-                |s, &i| self.lists_with(s, lib, i, k, k_earlier),
+                |s, &i| self.lists_with(s, lib, i, None, k, k_earlier),
             )
             .collect()
     }
 
     /// COE `i`'s `k` most similar COEs, and its `k_earlier` most similar among the incidents
-    /// that happened before it ("this happened before", recurrences).
+    /// that happened before it ("this happened before", recurrences). With `given` candidates
+    /// (by [`rank_key`], sorted), only those are scored (see [`Reuse::Rescore`]): the trace then
+    /// names them and nothing else.
     fn lists_with(
         &self,
         s: &mut Scratch,
         lib: &Library,
         i: usize,
+        given: Option<&[u64]>,
         k: usize,
         k_earlier: usize,
     ) -> Lists {
         let q = &self.top[i];
         let meta = Some(&self.meta[i]);
-        let (ranked, trace) = self.ranked(s, q, meta, Some(i), k);
+        let (ranked, trace) = match given {
+            None => self.ranked(s, q, meta, Some(i), k),
+            Some(cands) => (
+                self.rescore(s, q, meta, cands),
+                Trace {
+                    cutoff: cands.last().copied(),
+                    candidates: cands.to_vec(),
+                    ..Trace::default()
+                },
+            ),
+        };
         let similar = self.finish(lib, q, meta, ranked.iter().copied().take(k));
         let date = lib.coes[i].date;
         // Earlier COEs are often similar ones too: their reasons are made once.

@@ -110,11 +110,11 @@ pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
     std::fs::rename(tmp, path)
 }
 
-const TRACES_HEADER: &[u8] = b"coe similar traces v1\n";
+const TRACES_HEADER: &[u8] = b"coe similar traces v2\n";
 
 /// Little-endian numbers after a header, then a hash of all of it.
 fn encode_traces(traces: &[Trace]) -> Vec<u8> {
-    let mut b = Vec::with_capacity(32 + traces.len() * 300);
+    let mut b = Vec::with_capacity(32 + traces.len() * 560);
     b.extend_from_slice(TRACES_HEADER);
     b.extend_from_slice(&(traces.len() as u64).to_le_bytes());
     for t in traces {
@@ -164,9 +164,9 @@ fn decode_traces(b: &[u8]) -> Option<Vec<Trace>> {
         let has_cutoff = take(1)?[0] == 1;
         let cutoff = u64_at(take(8)?)?;
         let count = u32_at(take(4)?)? as usize;
-        let candidates = take(count.checked_mul(4)?)?
-            .chunks_exact(4)
-            .filter_map(u32_at)
+        let candidates = take(count.checked_mul(8)?)?
+            .chunks_exact(8)
+            .filter_map(u64_at)
             .collect();
         traces.push(Trace {
             key,
@@ -275,7 +275,7 @@ mod tests {
                     doc: 3,
                     touched: 900,
                     cutoff: Some(12),
-                    candidates: vec![0, 5, 9999],
+                    candidates: vec![0, 5, u64::MAX],
                 },
                 Trace::default(),
             ],

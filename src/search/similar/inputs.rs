@@ -9,7 +9,7 @@
 //! word and whether reasons may show it. Term *ids* are left out (they shift when a word
 //! enters or leaves the library); their order, which breaks ties, follows the stems' order.
 
-use super::{BONUS_KINDS, CANDIDATE_TERMS, RERANK, SimilarityIndex, rank_key};
+use super::{BONUS_KINDS, CANDIDATE_TERMS, RERANK, SimilarityIndex, key_id, rank_key};
 use crate::library::Library;
 use rayon::prelude::*;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -30,8 +30,25 @@ pub struct Trace {
     pub touched: u32,
     /// The candidate key of the last candidate kept (`None`: every candidate was kept).
     pub cutoff: Option<u64>,
-    /// The candidates kept and scored exactly, sorted.
-    pub candidates: Vec<u32>,
+    /// The candidates kept and scored exactly, as [`rank_key`]s of their candidate scores,
+    /// sorted (best first).
+    pub candidates: Vec<u64>,
+}
+
+/// What a rebuild does with a COE's lists (see [`SimilarityIndex::reusable`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reuse {
+    /// They are the last build's; this is the trace to keep.
+    Same(Trace),
+    /// The lists read and their candidate scores are known: score these candidates again
+    /// (some of them changed), as the last build would have with this library.
+    Rescore {
+        candidates: Vec<u64>,
+        read: u32,
+        touched: u32,
+    },
+    /// Compute them.
+    Compute,
 }
 
 /// More changed COEs than this: only input keys decide.
@@ -132,30 +149,35 @@ impl InputKeys {
 }
 
 impl SimilarityIndex {
-    /// Per COE, when its lists are the ones the last build found (as `previous`, per library
-    /// position, describes them), the trace to keep for it; `None`: they must be computed.
+    /// Per COE, what to do with its lists given how the last build found them (`previous`,
+    /// per library position).
     ///
-    /// They are when its input key is the same. They are too when the key changed only
-    /// because a few other COEs changed (their own keys differ), provided that none of those
-    /// was among its candidates, that each now scores below its last kept candidate (so the
-    /// same candidates are kept and scored exactly, with the same results), and that the
-    /// number of lists read cannot change. Scores are added up as [`SimilarityIndex::ranked`]
-    /// does, in the same order, so the comparison is exact.
-    pub fn reusable(&self, keys: &InputKeys, previous: &[Trace]) -> Vec<Option<Trace>> {
+    /// They are the same when its input key is the same. When the key changed only because a
+    /// few other COEs changed (their own keys differ) and the number of lists read cannot
+    /// change, the candidate scores of the unchanged COEs are the last build's: the changed
+    /// ones' are added up again, as [`SimilarityIndex::ranked`] does and in the same order (so
+    /// exactly), and when at least as many candidates as are kept score at or above the last
+    /// kept one, the kept candidates are known without reading the lists. They are the same
+    /// lists when those are the same candidates and none of them changed; otherwise only they
+    /// are scored again.
+    pub fn reusable(&self, keys: &InputKeys, previous: &[Trace]) -> Vec<Reuse> {
         let n = self.top.len();
         if previous.len() != n {
-            return vec![None; n];
+            return vec![Reuse::Compute; n];
         }
         let changed: Vec<u32> = (0..n)
             .filter(|&d| previous[d].doc != keys.docs[d])
             .map(|d| d as u32)
             .collect();
         let bounded = !changed.is_empty() && changed.len() <= MAX_CHANGED;
+        let mut is_changed = Vec::new();
         // The changed COEs' entries of the inverted lists, by term.
         let mut lists_of_changed: Vec<Vec<(usize, f32)>> = Vec::new();
         if bounded {
+            is_changed = vec![false; n];
             lists_of_changed = vec![Vec::new(); self.lists.len()];
             for (slot, &d) in changed.iter().enumerate() {
+                is_changed[d as usize] = true;
                 for &(t, w) in &self.top[d as usize] {
                     // In the inverted list only when the term is not too common.
                     if !self.lists[t as usize].is_empty() {
@@ -171,45 +193,55 @@ impl SimilarityIndex {
                 let was = &previous[i];
                 let key = keys.of(self, i, was.read as usize);
                 if key == was.key {
-                    return Some(was.clone());
+                    return Reuse::Same(was.clone());
                 }
-                if !bounded || changed.binary_search(&(i as u32)).is_ok() {
-                    return None;
+                if !bounded || is_changed[i] {
+                    return Reuse::Compute;
                 }
-                self.same_candidates(i, was, &changed, &lists_of_changed)
-                    .then(|| Trace {
+                let Some(candidates) =
+                    self.kept_candidates(i, was, &changed, &is_changed, &lists_of_changed)
+                else {
+                    return Reuse::Compute;
+                };
+                let touched = was.touched.saturating_sub(changed.len() as u32);
+                let same = candidates == was.candidates
+                    && candidates.iter().all(|&c| !is_changed[key_id(c) as usize]);
+                if same {
+                    Reuse::Same(Trace {
                         key,
-                        touched: was.touched.saturating_sub(changed.len() as u32),
+                        touched,
                         ..was.clone()
                     })
+                } else {
+                    Reuse::Rescore {
+                        candidates,
+                        read: was.read,
+                        touched,
+                    }
+                }
             })
             .collect()
     }
 
-    /// Whether COE `i` (unchanged itself) keeps the candidates `was` names, given the COEs
-    /// that `changed` and their entries of the inverted lists.
-    fn same_candidates(
+    /// The candidates COE `i` (unchanged itself) keeps now, sorted, when they can be told
+    /// from the last build's (`was`) and the changed COEs' entries of the inverted lists.
+    fn kept_candidates(
         &self,
         i: usize,
         was: &Trace,
         changed: &[u32],
+        is_changed: &[bool],
         lists_of_changed: &[Vec<(usize, f32)>],
-    ) -> bool {
-        let Some(cutoff) = was.cutoff else {
-            return false;
-        };
+    ) -> Option<Vec<u64>> {
+        let cutoff = was.cutoff?;
         let read = was.read as usize;
         let q = &self.top[i];
         // Reading every term, up to the fixed number, never stops early; stopping at that
         // number must still happen with the changed COEs' candidates gone.
         let same_reading = (read == q.len() && read <= CANDIDATE_TERMS)
             || (read == CANDIDATE_TERMS && was.touched as usize >= RERANK + changed.len());
-        if !same_reading
-            || changed
-                .iter()
-                .any(|d| was.candidates.binary_search(d).is_ok())
-        {
-            return false;
+        if !same_reading {
+            return None;
         }
         let mut heavy: Vec<(u32, f32)> = q.clone();
         heavy.sort_unstable_by_key(|&(t, w)| rank_key(w, t));
@@ -219,8 +251,24 @@ impl SimilarityIndex {
                 *acc[slot].get_or_insert(0.0) += wq * wd;
             }
         }
-        acc.iter()
-            .zip(changed)
-            .all(|(score, &d)| score.is_none_or(|s| rank_key(s, d) > cutoff))
+        // Every COE outside the pool scores below the last kept candidate.
+        let mut pool: Vec<u64> = was
+            .candidates
+            .iter()
+            .copied()
+            .filter(|&c| !is_changed[key_id(c) as usize])
+            .collect();
+        pool.extend(
+            acc.iter()
+                .zip(changed)
+                .filter_map(|(score, &d)| score.map(|s| rank_key(s, d)))
+                .filter(|&key| key <= cutoff),
+        );
+        if pool.len() < was.candidates.len() {
+            return None;
+        }
+        pool.sort_unstable();
+        pool.truncate(was.candidates.len());
+        Some(pool)
     }
 }
