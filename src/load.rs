@@ -2,7 +2,7 @@
 //! reusing the parses of unchanged files from a cache on disk (`load_all_cached`).
 
 mod cache;
-mod codec;
+pub(crate) mod codec;
 
 use crate::content::{self, Coe};
 use crate::diag::Diagnostic;

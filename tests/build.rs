@@ -907,17 +907,7 @@ fn similar_lists_are_reused_only_when_they_cannot_have_changed() {
     let root = site.path();
     let args = ["build", "--root", ".", "--today", "2026-11-26", "--verbose"];
     let build = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_coe"))
-            .args(args)
-            .current_dir(root)
-            .env("COE_TIMINGS", "1")
-            .output()
-            .expect("run coe");
-        let run = Run {
-            status: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let run = coe_with_env(&args, root, &[("COE_TIMINGS", "1")]);
         assert_eq!(run.status, 0, "{}", run.stderr);
         // "similar: ... lists of N COEs ..."
         let computed = run

@@ -136,11 +136,20 @@ impl Similarities {
         let t3 = t.elapsed();
         let Some(all) = similarity.all_until(
             lib,
+            &keys,
             SIMILAR_PER_COE,
             EARLIER_PER_COE,
             &|i| match reuse.get(i) {
                 Some(Reuse::Same(_)) => Work::Skip,
-                Some(Reuse::Rescore { candidates, .. }) => Work::Rescore(candidates),
+                Some(Reuse::Rescore {
+                    candidates,
+                    read,
+                    touched,
+                }) => Work::Rescore {
+                    candidates,
+                    read: *read,
+                    touched: *touched,
+                },
                 Some(Reuse::Compute) | None => Work::Compute,
             },
             stop,
@@ -151,24 +160,11 @@ impl Similarities {
         let (mut similar, mut earlier) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let (mut traces, mut computed) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let mut rescored = 0;
-        for ((i, lists), reuse) in all.into_iter().enumerate().zip(reuse) {
+        for (lists, reuse) in all.into_iter().zip(reuse) {
             match (lists, reuse) {
                 (Some(l), reuse) => {
-                    // Rescored lists read what the last build's did.
-                    let (read, touched) = match reuse {
-                        Reuse::Rescore { read, touched, .. } => {
-                            rescored += 1;
-                            (read, touched)
-                        }
-                        _ => (l.trace.read, l.trace.touched),
-                    };
-                    traces.push(Trace {
-                        key: keys.of(&similarity, i, read as usize),
-                        doc: keys.doc(i),
-                        read,
-                        touched,
-                        ..l.trace
-                    });
+                    rescored += usize::from(matches!(reuse, Reuse::Rescore { .. }));
+                    traces.push(l.trace);
                     similar.push(l.similar);
                     earlier.push(l.earlier);
                     computed.push(true);

@@ -460,8 +460,13 @@ pub enum Work<'a> {
     Skip,
     /// Everything.
     Compute,
-    /// Score these candidates (by [`rank_key`], sorted) and make the lists from them.
-    Rescore(&'a [u64]),
+    /// Score these candidates (by [`rank_key`], sorted) and make the lists from them; the
+    /// lists they were found in and the COEs touched are the last build's.
+    Rescore {
+        candidates: &'a [u64],
+        read: u32,
+        touched: u32,
+    },
 }
 
 /// A COE's similar lists.
@@ -470,7 +475,7 @@ pub struct Lists {
     pub similar: Vec<Similar>,
     /// The most similar among the incidents that happened before it.
     pub earlier: Vec<Similar>,
-    /// How they were found (its key and its own key are left at 0 here).
+    /// How they were found.
     pub trace: Trace,
 }
 
@@ -664,11 +669,13 @@ impl SimilarityIndex {
             .collect()
     }
 
-    /// For the COEs `work` says to compute or rescore, in parallel: their [`Lists`]; `None` for
-    /// the others, and as soon as `stop` says so.
+    /// For the COEs `work` says to compute or rescore, in parallel: their [`Lists`], with
+    /// complete traces (`keys` gives their input keys); `None` for the others, and as soon as
+    /// `stop` says so.
     pub fn all_until<'w>(
         &self,
         lib: &Library,
+        keys: &InputKeys,
         k: usize,
         k_earlier: usize,
         work: &(dyn Fn(usize) -> Work<'w> + Sync),
@@ -683,13 +690,22 @@ impl SimilarityIndex {
                     if stop() {
                         return None;
                     }
-                    match work(i) {
-                        Work::Skip => None,
-                        Work::Compute => Some(self.lists_with(s, lib, i, None, k, k_earlier)),
-                        Work::Rescore(cands) => {
-                            Some(self.lists_with(s, lib, i, Some(cands), k, k_earlier))
+                    let mut lists = match work(i) {
+                        Work::Skip => return None,
+                        Work::Compute => self.lists_with(s, lib, i, None, k, k_earlier),
+                        Work::Rescore {
+                            candidates,
+                            read,
+                            touched,
+                        } => {
+                            let mut l = self.lists_with(s, lib, i, Some(candidates), k, k_earlier);
+                            (l.trace.read, l.trace.touched) = (read, touched);
+                            l
                         }
-                    }
+                    };
+                    lists.trace.key = keys.of(self, i, lists.trace.read as usize);
+                    lists.trace.doc = keys.doc(i);
+                    Some(lists)
                 },
             )
             .collect();

@@ -361,7 +361,8 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         }
     };
     // Similar lists whose inputs did not change are not computed again: only when pages are
-    // rendered selectively (the others need every list).
+    // rendered selectively, under the same conditions as `selected` below (the others need
+    // every list; with search data, those conditions are the same).
     let reuse = match (&plan, &last, &sink) {
         (Some(_), Some(last), OutputSink::Changes(_)) if last.traces.len() == lib.coes.len() => {
             Some(last.traces.as_slice())
@@ -391,14 +392,6 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         }
         _ => None,
     };
-    if let Some(search) = &mut search
-        && selected.is_none()
-    {
-        // Not expected (lists are reused only for a selective render), but never render a
-        // page without its lists.
-        let all: Vec<usize> = (0..lib.coes.len()).collect();
-        search.complete(&lib, &all);
-    }
     render_into(
         opts,
         &config,

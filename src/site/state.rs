@@ -7,6 +7,7 @@
 //! cache: the state names the parse cache generation it was built from, so the previous
 //! version of an edited COE is exactly the one the output shows.
 
+use crate::load::codec::{Reader, Writer};
 use crate::search::similar::{Similar, Trace};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::Path;
@@ -110,25 +111,31 @@ pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
     std::fs::rename(tmp, path)
 }
 
-const TRACES_HEADER: &[u8] = b"coe similar traces v2\n";
+const TRACES_FORMAT: &str = "coe similar traces v3";
 
-/// Little-endian numbers after a header, then a hash of all of it.
+/// In the parse cache's codec (`load::codec`), then a hash of all of it.
 fn encode_traces(traces: &[Trace]) -> Vec<u8> {
-    let mut b = Vec::with_capacity(32 + traces.len() * 560);
-    b.extend_from_slice(TRACES_HEADER);
-    b.extend_from_slice(&(traces.len() as u64).to_le_bytes());
+    let mut w = Writer::default();
+    w.str(TRACES_FORMAT);
+    w.varint(traces.len() as u64);
     for t in traces {
-        b.extend_from_slice(&t.key.to_le_bytes());
-        b.extend_from_slice(&t.read.to_le_bytes());
-        b.extend_from_slice(&t.doc.to_le_bytes());
-        b.extend_from_slice(&t.touched.to_le_bytes());
-        b.push(u8::from(t.cutoff.is_some()));
-        b.extend_from_slice(&t.cutoff.unwrap_or(0).to_le_bytes());
-        b.extend_from_slice(&(t.candidates.len() as u32).to_le_bytes());
-        for c in &t.candidates {
-            b.extend_from_slice(&c.to_le_bytes());
+        w.u64_le(t.key);
+        w.varint(t.read.into());
+        w.u64_le(t.doc);
+        w.varint(t.touched.into());
+        match t.cutoff {
+            None => w.byte(0),
+            Some(cutoff) => {
+                w.byte(1);
+                w.u64_le(cutoff);
+            }
+        }
+        w.varint(t.candidates.len() as u64);
+        for &c in &t.candidates {
+            w.u64_le(c);
         }
     }
+    let mut b = w.finish();
     let check = checksum(&b);
     b.extend_from_slice(&check.to_le_bytes());
     b
@@ -142,43 +149,40 @@ fn checksum(bytes: &[u8]) -> u64 {
 
 /// The traces `encode_traces` wrote; `None` when anything is off.
 fn decode_traces(b: &[u8]) -> Option<Vec<Trace>> {
-    let (body, check) = b.split_at_checked(b.len().checked_sub(8)?)?;
-    if checksum(body).to_le_bytes() != check {
+    let (body, check) = b.split_last_chunk::<8>()?;
+    if checksum(body).to_le_bytes() != *check {
         return None;
     }
-    let mut r = body.strip_prefix(TRACES_HEADER)?;
-    let mut take = |n: usize| -> Option<&[u8]> {
-        let (head, rest) = r.split_at_checked(n)?;
-        r = rest;
-        Some(head)
-    };
-    let u64_at = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
-    let u32_at = |b: &[u8]| b.try_into().ok().map(u32::from_le_bytes);
-    let n = u64_at(take(8)?)?;
-    let mut traces = Vec::with_capacity(n.min(1 << 20) as usize);
+    let mut r = Reader::new(body)?;
+    if r.str()? != TRACES_FORMAT {
+        return None;
+    }
+    let n = r.varint()?;
+    let mut traces = Vec::new();
     for _ in 0..n {
-        let key = u64_at(take(8)?)?;
-        let read = u32_at(take(4)?)?;
-        let doc = u64_at(take(8)?)?;
-        let touched = u32_at(take(4)?)?;
-        let has_cutoff = take(1)?[0] == 1;
-        let cutoff = u64_at(take(8)?)?;
-        let count = u32_at(take(4)?)? as usize;
-        let candidates = take(count.checked_mul(8)?)?
-            .chunks_exact(8)
-            .filter_map(u64_at)
-            .collect();
+        let key = r.u64_le()?;
+        let read = u32::try_from(r.varint()?).ok()?;
+        let doc = r.u64_le()?;
+        let touched = u32::try_from(r.varint()?).ok()?;
+        let cutoff = match r.byte()? {
+            0 => None,
+            1 => Some(r.u64_le()?),
+            _ => return None,
+        };
+        let count = r.varint()?;
+        let candidates = (0..count)
+            .map(|_| r.u64_le())
+            .collect::<Option<Vec<u64>>>()?;
         traces.push(Trace {
             key,
             read,
             doc,
             touched,
-            cutoff: has_cutoff.then_some(cutoff),
+            cutoff,
             candidates,
         });
     }
-    take(0).filter(|_| r.is_empty())?;
-    Some(traces)
+    r.is_empty().then_some(traces)
 }
 
 /// The state at `path`; `None` when missing or unreadable (the next build renders everything).

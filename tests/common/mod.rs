@@ -22,9 +22,15 @@ pub struct Run {
 }
 
 pub fn coe(args: &[&str], cwd: &Path) -> Run {
+    coe_with_env(args, cwd, &[])
+}
+
+/// [`coe`] with environment variables set (e.g. `COE_TIMINGS`).
+pub fn coe_with_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_coe"))
         .args(args)
         .current_dir(cwd)
+        .envs(env.iter().copied())
         .output()
         .expect("run coe");
     Run {
