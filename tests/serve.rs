@@ -471,12 +471,15 @@ fn comparable(page: &str) -> String {
 /// Waits until `path` shows `marker` and the build that served it has rendered every page and
 /// caught up (search index and files, similar lists).
 fn settled(port: u16, path: &str, marker: &str) {
+    // The page first, then the status: the server marks the status incomplete before it serves
+    // an edit's first pages, so a status read after the marker was seen covers that edit (read
+    // the other way round, a status from before the edit could pass with the new page).
     until(&format!("{marker:?} on {path}, caught up"), || {
+        if !get(port, path).body.contains(marker) {
+            return false;
+        }
         let st = status(port);
-        st["ok"] == true
-            && st["complete"] == true
-            && st["caught_up"] == true
-            && get(port, path).body.contains(marker)
+        st["ok"] == true && st["complete"] == true && st["caught_up"] == true
     });
 }
 

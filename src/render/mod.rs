@@ -21,6 +21,9 @@ use views::{TermCount, card, coe_page, severity, term_count, term_url};
 
 pub struct Renderer {
     tera: Tera,
+    /// A template uses `c.card_html` (and `partials/coe_card.html` exists): card lists then
+    /// carry each card rendered once (`views::CardValues`).
+    card_html: bool,
 }
 
 /// What every page gets as `site`.
@@ -57,6 +60,8 @@ impl Renderer {
                 )),
             }
         }
+        let card_html = templates.iter().any(|(n, _)| n == "partials/coe_card.html")
+            && templates.iter().any(|(_, s)| s.contains("card_html"));
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
         if let Err(e) = tera.add_raw_templates(templates) {
@@ -100,7 +105,7 @@ impl Renderer {
         if diags.iter().any(Diagnostic::is_error) {
             Err(diags)
         } else {
-            Ok(Renderer { tera })
+            Ok(Renderer { tera, card_html })
         }
     }
 
@@ -367,7 +372,7 @@ pub fn render_selected(
     let shared = Shared {
         sorted: sorted_orders(lib),
         actions,
-        cards: views::CardValues::new(lib),
+        cards: views::CardValues::new(lib, Some(renderer)),
     };
     let timings = std::env::var_os("COE_TIMINGS").is_some();
     let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, TemplateTime>> =
@@ -384,7 +389,7 @@ pub fn render_selected(
             } else {
                 root_for(&path)
             };
-            let (template, ctx) = context(lib, config, search, &shared, job, &root);
+            let (template, ctx) = context(lib, config, search, &shared, job, &root)?;
             let views_done = started.elapsed();
             let html = renderer.render(template, &ctx)?;
             let rendered = started.elapsed();
@@ -574,7 +579,7 @@ fn context(
     shared: &Shared,
     job: Job,
     root: &str,
-) -> (&'static str, Context) {
+) -> Result<(&'static str, Context), Diagnostic> {
     let sorted = &shared.sorted;
     let mut ctx = Context::new();
     ctx.insert("root", root);
@@ -582,7 +587,10 @@ fn context(
     let template = match job {
         Job::Home => {
             let n = config.home_limit.min(lib.coes.len());
-            ctx.insert("recent", &shared.cards.list(&sorted[0][..n]));
+            ctx.insert(
+                "recent",
+                &shared.cards.list_with_html(&sorted[0][..n], root)?,
+            );
             ctx.insert("total", &lib.coes.len());
             ctx.insert("severities", &severity_counts(lib));
             ctx.insert("top_tags", &top_terms(lib, TaxonomyKind::Tags, 12));
@@ -634,7 +642,7 @@ fn context(
             let coes = lib.years.get(&y).map_or(&[][..], Vec::as_slice);
             let (slice, pager) = paginate(coes, page, per_page, &format!("years/{y}/"));
             ctx.insert("year", &y);
-            ctx.insert("coes", &shared.cards.list(slice));
+            ctx.insert("coes", &shared.cards.list_with_html(slice, root)?);
             ctx.insert("paginator", &pager);
             ctx.insert("years", &year_counts(lib));
             "year.html"
@@ -655,7 +663,7 @@ fn context(
             let (slice, pager) = paginate(&term.coes, page, per_page, &term_url(k, &term.slug));
             ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
             ctx.insert("term", &term_count(k, term));
-            ctx.insert("coes", &shared.cards.list(slice));
+            ctx.insert("coes", &shared.cards.list_with_html(slice, root)?);
             ctx.insert("paginator", &pager);
             "term.html"
         }
@@ -697,7 +705,7 @@ fn context(
             let Some(w) = week.or_else(|| crate::digest::latest_week(lib)) else {
                 ctx.insert("digest", &None::<crate::digest::Digest>);
                 ctx.insert("latest", &true);
-                return ("digest.html", ctx);
+                return Ok(("digest.html", ctx));
             };
             let (prev, next) = learning::neighbours(lib, w);
             ctx.insert("digest", &Some(learning::digest_for(lib, search, w)));
@@ -776,7 +784,7 @@ fn context(
             "sitemap.xml"
         }
     };
-    (template, ctx)
+    Ok((template, ctx))
 }
 
 #[derive(Serialize)]

@@ -34,6 +34,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/metrics.html",
     "templates/partials/digest_item.html",
     "templates/partials/coe_table.html",
+    "templates/partials/coe_card.html",
     "templates/partials/links.html",
     "templates/partials/action_items.html",
     "templates/partials/paginator.html",
