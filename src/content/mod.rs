@@ -7,6 +7,7 @@ pub mod sanitize;
 pub mod time;
 pub mod timeline;
 pub mod yaml;
+mod yaml_events;
 
 use crate::diag::Diagnostic;
 use crate::slug::slugify;

@@ -168,6 +168,9 @@ pub fn parse(text: &str) -> Result<SNode, YamlError> {
             column: 1,
         });
     }
+    if let Some(node) = super::yaml_events::parse(text) {
+        return Ok(node);
+    }
     let mut options = serde_saphyr::Options::default();
     options.strict_booleans = true;
     serde_saphyr::from_str_with_options::<SNode>(text, options).map_err(|e| {

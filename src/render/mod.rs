@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 use tera::{Context, Tera};
-use views::{TermCount, card, coe_page, severity, term_count, term_url};
+use views::{TermCount, coe_page, severity, term_count, term_url};
 
 pub struct Renderer {
     tera: Tera,
@@ -991,54 +991,109 @@ pub fn coes_json(lib: &Library) -> String {
     out
 }
 
+/// One COE in `coes.json`. Fields in name order: the file was first written from a
+/// `serde_json::Value`, whose maps sort their keys, and stays byte for byte the same.
+#[derive(Serialize)]
+struct CoeJson<'a> {
+    action_items: Vec<ActionJson<'a>>,
+    authors: &'a [String],
+    customer_impact: Option<&'a str>,
+    date: String,
+    detected: Option<String>,
+    extra: &'a std::collections::BTreeMap<String, serde_json::Value>,
+    id: &'a str,
+    mitigated: Option<String>,
+    published: String,
+    referenced_by: Vec<&'a str>,
+    related: Vec<&'a str>,
+    resolved: Option<String>,
+    reviewers: &'a [String],
+    root_cause: &'a [String],
+    services: &'a [String],
+    severity: Option<String>,
+    source: String,
+    started: Option<String>,
+    status: &'a str,
+    summary: &'a str,
+    tags: &'a [String],
+    team: &'a [String],
+    time_to_detect_minutes: Option<i64>,
+    time_to_mitigate_minutes: Option<i64>,
+    time_to_resolve_minutes: Option<i64>,
+    title: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct ActionJson<'a> {
+    closed: Option<String>,
+    due: Option<String>,
+    extra: &'a std::collections::BTreeMap<String, serde_json::Value>,
+    overdue: bool,
+    owner: Option<&'a str>,
+    priority: Option<&'static str>,
+    status: &'static str,
+    ticket: Option<&'a str>,
+    title: &'a str,
+}
+
 /// The entry of `coes.json` for `c` at library position `i` (indented for its place): `c` is
 /// the library's COE there, or an earlier version of it (to tell whether an edit changes
 /// the file).
 pub fn coes_json_entry(lib: &Library, i: usize, c: &Coe) -> String {
-    let card = card(lib, c);
-    let items: Vec<serde_json::Value> = c
-        .action_items
-        .iter()
-        .map(|a| {
-            let v = views::action_item(lib, a, lib.today);
-            serde_json::json!({
-                "title": a.title, "owner": a.owner, "due": v.due, "status": v.status,
-                "priority": v.priority, "ticket": a.ticket, "closed": v.closed,
-                "overdue": v.overdue, "extra": a.extra,
-            })
-        })
-        .collect();
     let mins = |d: Option<jiff::SignedDuration>| d.map(|d| d.as_secs() / 60);
-    let ids = |list: &[usize]| list.iter().map(|&j| &lib.coes[j].id).collect::<Vec<_>>();
-    let value = serde_json::json!({
-        "id": c.id,
-        "title": c.title,
-        "url": card.url,
-        "source": format!("content/{}", c.source),
-        "date": c.date.to_string(),
-        "published": c.published.to_string(),
-        "status": c.status.as_str(),
-        "severity": c.severity.map(|s| format!("SEV{s}")),
-        "summary": c.summary,
-        "services": c.services,
-        "tags": c.tags,
-        "root_cause": c.root_causes,
-        "team": c.teams,
-        "authors": c.authors,
-        "reviewers": c.reviewers,
-        "started": c.started.map(|t| t.to_string()),
-        "detected": c.detected.map(|t| t.to_string()),
-        "mitigated": c.mitigated.map(|t| t.to_string()),
-        "resolved": c.resolved.map(|t| t.to_string()),
-        "time_to_detect_minutes": mins(c.time_to_detect()),
-        "time_to_mitigate_minutes": mins(c.time_to_mitigate()),
-        "time_to_resolve_minutes": mins(c.time_to_resolve()),
-        "customer_impact": c.customer_impact,
-        "action_items": items,
-        "related": ids(lib.related.get(i).map_or(&[][..], Vec::as_slice)),
-        "referenced_by": ids(lib.referenced_by.get(i).map_or(&[][..], Vec::as_slice)),
-        "extra": c.extra,
-    });
+    let ids = |list: Option<&Vec<usize>>| {
+        list.map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&j| lib.coes[j].id.as_str())
+            .collect()
+    };
+    let value = CoeJson {
+        action_items: c
+            .action_items
+            .iter()
+            .map(|a| {
+                let v = views::action_item(lib, a, lib.today);
+                ActionJson {
+                    closed: v.closed,
+                    due: v.due,
+                    extra: &a.extra,
+                    overdue: v.overdue,
+                    owner: a.owner.as_deref(),
+                    priority: v.priority,
+                    status: v.status,
+                    ticket: a.ticket.as_deref(),
+                    title: &a.title,
+                }
+            })
+            .collect(),
+        authors: &c.authors,
+        customer_impact: c.customer_impact.as_deref(),
+        date: c.date.to_string(),
+        detected: c.detected.map(|t| t.to_string()),
+        extra: &c.extra,
+        id: &c.id,
+        mitigated: c.mitigated.map(|t| t.to_string()),
+        published: c.published.to_string(),
+        referenced_by: ids(lib.referenced_by.get(i)),
+        related: ids(lib.related.get(i)),
+        resolved: c.resolved.map(|t| t.to_string()),
+        reviewers: &c.reviewers,
+        root_cause: &c.root_causes,
+        services: &c.services,
+        severity: c.severity.map(|s| format!("SEV{s}")),
+        source: format!("content/{}", c.source),
+        started: c.started.map(|t| t.to_string()),
+        status: c.status.as_str(),
+        summary: &c.summary,
+        tags: &c.tags,
+        team: &c.teams,
+        time_to_detect_minutes: mins(c.time_to_detect()),
+        time_to_mitigate_minutes: mins(c.time_to_mitigate()),
+        time_to_resolve_minutes: mins(c.time_to_resolve()),
+        title: &c.title,
+        url: views::coe_url(c),
+    };
     let text = serde_json::to_string_pretty(&value).unwrap_or_default();
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for (n, line) in text.lines().enumerate() {
