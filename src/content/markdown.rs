@@ -267,9 +267,13 @@ pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
             piece.to_owned()
         };
         // Wide tables scroll inside their own box on phones.
-        section.html = piece
-            .replace("<table>", "<div class=\"table-scroll\"><table>")
-            .replace("</table>", "</table></div>");
+        section.html = if piece.contains("<table>") {
+            piece
+                .replace("<table>", "<div class=\"table-scroll\"><table>")
+                .replace("</table>", "</table></div>")
+        } else {
+            piece
+        };
     }
 
     for (section, evs) in sections.iter_mut().zip(&section_events) {
@@ -515,8 +519,19 @@ fn skip_visible(html: &str, mut n: usize) -> String {
             chars.next();
         }
     }
-    for tag in ["strong", "em", "code", "b", "i"] {
-        out = out.replace(&format!("<{tag}></{tag}>"), "");
+    // Checked first: this runs for every timeline entry, and almost none has an emptied tag.
+    if out.contains("></") {
+        for empty in [
+            "<strong></strong>",
+            "<em></em>",
+            "<code></code>",
+            "<b></b>",
+            "<i></i>",
+        ] {
+            if out.contains(empty) {
+                out = out.replace(empty, "");
+            }
+        }
     }
     out.trim().to_owned()
 }
