@@ -45,6 +45,9 @@ def corpus(n):
 
 def timed(cmd, cwd=None):
     """Runs cmd under /usr/bin/time; returns (wall s, CPU s, peak RSS MB, stderr)."""
+    # The previous build's output (~800 MB at 10,000 COEs) is still being written back to disk:
+    # flushed first, so that no build is timed with another one's writeback running beside it.
+    os.sync()
     p = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M"] + cmd, capture_output=True, text=True, cwd=cwd)
     if p.returncode != 0:
         sys.exit(p.stderr)

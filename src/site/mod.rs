@@ -46,6 +46,28 @@ impl BuildReport {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
+
+    /// Records a stage's time; with `COE_TIMINGS` set, also prints the memory in use after it
+    /// and the peak so far (where the build's peak comes from).
+    fn stage(&mut self, (name, took): (&'static str, Duration)) {
+        self.stages.push((name, took));
+        if std::env::var_os("COE_TIMINGS").is_some()
+            && let Ok(status) = std::fs::read_to_string("/proc/self/status")
+        {
+            let mb = |key: &str| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                    .map_or(0, |kb| kb / 1024)
+            };
+            eprintln!(
+                "memory after {name}: {} MB (peak {} MB)",
+                mb("VmRSS:"),
+                mb("VmHWM:")
+            );
+        }
+    }
 }
 
 /// Today's date in UTC, or the one given with `--today`.
@@ -69,7 +91,7 @@ pub fn load_library(
     if let Some(url) = &opts.base_url {
         config.base_url = url.clone();
     }
-    report.stages.push(("config", t.elapsed()));
+    report.stage(("config", t.elapsed()));
 
     let t = Instant::now();
     let cache_file = opts.root.join(".coe/parsed.idx");
@@ -83,7 +105,7 @@ pub fn load_library(
         reparsed: loaded.reparsed,
     };
     report.diagnostics.extend(diags);
-    report.stages.push(("load", t.elapsed()));
+    report.stage(("load", t.elapsed()));
 
     let t = Instant::now();
     let (lib, diags) = Library::build(coes, opts.drafts, today(opts.today));
@@ -119,7 +141,7 @@ pub fn load_library(
         }
     }
     report.coes = lib.coes.len();
-    report.stages.push(("library", t.elapsed()));
+    report.stage(("library", t.elapsed()));
     if report.has_errors() {
         None
     } else {
@@ -167,7 +189,7 @@ pub fn index_library(
             return None;
         }
     };
-    report.stages.push(("index", t.elapsed()));
+    report.stage(("index", t.elapsed()));
     let t = Instant::now();
     let data = match SearchData::from_index_reusing(lib, index, fields, previous) {
         Ok(d) => d,
@@ -181,7 +203,7 @@ pub fn index_library(
             return None;
         }
     };
-    report.stages.push(("similar", t.elapsed()));
+    report.stage(("similar", t.elapsed()));
     if let Some(dir) = on_disk
         && let Err(e) = search::store::install(&opts.root, &dir, &fingerprint)
     {
@@ -221,11 +243,11 @@ fn index_on_disk(
         search::store::mark_fresh(&opts.root, fingerprint).ok()?;
         "index (updated in place)"
     };
-    report.stages.push((stage, t.elapsed()));
+    report.stage((stage, t.elapsed()));
     let t = Instant::now();
     let data =
         search::guarded(|| SearchData::from_index_reusing(lib, index, fields, previous))?.ok()?;
-    report.stages.push(("similar", t.elapsed()));
+    report.stage(("similar", t.elapsed()));
     Some(data)
 }
 
@@ -248,7 +270,7 @@ pub fn render_into(
             return;
         }
     };
-    report.stages.push(("templates", t.elapsed()));
+    report.stage(("templates", t.elapsed()));
 
     let t = Instant::now();
     let (files, diags) = match select {
@@ -259,7 +281,7 @@ pub fn render_into(
     };
     report.diagnostics.extend(diags);
     report.files += files;
-    report.stages.push(("render+write", t.elapsed()));
+    report.stage(("render+write", t.elapsed()));
 
     if let Some(search) = search {
         let t = Instant::now();
@@ -278,7 +300,7 @@ pub fn render_into(
                 format!("cannot write the search index: {e}"),
             )),
         }
-        report.stages.push(("search export", t.elapsed()));
+        report.stage(("search export", t.elapsed()));
     }
 
     let t = Instant::now();
@@ -295,7 +317,7 @@ pub fn render_into(
         }
     }
     report.files += statics.len();
-    report.stages.push(("static", t.elapsed()));
+    report.stage(("static", t.elapsed()));
 }
 
 /// `coe build`: everything into a staging folder, swapped in only if there were no errors.
@@ -326,7 +348,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     let key = render_key(opts, &config, &lib);
     let last = previous.as_ref().and_then(|_| state::read(&state_path));
     let plan = selective::plan(&mut lib, &config, last.as_ref(), key, &edits);
-    report.stages.push(("plan", t.elapsed()));
+    report.stage(("plan", t.elapsed()));
     if plan.as_ref().is_some_and(selective::Plan::is_empty)
         && let Some(previous) = &previous
     {
@@ -387,7 +409,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
                     t.elapsed() - t2
                 );
             }
-            report.stages.push(("pages to render", t.elapsed()));
+            report.stage(("pages to render", t.elapsed()));
             Some((pages, paths))
         }
         _ => None,
@@ -440,7 +462,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
                         None => true,
                         Some(write) => write
                             .wait()
-                            .inspect(|t| report.stages.push(("parse cache", *t)))
+                            .inspect(|t| report.stage(("parse cache", *t)))
                             .is_some(),
                     };
                     if cached {
@@ -465,7 +487,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
                 format!("cannot replace the output folder: {e}"),
             )),
         }
-        report.stages.push(("swap", t.elapsed()));
+        report.stage(("swap", t.elapsed()));
     }
     // Freeing a 10,000-COE library and its search data takes ~60 ms: done on another thread,
     // which a `coe build` process does not wait for (its memory goes back when it exits).
