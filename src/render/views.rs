@@ -134,13 +134,14 @@ fn links(lib: &Library, kind: TaxonomyKind, values: &[String]) -> Vec<Link> {
     let tax = lib.taxonomy(kind);
     let mut out: Vec<Link> = Vec::new();
     for v in values {
-        if let Some(t) = tax.term(v)
-            && !out.iter().any(|l| l.url == term_url(kind, &t.slug))
-        {
-            out.push(Link {
-                name: t.name.clone(),
-                url: term_url(kind, &t.slug),
-            });
+        if let Some(t) = tax.term(v) {
+            let url = term_url(kind, &t.slug);
+            if !out.iter().any(|l| l.url == url) {
+                out.push(Link {
+                    name: t.name.clone(),
+                    url,
+                });
+            }
         }
     }
     out
