@@ -166,16 +166,36 @@ pub fn fragment(lib: &Library, d: usize) -> std::io::Result<(String, Vec<u8>)> {
 }
 
 pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Result<Stats> {
-    export_until(lib, data, sink, &|| false)
+    export_until(lib, data, sink, &|| false, None)
+}
+
+/// The fragment files (`search/d/<c>.json`, by `c`) that hold a COE at one of the `edited`
+/// library positions.
+pub fn fragment_files_of(edited: &[usize]) -> std::collections::BTreeSet<usize> {
+    edited.iter().map(|&i| i / FRAGMENTS_PER_FILE).collect()
+}
+
+/// The paths of the fragment files of a library of `n` COEs that hold none of the `edited`
+/// positions: what an export given `edited` leaves as they are.
+pub fn unchanged_fragment_paths(n: usize, edited: &[usize]) -> Vec<String> {
+    let made = fragment_files_of(edited);
+    (0..n.div_ceil(FRAGMENTS_PER_FILE))
+        .filter(|c| !made.contains(c))
+        .map(|c| format!("search/d/{c}.json"))
+        .collect()
 }
 
 /// [`export`], given up (an `Interrupted` error) as soon as `stop` says so. Files are made
-/// and written in parallel.
+/// and written in parallel. With `edited`, only the fragment files holding those library
+/// positions are made: a fragment shows only its own COEs' parsed text, so over an output
+/// whose COEs kept their positions the others are as they were (the caller keeps them, see
+/// [`unchanged_fragment_paths`]); they were ~75 ms of a one-edit rebuild at 10,000 COEs.
 pub fn export_until(
     lib: &Library,
     data: &SearchData,
     sink: &dyn Sink,
     stop: super::similar::Stop,
+    edited: Option<&[usize]>,
 ) -> std::io::Result<Stats> {
     let stopped = || std::io::Error::new(std::io::ErrorKind::Interrupted, "stopped");
     let v = &data.similarity.vectors;
@@ -253,9 +273,16 @@ pub fn export_until(
         stats.bytes += write(format!("search/facets/{key}.bin"), &buf)?;
     }
 
-    stats.bytes += (0..n)
+    let files: Vec<usize> = match edited {
+        Some(edited) => fragment_files_of(edited)
+            .into_iter()
+            .map(|c| c * FRAGMENTS_PER_FILE)
+            .filter(|&d| d < n)
+            .collect(),
+        None => (0..n).step_by(FRAGMENTS_PER_FILE).collect(),
+    };
+    stats.bytes += files
         .into_par_iter()
-        .step_by(FRAGMENTS_PER_FILE)
         .map(|d| {
             if stop() {
                 return Err(stopped());

@@ -251,6 +251,13 @@ fn index_on_disk(
     Some(data)
 }
 
+/// What a selective rebuild renders: the pages an edit changes, and the library positions of
+/// the edited COEs (for the search fragments).
+pub struct Selection {
+    pub pages: HashSet<String>,
+    pub edited: Vec<usize>,
+}
+
 /// Renders a loaded library into any sink (disk staging or memory): every page, or only those
 /// in `select` (the search files and static files are always written).
 pub fn render_into(
@@ -259,7 +266,7 @@ pub fn render_into(
     lib: &Library,
     search: Option<&SearchData>,
     sink: &dyn Sink,
-    select: Option<&HashSet<String>>,
+    select: Option<&Selection>,
     report: &mut BuildReport,
 ) {
     let t = Instant::now();
@@ -274,9 +281,9 @@ pub fn render_into(
 
     let t = Instant::now();
     let (files, diags) = match select {
-        Some(pages) => {
-            render::render_selected(lib, config, &renderer, search, sink, &|p| pages.contains(p))
-        }
+        Some(selection) => render::render_selected(lib, config, &renderer, search, sink, &|p| {
+            selection.pages.contains(p)
+        }),
         None => render::render_site(lib, config, &renderer, search, sink),
     };
     report.diagnostics.extend(diags);
@@ -287,7 +294,9 @@ pub fn render_into(
         let t = Instant::now();
         // On a pool thread: it reuses the memory the render threads freed (the allocator
         // keeps freed pages per thread), which cut the peak of a 10,000-COE build.
-        let exported = rayon::scope(|_| search::export::export(lib, search, sink));
+        let edited = select.map(|s| s.edited.as_slice());
+        let exported =
+            rayon::scope(|_| search::export::export_until(lib, search, sink, &|| false, edited));
         match exported {
             Ok(stats) => {
                 report.files +=
@@ -410,7 +419,8 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
                 );
             }
             report.stage(("pages to render", t.elapsed()));
-            Some((pages, paths))
+            let edited = plan.edited();
+            Some((Selection { pages, edited }, paths))
         }
         _ => None,
     };
@@ -420,15 +430,17 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         &lib,
         search.as_ref(),
         &sink,
-        selected.as_ref().map(|(pages, _)| pages),
+        selected.as_ref().map(|(selection, _)| selection),
         &mut report,
     );
-    if let (Some((pages, paths)), OutputSink::Changes(inc)) = (&selected, &sink) {
+    if let (Some((selection, paths)), OutputSink::Changes(inc)) = (&selected, &sink) {
+        let fragments = search::export::unchanged_fragment_paths(lib.coes.len(), &selection.edited);
         let kept = paths
             .iter()
             .map(String::as_str)
             .chain(["coes.json"])
-            .filter(|p| !pages.contains(*p));
+            .filter(|p| !selection.pages.contains(*p))
+            .chain(fragments.iter().map(String::as_str));
         if let Err(e) = inc.keep(kept) {
             report.diagnostics.push(Diagnostic::error(
                 output.display().to_string(),

@@ -42,6 +42,11 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.befores.is_empty()
     }
+
+    /// The library positions of the edited COEs (the others kept their parse and position).
+    pub fn edited(&self) -> Vec<usize> {
+        self.befores.iter().map(|b| b.i).collect()
+    }
 }
 
 /// A plan, when the last build's `state` still describes the output and every edited COE

@@ -152,7 +152,9 @@ impl Builder {
                 sink: Memory::default(),
                 stop: &stop,
             };
-            if let Err(e) = search::export::export_until(&cache.lib, &cache.search, &sink, &stop) {
+            if let Err(e) =
+                search::export::export_until(&cache.lib, &cache.search, &sink, &stop, None)
+            {
                 if !stop() {
                     eprintln!("warning: cannot write the search index: {e}");
                     self.behind.export = false;
