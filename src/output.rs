@@ -17,10 +17,73 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
     foldhash::quality::FixedState::with_seed(0x636f_6521).hash_one(bytes)
 }
 
+/// The hash of a written file, given as one or more consecutive pieces (the same for any way
+/// the bytes are cut).
+pub fn file_hash(parts: &[&[u8]]) -> u64 {
+    let mut h = FileHasher::default();
+    for part in parts {
+        h.update(part);
+    }
+    h.finish()
+}
+
+/// [`file_hash`] fed piece by piece: the bytes go to the hasher in fixed blocks of
+/// [`HASH_BLOCK`], whatever the pieces.
+pub struct FileHasher {
+    hasher: foldhash::quality::FoldHasher<'static>,
+    block: Vec<u8>,
+    len: usize,
+}
+
+impl Default for FileHasher {
+    fn default() -> FileHasher {
+        FileHasher {
+            hasher: FILE_HASH_STATE.build_hasher(),
+            block: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl FileHasher {
+    pub fn update(&mut self, part: &[u8]) {
+        use std::hash::Hasher;
+        self.len += part.len();
+        let mut rest = part;
+        if !self.block.is_empty() {
+            let take = (HASH_BLOCK - self.block.len()).min(rest.len());
+            self.block.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.block.len() < HASH_BLOCK {
+                return;
+            }
+            self.hasher.write(&self.block);
+            self.block.clear();
+        }
+        let whole = rest.len() - rest.len() % HASH_BLOCK;
+        for chunk in rest[..whole].chunks(HASH_BLOCK) {
+            self.hasher.write(chunk);
+        }
+        self.block.extend_from_slice(&rest[whole..]);
+    }
+
+    pub fn finish(mut self) -> u64 {
+        use std::hash::Hasher;
+        self.hasher.write(&self.block);
+        self.hasher.write_usize(self.len);
+        self.hasher.finish()
+    }
+}
+
+const HASH_BLOCK: usize = 64 * 1024;
+
+static FILE_HASH_STATE: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(0x636f_6521);
+
 /// What a build wrote: path → (hash, length).
 pub type Manifest = HashMap<String, (u64, u64)>;
 
-const MANIFEST_HEADER: &str = "coe output manifest v1";
+const MANIFEST_HEADER: &str = "coe output manifest v2";
 
 pub fn write_manifest(path: &Path, files: &Manifest) -> io::Result<()> {
     let mut rows: Vec<_> = files.iter().collect();
@@ -65,6 +128,12 @@ pub fn read_manifest(path: &Path, target: &Path) -> Option<Manifest> {
 pub trait Sink: Sync {
     /// Writes `bytes` at `rel` (`coe/x/index.html`), creating folders.
     fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()>;
+
+    /// Writes the file made of the `pieces` one after the other, each made when it is needed:
+    /// a large file (`coes.json`, 28 MB at 10,000 COEs) need not be in memory at once.
+    fn write_pieces(&self, rel: &str, pieces: &mut dyn Iterator<Item = Vec<u8>>) -> io::Result<()> {
+        self.write(rel, &pieces.collect::<Vec<_>>().concat())
+    }
 }
 
 /// Stages only changed files for an output folder described by `previous`; moves them in on
@@ -219,7 +288,7 @@ impl Drop for Incremental {
 
 impl Sink for Incremental {
     fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
-        let entry = (content_hash(bytes), bytes.len() as u64);
+        let entry = (file_hash(&[bytes]), bytes.len() as u64);
         let same = self.previous.get(rel) == Some(&entry);
         self.written
             .lock()
@@ -322,7 +391,28 @@ impl Sink for Staging {
         self.written
             .lock()
             .map_err(|_| poisoned())?
-            .insert(rel.to_owned(), (content_hash(bytes), bytes.len() as u64));
+            .insert(rel.to_owned(), (file_hash(&[bytes]), bytes.len() as u64));
+        Ok(())
+    }
+
+    fn write_pieces(&self, rel: &str, pieces: &mut dyn Iterator<Item = Vec<u8>>) -> io::Result<()> {
+        use std::io::Write;
+        let path = self.staging.join(rel);
+        if let Some(dir) = path.parent() {
+            self.dirs.ensure(dir)?;
+        }
+        let mut file = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+        let mut hash = FileHasher::default();
+        for piece in pieces {
+            hash.update(&piece);
+            file.write_all(&piece)?;
+        }
+        file.into_inner().map_err(io::IntoInnerError::into_error)?;
+        let len = hash.len as u64;
+        self.written
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(rel.to_owned(), (hash.finish(), len));
         Ok(())
     }
 }
@@ -340,5 +430,55 @@ impl Sink for Memory {
             .map_err(|_| io::Error::other("poisoned"))?
             .insert(rel.to_owned(), bytes.to_vec());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_hashes_the_same_however_its_bytes_are_cut() {
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let whole = file_hash(&[&bytes]);
+        for cuts in [
+            vec![0, 200_000],
+            vec![1, 65_535, 65_536, 65_537, 131_072],
+            vec![10, 20, 30, 199_999],
+            vec![100_000],
+        ] {
+            let mut parts: Vec<&[u8]> = Vec::new();
+            let mut at = 0;
+            for cut in cuts {
+                parts.push(&bytes[at..cut]);
+                at = cut;
+            }
+            parts.push(&bytes[at..]);
+            assert_eq!(file_hash(&parts), whole);
+        }
+        assert_ne!(file_hash(&[&bytes[..199_999]]), whole);
+        assert_ne!(file_hash(&[b"ab", b""]), file_hash(&[b"a"]));
+    }
+
+    #[test]
+    fn parts_written_to_staging_make_the_file_and_its_manifest_entry() {
+        let dir = std::env::temp_dir().join(format!("coe-parts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let target = dir.join("public");
+        let staging = Staging::new(&target).expect("staging");
+        let mut pieces = [&b"{\"x\": "[..], b"1", b"}\n"]
+            .into_iter()
+            .map(<[u8]>::to_vec);
+        staging
+            .write_pieces("a/b.json", &mut pieces)
+            .expect("write");
+        staging.write("c.txt", b"{\"x\": 1}\n").expect("write");
+        let manifest = staging.commit().expect("commit");
+        assert_eq!(
+            std::fs::read(target.join("a/b.json")).expect("read"),
+            b"{\"x\": 1}\n"
+        );
+        assert_eq!(manifest["a/b.json"], manifest["c.txt"]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
