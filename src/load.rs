@@ -338,14 +338,14 @@ fn save(
     path: PathBuf,
     exe: Stamp,
     scanned_at_ns: i64,
-    rows: Vec<NewRow>,
+    mut rows: Vec<NewRow>,
     old: Option<Cache>,
 ) -> Option<CacheWrite> {
     let handle = std::thread::Builder::new()
         .name("coe-parse-cache".into())
         .spawn(move || {
             let t = Instant::now();
-            cache::write(&path, exe, scanned_at_ns, &rows, old.as_ref()).ok()?;
+            cache::write(&path, exe, scanned_at_ns, &mut rows, old.as_ref()).ok()?;
             Some(t.elapsed())
         })
         .ok()?;

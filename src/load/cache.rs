@@ -241,12 +241,13 @@ pub struct NewRow {
 /// Writes the cache: the new parses appended to the old blobs file (or every parse in use
 /// copied into a new one, when less than half of the old one would be in use), then a new
 /// index, written to a temporary file and renamed over `path`. `old` is the previous cache,
-/// which `Saved::Old` rows point into.
+/// which `Saved::Old` rows point into. Each new parse's bytes are freed once written (150 MB
+/// at 10,000 COEs, written while the build goes on: held to the end, they added to its peak).
 pub fn write(
     path: &Path,
     exe: Stamp,
     scanned_at_ns: i64,
-    rows: &[NewRow],
+    rows: &mut [NewRow],
     old: Option<&Cache>,
 ) -> io::Result<()> {
     if let Some(dir) = path.parent() {
@@ -326,7 +327,7 @@ fn fresh_id(scanned_at_ns: i64) -> u64 {
 }
 
 /// Appends the new parses to the old blobs file; returns where every row's parse is.
-fn append_blobs(path: &Path, old: &Cache, rows: &[NewRow]) -> io::Result<Vec<Option<Blob>>> {
+fn append_blobs(path: &Path, old: &Cache, rows: &mut [NewRow]) -> io::Result<Vec<Option<Blob>>> {
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(blobs_path(path, old.blobs_id))?;
@@ -334,15 +335,17 @@ fn append_blobs(path: &Path, old: &Cache, rows: &[NewRow]) -> io::Result<Vec<Opt
     let mut out = io::BufWriter::with_capacity(1 << 20, &mut file);
     let mut blobs = Vec::with_capacity(rows.len());
     for row in rows {
-        blobs.push(match &row.parse {
+        blobs.push(match &mut row.parse {
             Saved::None => None,
             Saved::Old(blob) => Some(blob.clone()),
             Saved::New(bytes) => {
                 out.write_all(bytes)?;
                 let start = at;
                 at += bytes.len() as u64;
+                let sum = checksum(bytes);
+                drop(std::mem::take(bytes));
                 Some(Blob {
-                    checksum: checksum(bytes),
+                    checksum: sum,
                     range: start..at,
                 })
             }
@@ -354,14 +357,18 @@ fn append_blobs(path: &Path, old: &Cache, rows: &[NewRow]) -> io::Result<Vec<Opt
 
 /// Writes every parse in use into a new blobs file at `to`, unchanged ones copied from the
 /// old file (adjacent ones in one run); returns where every row's parse is.
-fn copy_blobs(to: &Path, old: Option<&Cache>, rows: &[NewRow]) -> io::Result<Vec<Option<Blob>>> {
+fn copy_blobs(
+    to: &Path,
+    old: Option<&Cache>,
+    rows: &mut [NewRow],
+) -> io::Result<Vec<Option<Blob>>> {
     let mut file = io::BufWriter::with_capacity(1 << 20, File::create(to)?);
     let mut blobs = Vec::with_capacity(rows.len());
     let mut at = 0u64;
     let mut run: Option<Range<u64>> = None;
     let mut buf = Vec::new();
     for row in rows {
-        let (sum, len) = match &row.parse {
+        let (sum, len) = match &mut row.parse {
             Saved::None => {
                 blobs.push(None);
                 continue;
@@ -376,7 +383,9 @@ fn copy_blobs(to: &Path, old: Option<&Cache>, rows: &[NewRow]) -> io::Result<Vec
             Saved::New(bytes) => {
                 copy_run(old, run.take(), &mut buf, &mut file)?;
                 file.write_all(bytes)?;
-                (checksum(bytes), bytes.len() as u64)
+                let written = (checksum(bytes), bytes.len() as u64);
+                drop(std::mem::take(bytes));
+                written
             }
         };
         blobs.push(Some(Blob {
@@ -455,12 +464,12 @@ mod tests {
 
     /// A cache of two rows, one with a parse; the index's path and bytes.
     fn sample(dir: &Path) -> (std::path::PathBuf, Vec<u8>) {
-        let rows = [
+        let mut rows = [
             row("a.md", 1, Saved::New(parse_of("T"))),
             row("b/broken.md", -2, Saved::None),
         ];
         let path = dir.join("parsed.idx");
-        write(&path, EXE, 99, &rows, None).expect("write");
+        write(&path, EXE, 99, &mut rows, None).expect("write");
         let bytes = std::fs::read(&path).expect("read");
         (path, bytes)
     }
@@ -515,7 +524,7 @@ mod tests {
     fn an_edit_appends_its_parse_and_a_mostly_unused_blobs_file_is_replaced() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("parsed.idx");
-        let many: Vec<NewRow> = (0..20)
+        let mut many: Vec<NewRow> = (0..20)
             .map(|n| {
                 row(
                     &format!("{n}.md"),
@@ -524,7 +533,7 @@ mod tests {
                 )
             })
             .collect();
-        write(&path, EXE, 1, &many, None).expect("write");
+        write(&path, EXE, 1, &mut many, None).expect("write");
         let first = blobs_files(dir.path());
         assert_eq!(first.len(), 1);
         let size = std::fs::metadata(&first[0]).expect("blobs").len();
@@ -533,7 +542,7 @@ mod tests {
         let old = Cache::read(&path, EXE).expect("reads");
         let mut rows = unchanged(&old.rows);
         rows[3] = row("3.md", 100, Saved::New(parse_of("Edited")));
-        write(&path, EXE, 2, &rows, Some(&old)).expect("write");
+        write(&path, EXE, 2, &mut rows, Some(&old)).expect("write");
         assert_eq!(blobs_files(dir.path()), first);
         let grown = std::fs::metadata(&first[0]).expect("blobs").len();
         assert!(
@@ -549,8 +558,8 @@ mod tests {
         assert_eq!(title(&cache, 4), "T4");
 
         // Only two files left: most of the blobs file is unused, so a new one replaces it.
-        let rows = unchanged(&cache.rows[..2]);
-        write(&path, EXE, 3, &rows, Some(&cache)).expect("write");
+        let mut rows = unchanged(&cache.rows[..2]);
+        write(&path, EXE, 3, &mut rows, Some(&cache)).expect("write");
         drop(cache);
         let now = blobs_files(dir.path());
         assert_eq!(now.len(), 1);
