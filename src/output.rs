@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 /// A 64-bit hash of a file's bytes (fixed seed: the same bytes hash the same in every run).
 pub fn content_hash(bytes: &[u8]) -> u64 {
-    foldhash::quality::FixedState::with_seed(0x636f_6521).hash_one(bytes)
+    FILE_HASH_STATE.hash_one(bytes)
 }
 
 /// The hash of a written file, given as one or more consecutive pieces (the same for any way
@@ -388,11 +388,7 @@ impl Sink for Staging {
             self.dirs.ensure(dir)?;
         }
         std::fs::write(path, bytes)?;
-        self.written
-            .lock()
-            .map_err(|_| poisoned())?
-            .insert(rel.to_owned(), (file_hash(&[bytes]), bytes.len() as u64));
-        Ok(())
+        self.record(rel, file_hash(&[bytes]), bytes.len())
     }
 
     fn write_pieces(&self, rel: &str, pieces: &mut dyn Iterator<Item = Vec<u8>>) -> io::Result<()> {
@@ -408,11 +404,18 @@ impl Sink for Staging {
             file.write_all(&piece)?;
         }
         file.into_inner().map_err(io::IntoInnerError::into_error)?;
-        let len = hash.len as u64;
+        let len = hash.len;
+        self.record(rel, hash.finish(), len)
+    }
+}
+
+impl Staging {
+    /// Notes a written file in the manifest.
+    fn record(&self, rel: &str, hash: u64, len: usize) -> io::Result<()> {
         self.written
             .lock()
             .map_err(|_| poisoned())?
-            .insert(rel.to_owned(), (hash.finish(), len));
+            .insert(rel.to_owned(), (hash, len as u64));
         Ok(())
     }
 }

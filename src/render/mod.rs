@@ -60,8 +60,13 @@ impl Renderer {
                 )),
             }
         }
-        let card_html = templates.iter().any(|(n, _)| n == "partials/coe_card.html")
-            && templates.iter().any(|(_, s)| s.contains("card_html"));
+        // The card template itself mentions `card_html` (in its comment): a theme whose own
+        // lists never show it must not pay for rendering it.
+        let card = "partials/coe_card.html";
+        let card_html = templates.iter().any(|(n, _)| n == card)
+            && templates
+                .iter()
+                .any(|(n, s)| n != card && s.contains("card_html"));
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
         if let Err(e) = tera.add_raw_templates(templates) {
@@ -968,11 +973,9 @@ fn sitemap(lib: &Library, config: &Config, actions: &ActionIndex) -> Vec<Sitemap
     urls
 }
 
-/// `/coes.json`: every published COE's metadata, for other tools.
-/// Each COE's entry is made on its own (in parallel) and joined: a tree of every COE's values
-/// at once was the peak of a 10,000-COE build's memory.
-/// `coes.json` in pieces of a few hundred entries, each made (in parallel) when it is written:
-/// the whole file was 28 MB more at the build's peak at 10,000 COEs.
+/// `/coes.json`: every published COE's metadata, for other tools, in pieces of a few hundred
+/// entries, each made (in parallel) when it is written: neither a tree of every COE's values
+/// nor the whole 28 MB file is in memory at once at 10,000 COEs (both added to the peak).
 fn coes_json_pieces(lib: &Library) -> impl Iterator<Item = Vec<u8>> + '_ {
     const PER_PIECE: usize = 512;
     let n = lib.coes.len();
@@ -1131,4 +1134,33 @@ pub fn digest_email(
     renderer
         .render("digest_email.html", &ctx)
         .map_err(|d| vec![d])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn renderer(site: &Path) -> Renderer {
+        let today = jiff::civil::date(2026, 11, 26);
+        Renderer::new(site, &Config::default(), today).unwrap_or_else(|_| panic!("templates load"))
+    }
+
+    #[test]
+    fn cards_are_rendered_once_only_for_templates_that_show_card_html() {
+        let site = tempfile::tempdir().expect("tempdir");
+        assert!(
+            renderer(site.path()).card_html,
+            "the default theme shows it"
+        );
+        // A site's own card list that lays cards out itself: the card template's own mention
+        // of `card_html` must not make every build render cards nobody shows.
+        let partials = site.path().join("templates/partials");
+        std::fs::create_dir_all(&partials).expect("mkdir");
+        std::fs::write(
+            partials.join("coe_table.html"),
+            "{% for c in coes %}<li>{{ c.title }}</li>{% endfor %}",
+        )
+        .expect("write");
+        assert!(!renderer(site.path()).card_html);
+    }
 }

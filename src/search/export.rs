@@ -171,7 +171,7 @@ pub fn export(lib: &Library, data: &SearchData, sink: &dyn Sink) -> std::io::Res
 
 /// The fragment files (`search/d/<c>.json`, by `c`) that hold a COE at one of the `edited`
 /// library positions.
-pub fn fragment_files_of(edited: &[usize]) -> std::collections::BTreeSet<usize> {
+fn fragment_files_of(edited: &[usize]) -> std::collections::BTreeSet<usize> {
     edited.iter().map(|&i| i / FRAGMENTS_PER_FILE).collect()
 }
 
