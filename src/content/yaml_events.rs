@@ -1,6 +1,6 @@
 //! The common shape of front matter read straight from the YAML parser's events, without
 //! serde-saphyr's deserializer on top: that layer (spans carried through serde, a typed-scalar
-//! probe for every value) was 60 % of the time spent on front matter, and front matter took as
+//! probe for every value) was about half of the time spent on front matter, which took as
 //! long as all the Markdown bodies together (1.2–2.1 s for 10,000 COEs on one core).
 //!
 //! Only what this module is sure it reads the same way is read here: mappings with scalar
