@@ -1,6 +1,7 @@
 //! Search: the tantivy index, queries, similar COEs and the static index for the browser.
 
 pub mod export;
+pub mod freshness;
 pub mod index;
 pub mod open;
 pub mod query;

@@ -20,6 +20,12 @@ pub fn index_dir(root: &Path) -> PathBuf {
 /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
 struct Fnv(u64);
 
+impl Fnv {
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
         self.0
@@ -32,89 +38,18 @@ impl Hasher for Fnv {
     }
 }
 
-/// Changes whenever a content file is added, removed, renamed or modified, or the options differ.
-/// This runs before every `coe search`: folders are listed and their files stat'ed in parallel,
-/// each file through its folder's handle (`DirEntry::metadata`, no path lookup), and each
-/// file's (path, size, mtime) hashed on its own; the hashes are summed, so no list of paths is
-/// built or sorted. At 10,000 COEs the listing and the stats are ~25 ms of kernel time on one core.
-pub fn fingerprint(content_dir: &Path, drafts: bool) -> String {
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+/// Changes whenever a file under `<root>/content` is added, removed, renamed or modified, or
+/// the options differ. This runs before every `coe search` (see `freshness`: every file is
+/// stat'ed, folders are listed again only when they changed).
+pub fn fingerprint(root: &Path, drafts: bool) -> String {
+    let mut h = Fnv::new();
     h.write(env!("CARGO_PKG_VERSION").as_bytes());
     h.write(INDEX_FORMAT.as_bytes());
     h.write(&[u8::from(drafts)]);
-    let (files, sum) = stamps(content_dir, "");
-    h.write(&files.to_le_bytes());
-    h.write(&sum.to_le_bytes());
+    let stamp = super::freshness::stamp(root);
+    h.write(&stamp.files.to_le_bytes());
+    h.write(&stamp.sum.to_le_bytes());
     format!("{:016x}", h.finish())
-}
-
-/// How many files are below `dir` (hidden ones left out) and the wrapping sum of the hashes of
-/// their (path under `dir`, size, mtime). Symbolic links are followed for the stamp, not for
-/// listing.
-fn stamps(dir: &Path, rel: &str) -> (u64, u64) {
-    use rayon::prelude::*;
-    let Ok(listing) = std::fs::read_dir(dir) else {
-        return (0, 0);
-    };
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    for entry in listing.flatten() {
-        let name = entry.file_name();
-        if name.as_encoded_bytes().first() == Some(&b'.') {
-            continue;
-        }
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => {
-                let name = name.to_string_lossy();
-                let nested = if rel.is_empty() {
-                    name.into_owned()
-                } else {
-                    format!("{rel}/{name}")
-                };
-                dirs.push((entry.path(), nested));
-            }
-            _ => files.push(entry),
-        }
-    }
-    let (n, sum) = files
-        .par_iter()
-        .with_min_len(256)
-        .map(|entry| {
-            let meta = match entry.file_type() {
-                Ok(t) if t.is_symlink() => std::fs::metadata(entry.path()),
-                _ => entry.metadata(),
-            };
-            let (len, mtime) = meta.map_or((0, 0), |m| {
-                let mtime = m
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos());
-                (m.len(), mtime)
-            });
-            let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-            h.write(rel.as_bytes());
-            h.write(b"/");
-            h.write(entry.file_name().as_encoded_bytes());
-            h.write(&len.to_le_bytes());
-            h.write(&mtime.to_le_bytes());
-            (1u64, mix(h.finish()))
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.wrapping_add(b.1)));
-    let (m, nested) = dirs
-        .par_iter()
-        .map(|(path, rel)| stamps(path, rel))
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.wrapping_add(b.1)));
-    (n + m, sum.wrapping_add(nested))
-}
-
-/// Spreads a hash's bits (splitmix64's finaliser) before it is summed with others.
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 /// Opens the index if it is there, readable and built from the same content.
@@ -184,11 +119,11 @@ mod tests {
         std::fs::write(content.join("2024/a.md"), "alpha").expect("write");
         std::fs::write(content.join("2024/b.md"), "beta").expect("write");
         std::fs::write(content.join("top.md"), "top").expect("write");
-        let mut seen = vec![fingerprint(&content, false)];
-        assert_eq!(fingerprint(&content, false), seen[0], "nothing changed");
-        assert_ne!(fingerprint(&content, true), seen[0], "drafts");
+        let mut seen = vec![fingerprint(dir.path(), false)];
+        assert_eq!(fingerprint(dir.path(), false), seen[0], "nothing changed");
+        assert_ne!(fingerprint(dir.path(), true), seen[0], "drafts");
         let mut check = |what: &str| {
-            let f = fingerprint(&content, false);
+            let f = fingerprint(dir.path(), false);
             assert!(!seen.contains(&f), "{what}: fingerprint did not change");
             seen.push(f);
         };
@@ -211,7 +146,7 @@ mod tests {
         check("removed");
         std::fs::write(content.join(".hidden.md"), "x").expect("write");
         assert_eq!(
-            fingerprint(&content, false),
+            fingerprint(dir.path(), false),
             *seen.last().expect("seen"),
             "hidden files are not content"
         );

@@ -158,7 +158,7 @@ pub fn index_library(
     previous: Option<&[crate::search::similar::Trace]>,
     report: &mut BuildReport,
 ) -> Option<SearchData> {
-    let fingerprint = search::store::fingerprint(&opts.root.join("content"), opts.drafts);
+    let fingerprint = search::store::fingerprint(&opts.root, opts.drafts);
     if let Some(data) = index_on_disk(opts, lib, &fingerprint, previous, report) {
         return Some(data);
     }

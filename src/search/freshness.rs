@@ -1,0 +1,511 @@
+//! What the index's freshness is judged by: a stamp of every file under `content/` (its path,
+//! size and mtime), taken before every `coe search`.
+//!
+//! Listing a folder costs about as much as a third of stat'ing its files (ext4 builds a hash
+//! tree of the names for every listing), so each folder's names are remembered in
+//! `<root>/.coe/content-listing` and the folder is listed again only when its ctime or inode
+//! changed (adding, removing or renaming an entry changes the folder's ctime; nothing can set
+//! it back). Every file is still stat'ed every time: an edit in place changes only the file.
+
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+const LISTING_FILE: &str = "content-listing";
+const LISTING_HEADER: &str = "coe-content-listing 1";
+
+/// A folder's listing is remembered only once its ctime is this much older than the moment it
+/// was listed: a second change within the same clock tick (coarse on some file systems) would
+/// otherwise leave the ctime as it was, and the remembered names would be wrong.
+const SETTLED: Duration = Duration::from_secs(2);
+
+/// Each file's (path under content/, size, mtime) is hashed on its own with this (foldhash's
+/// quality hasher: its output is well mixed, so the hashes can simply be summed).
+static FILE_STAMP: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(0x0073_7461_6d70);
+
+/// How many files are below `content` (hidden ones left out) and the wrapping sum of the
+/// hashes of their (path under `content`, size, mtime): each hashed on its own, so no list of
+/// paths is built or sorted. Symbolic links are followed for the stamp, not for listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub files: u64,
+    pub sum: u64,
+    /// Folders listed (the others came from the remembered listing).
+    pub listed: usize,
+}
+
+/// The stamp of `<root>/content`, using and updating `<root>/.coe/content-listing`.
+pub fn stamp(root: &Path) -> Stamp {
+    stamp_with(root, SETTLED)
+}
+
+fn stamp_with(root: &Path, settled: Duration) -> Stamp {
+    let cache_path = root.join(".coe").join(LISTING_FILE);
+    let text = std::fs::read(&cache_path).unwrap_or_default();
+    let remembered = parse(&text).unwrap_or_default();
+    let by_rel: HashMap<&[u8], &Folder> = remembered.iter().map(|f| (&f.rel[..], f)).collect();
+    let mut seen = Vec::new();
+    let (files, sum) = visit(&root.join("content"), b"", &by_rel, settled, &mut seen);
+    let listed = seen
+        .iter()
+        .filter(|l| matches!(l, Listing::Listed(_)))
+        .count();
+    if listed > 0 || remembered.len() != seen.len() {
+        let folders: Vec<&Folder> = seen
+            .iter()
+            .filter_map(|l| match l {
+                Listing::Remembered(f) => Some(*f),
+                Listing::Listed(f) => f.settled.then_some(f),
+            })
+            .collect();
+        // Best effort: without it the next check lists every folder again.
+        let _ = write(&cache_path, &folders);
+    }
+    Stamp { files, sum, listed }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    File,
+    Link,
+    Dir,
+}
+
+#[derive(Debug, PartialEq)]
+struct Folder {
+    /// Path under content/ ("" for content/ itself, "/"-separated).
+    rel: Vec<u8>,
+    /// ctime (seconds, nanoseconds) and inode of the folder when it was listed.
+    changed: (i64, i64, u64),
+    entries: Entries,
+    /// Listed long enough after its last change to be remembered, and every name fits on a line.
+    settled: bool,
+}
+
+enum Listing<'a> {
+    Remembered(&'a Folder),
+    Listed(Folder),
+}
+
+/// Stamps the files of `dir` (`rel` under content/) and of its sub-folders, and pushes each
+/// folder's listing to `seen`.
+fn visit<'a>(
+    dir: &Path,
+    rel: &[u8],
+    remembered: &HashMap<&[u8], &'a Folder>,
+    settled: Duration,
+    seen: &mut Vec<Listing<'a>>,
+) -> (u64, u64) {
+    let Some(handle) = os::open(dir) else {
+        return (0, 0);
+    };
+    let changed = os::changed(&handle);
+    let listing = match remembered.get(rel) {
+        Some(f) if Some(f.changed) == changed => Listing::Remembered(f),
+        _ => {
+            let listed_at = SystemTime::now();
+            let Some((entries, storable)) = os::list(&handle) else {
+                return (0, 0);
+            };
+            let settled = storable
+                && !rel.contains(&b'\n')
+                && changed.is_some_and(|(secs, nanos, _)| {
+                    let ctime = SystemTime::UNIX_EPOCH
+                        + Duration::from_secs(secs.max(0) as u64)
+                        + Duration::from_nanos(nanos.max(0) as u64);
+                    listed_at
+                        .duration_since(ctime)
+                        .is_ok_and(|age| age >= settled)
+                });
+            Listing::Listed(Folder {
+                rel: rel.to_owned(),
+                changed: changed.unwrap_or_default(),
+                entries,
+                settled,
+            })
+        }
+    };
+    let folder = match &listing {
+        Listing::Remembered(f) => f,
+        Listing::Listed(f) => f,
+    };
+    let (n, sum) = folder
+        .entries
+        .par_iter()
+        .with_min_len(256)
+        .filter(|(_, kind)| *kind != Kind::Dir)
+        .map(|(name, kind)| {
+            let (len, mtime) = os::len_and_mtime(&handle, name, *kind == Kind::Link);
+            (1u64, FILE_STAMP.hash_one((rel, name, len, mtime)))
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.wrapping_add(b.1)));
+    let subdirs: Vec<Vec<u8>> = folder
+        .entries
+        .iter()
+        .filter(|(_, kind)| *kind == Kind::Dir)
+        .map(|(name, _)| name.clone())
+        .collect();
+    seen.push(listing);
+    let nested: Vec<((u64, u64), Vec<Listing<'a>>)> = subdirs
+        .par_iter()
+        .map(|name| {
+            let mut nested_rel = rel.to_owned();
+            if !nested_rel.is_empty() {
+                nested_rel.push(b'/');
+            }
+            nested_rel.extend_from_slice(name);
+            let mut below = Vec::new();
+            let stamp = visit(
+                &os::join(dir, name),
+                &nested_rel,
+                remembered,
+                settled,
+                &mut below,
+            );
+            (stamp, below)
+        })
+        .collect();
+    let (mut n, mut sum) = (n, sum);
+    for ((m, s), below) in nested {
+        n += m;
+        sum = sum.wrapping_add(s);
+        seen.extend(below);
+    }
+    (n, sum)
+}
+
+/// The remembered listing: a header line, then per folder a line `d <ctime s> <ctime ns>
+/// <inode> <path under content/>` followed by one line per entry: `f`, `l` (symbolic link) or
+/// `s` (sub-folder), a space and the name (bytes as they are). Anything unexpected discards it
+/// all.
+fn parse(text: &[u8]) -> Option<Vec<Folder>> {
+    let mut lines = text.split(|b| *b == b'\n');
+    if lines.next()? != LISTING_HEADER.as_bytes() {
+        return None;
+    }
+    let mut folders: Vec<Folder> = Vec::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (tag, rest) = (line.first()?, line.get(2..)?);
+        let kind = match tag {
+            b'd' => {
+                let mut parts = rest.splitn(4, |b| *b == b' ');
+                let mut number =
+                    || -> Option<i128> { std::str::from_utf8(parts.next()?).ok()?.parse().ok() };
+                let secs = i64::try_from(number()?).ok()?;
+                let nanos = i64::try_from(number()?).ok()?;
+                let ino = u64::try_from(number()?).ok()?;
+                folders.push(Folder {
+                    rel: parts.next()?.to_owned(),
+                    changed: (secs, nanos, ino),
+                    entries: Vec::new(),
+                    settled: true,
+                });
+                continue;
+            }
+            b'f' => Kind::File,
+            b'l' => Kind::Link,
+            b's' => Kind::Dir,
+            _ => return None,
+        };
+        folders.last_mut()?.entries.push((rest.to_owned(), kind));
+    }
+    Some(folders)
+}
+
+fn write(path: &Path, folders: &[&Folder]) -> std::io::Result<()> {
+    let mut text = Vec::with_capacity(64 * 1024);
+    text.extend_from_slice(LISTING_HEADER.as_bytes());
+    text.push(b'\n');
+    for f in folders {
+        let (secs, nanos, ino) = f.changed;
+        text.extend_from_slice(format!("d {secs} {nanos} {ino} ").as_bytes());
+        text.extend_from_slice(&f.rel);
+        text.push(b'\n');
+        for (name, kind) in &f.entries {
+            text.push(match kind {
+                Kind::File => b'f',
+                Kind::Link => b'l',
+                Kind::Dir => b's',
+            });
+            text.push(b' ');
+            text.extend_from_slice(name);
+            text.push(b'\n');
+        }
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// A name that fits on one line of the remembered listing.
+fn storable(name: &[u8]) -> bool {
+    !name.is_empty() && !name.contains(&b'\n')
+}
+
+/// A folder's entries: name (bytes as on disk) and kind.
+type Entries = Vec<(Vec<u8>, Kind)>;
+
+#[cfg(unix)]
+// `stat` field types differ between platforms (e.g. 32-bit `st_mtime`): the casts are needed.
+#[allow(clippy::unnecessary_cast)]
+mod os {
+    //! Folders are opened once; their files are stat'ed through the folder's handle (no path
+    //! lookup from the root for each file).
+    use super::Kind;
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+    use std::ffi::OsStr;
+    use std::os::fd::OwnedFd;
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::{Path, PathBuf};
+
+    pub fn open(dir: &Path) -> Option<OwnedFd> {
+        rustix::fs::open(
+            dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok()
+    }
+
+    pub fn join(dir: &Path, name: &[u8]) -> PathBuf {
+        dir.join(OsStr::from_bytes(name))
+    }
+
+    /// The folder's ctime and inode: they change whenever an entry is added, removed or renamed.
+    pub fn changed(dir: &OwnedFd) -> Option<(i64, i64, u64)> {
+        let st = rustix::fs::fstat(dir).ok()?;
+        Some((
+            st.st_ctime as i64,
+            st.st_ctime_nsec as i64,
+            st.st_ino as u64,
+        ))
+    }
+
+    /// The folder's entries, hidden ones (`.name`) left out, and whether every name can be
+    /// remembered.
+    pub fn list(dir: &OwnedFd) -> Option<(super::Entries, bool)> {
+        let mut entries = Vec::new();
+        let mut storable = true;
+        for entry in rustix::fs::Dir::read_from(dir).ok()? {
+            let entry = entry.ok()?;
+            let name = entry.file_name().to_bytes();
+            if name.first() == Some(&b'.') {
+                continue;
+            }
+            storable &= super::storable(name);
+            let file_type = match entry.file_type() {
+                FileType::Unknown => rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+                    .map_or(FileType::Unknown, |st| FileType::from_raw_mode(st.st_mode)),
+                t => t,
+            };
+            let kind = match file_type {
+                FileType::Directory => Kind::Dir,
+                FileType::Symlink => Kind::Link,
+                _ => Kind::File,
+            };
+            entries.push((name.to_owned(), kind));
+        }
+        Some((entries, storable))
+    }
+
+    /// Size and mtime (nanoseconds since 1970, 0 before it) of `name` in `dir`, following a
+    /// symbolic link if asked. (0, 0) when it cannot be stat'ed.
+    pub fn len_and_mtime(dir: &OwnedFd, name: &[u8], follow: bool) -> (u64, u128) {
+        let flags = if follow {
+            AtFlags::empty()
+        } else {
+            AtFlags::SYMLINK_NOFOLLOW
+        };
+        rustix::fs::statat(dir, name, flags).map_or((0, 0), |st| {
+            let secs = st.st_mtime as i64;
+            let mtime = if secs < 0 {
+                0
+            } else {
+                u128::from(secs as u64) * 1_000_000_000 + st.st_mtime_nsec as u128
+            };
+            (st.st_size as u64, mtime)
+        })
+    }
+}
+
+#[cfg(not(unix))]
+mod os {
+    //! Without a folder's ctime nothing is remembered: every folder is listed every time.
+    use super::Kind;
+    use std::path::{Path, PathBuf};
+    use std::time::SystemTime;
+
+    pub fn open(dir: &Path) -> Option<PathBuf> {
+        dir.is_dir().then(|| dir.to_owned())
+    }
+
+    pub fn join(dir: &Path, name: &[u8]) -> PathBuf {
+        dir.join(String::from_utf8_lossy(name).as_ref())
+    }
+
+    pub fn changed(_dir: &PathBuf) -> Option<(i64, i64, u64)> {
+        None
+    }
+
+    pub fn list(dir: &PathBuf) -> Option<(super::Entries, bool)> {
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                Ok(t) if t.is_dir() => Kind::Dir,
+                Ok(t) if t.is_symlink() => Kind::Link,
+                _ => Kind::File,
+            };
+            entries.push((name.into_bytes(), kind));
+        }
+        Some((entries, false))
+    }
+
+    pub fn len_and_mtime(dir: &PathBuf, name: &[u8], follow: bool) -> (u64, u128) {
+        let path = join(dir, name);
+        let meta = if follow {
+            std::fs::metadata(path)
+        } else {
+            std::fs::symlink_metadata(path)
+        };
+        meta.map_or((0, 0), |m| {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            (m.len(), mtime)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LISTING_FILE, Stamp, stamp, stamp_with};
+    use std::path::Path;
+    use std::time::Duration;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    /// A change more than a clock tick after the last listing (ctimes are coarse on some file
+    /// systems; remembering with no settling time is only safe across ticks).
+    fn next_tick() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    fn without_cache(root: &Path) -> Stamp {
+        let _ = std::fs::remove_file(root.join(".coe").join(LISTING_FILE));
+        stamp_with(root, Duration::ZERO)
+    }
+
+    #[test]
+    fn remembered_folders_are_not_listed_again_and_give_the_same_stamp() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(&root.join("content/2024/a.md"), "alpha");
+        write(&root.join("content/2025/b.md"), "beta");
+        write(&root.join("content/top.md"), "top");
+        next_tick();
+        let first = stamp_with(root, Duration::ZERO);
+        assert_eq!((first.files, first.listed), (3, 3));
+        let second = stamp_with(root, Duration::ZERO);
+        assert_eq!(
+            second.listed, 0,
+            "every folder came from the remembered listing"
+        );
+        assert_eq!((second.files, second.sum), (first.files, first.sum));
+    }
+
+    #[test]
+    fn every_change_is_seen_through_the_remembered_listing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let content = root.join("content");
+        write(&content.join("2024/a.md"), "alpha");
+        write(&content.join("2024/b.md"), "beta");
+        next_tick();
+        let mut last = stamp_with(root, Duration::ZERO);
+        let mut check = |what: &str, change: &dyn Fn()| {
+            next_tick();
+            change();
+            let now = stamp_with(root, Duration::ZERO);
+            assert_ne!(
+                (now.files, now.sum),
+                (last.files, last.sum),
+                "{what}: not seen"
+            );
+            let fresh = without_cache(root);
+            assert_eq!(
+                (now.files, now.sum),
+                (fresh.files, fresh.sum),
+                "{what}: stale"
+            );
+            last = now;
+        };
+        check("edited in place", &|| {
+            std::fs::write(content.join("2024/a.md"), "alphA, longer").expect("write")
+        });
+        check("added", &|| write(&content.join("2024/c.md"), "gamma"));
+        check("removed", &|| {
+            std::fs::remove_file(content.join("2024/b.md")).expect("rm")
+        });
+        check("renamed", &|| {
+            std::fs::rename(content.join("2024/c.md"), content.join("2024/d.md")).expect("mv")
+        });
+        check("new folder", &|| {
+            write(&content.join("2025/e.md"), "epsilon")
+        });
+        check("folder removed", &|| {
+            std::fs::remove_dir_all(content.join("2025")).expect("rm -r")
+        });
+    }
+
+    #[test]
+    fn a_folder_changed_just_before_its_listing_is_listed_again_next_time() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(&root.join("content/2024/a.md"), "alpha");
+        assert_eq!(stamp(root).listed, 2);
+        // Changed within the last two seconds: a change in the same clock tick could follow
+        // unseen, so the names are not trusted yet.
+        assert_eq!(stamp(root).listed, 2);
+    }
+
+    #[test]
+    fn a_damaged_listing_is_ignored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(&root.join("content/2024/a.md"), "alpha");
+        next_tick();
+        let good = stamp_with(root, Duration::ZERO);
+        for junk in [
+            "",
+            "coe-content-listing 1\nf orphan.md\n",
+            "coe-content-listing 1\nd x y z 2024\n",
+            "coe-content-listing 1\nq what\n",
+            "coe-content-listing 9\n",
+        ] {
+            write(&root.join(".coe").join(LISTING_FILE), junk);
+            let s = stamp_with(root, Duration::ZERO);
+            assert_eq!(
+                (s.files, s.sum, s.listed),
+                (good.files, good.sum, 2),
+                "{junk:?}"
+            );
+        }
+    }
+}
