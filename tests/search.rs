@@ -116,6 +116,45 @@ fn odd_queries_give_results_or_a_message_never_a_panic() {
 }
 
 #[test]
+fn folders_listed_long_ago_still_show_new_edited_and_removed_coes() {
+    let site = sample_site();
+    let root = site.path();
+    // Folders are remembered only once they have not changed for two seconds.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(ids(&search_json(root, &["thumbnail"]))[0], "COE-2024-017");
+    let listing = std::fs::read_to_string(root.join(".coe/content-listing")).expect("listing");
+    assert!(listing.contains("f COE-2023-009.md"), "{listing}");
+
+    // An edit in place changes nothing in its folder: the file's own stamp shows it.
+    let path = root.join("content/2023/COE-2023-009.md");
+    let original = std::fs::read_to_string(&path).expect("read");
+    let edited = original.replace("## Summary", "## Summary\n\nQuuxwidget overflow.\n");
+    std::fs::write(&path, &edited).expect("write");
+    assert_eq!(
+        ids(&search_json(root, &["quuxwidget"])),
+        vec!["COE-2023-009"]
+    );
+
+    // A new file in a remembered folder.
+    let copy = root.join("content/2023/COE-2023-999.md");
+    let new = original
+        .replace("id: COE-2023-009", "id: COE-2023-999")
+        .replace("## Summary", "## Summary\n\nFrobnicator meltdown.\n");
+    std::fs::write(&copy, new).expect("write");
+    assert_eq!(
+        ids(&search_json(root, &["frobnicator"])),
+        vec!["COE-2023-999"]
+    );
+
+    // Removed again.
+    std::fs::remove_file(&copy).expect("rm");
+    assert_eq!(
+        ids(&search_json(root, &["frobnicator"])),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
 fn missing_stale_or_corrupt_index_is_rebuilt() {
     let site = sample_site();
     assert_eq!(
