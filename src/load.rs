@@ -23,6 +23,13 @@ pub fn find_files(content_dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(PathB
         .collect()
 }
 
+/// Whether a file of this name is read as a COE: Markdown (`.md`, `.markdown`), not `_index.md`
+/// and the like. (Hidden files are left out before.)
+pub fn is_source_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.ends_with(".md") || lower.ends_with(".markdown")) && !name.starts_with('_')
+}
+
 /// `find_files` with each file's directory entry (which can stat it without another lookup
 /// of a followed link).
 fn walk(content_dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(walkdir::DirEntry, String)> {
@@ -58,10 +65,7 @@ fn walk(content_dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(walkdir::DirEnt
         if !entry.file_type().is_file() {
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
-        let is_md = name.to_ascii_lowercase().ends_with(".md")
-            || name.to_ascii_lowercase().ends_with(".markdown");
-        if !is_md || name.starts_with('_') {
+        if !is_source_name(&entry.file_name().to_string_lossy()) {
             continue;
         }
         let rel = entry

@@ -6,6 +6,9 @@
 //! `<root>/.coe/content-listing` and the folder is listed again only when its ctime or inode
 //! changed (adding, removing or renaming an entry changes the folder's ctime; nothing can set
 //! it back). Every file is still stat'ed every time: an edit in place changes only the file.
+//!
+//! Only what `coe build` reads counts: Markdown files (`load::is_source_name`), in folders and
+//! in folders reached through symbolic links (a link back to a parent is not followed).
 
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -21,14 +24,18 @@ const LISTING_HEADER: &str = "coe-content-listing 1";
 /// otherwise leave the ctime as it was, and the remembered names would be wrong.
 const SETTLED: Duration = Duration::from_secs(2);
 
+/// Folders deeper than this are not stamped (a guard against link loops where a folder's
+/// identity is unknown).
+const MAX_DEPTH: usize = 256;
+
 /// Each file's (path under content/, size, mtime) is hashed on its own with this (foldhash's
 /// quality hasher: its output is well mixed, so the hashes can simply be summed).
 static FILE_STAMP: foldhash::quality::FixedState =
     foldhash::quality::FixedState::with_seed(0x0073_7461_6d70);
 
-/// How many files are below `content` (hidden ones left out) and the wrapping sum of the
-/// hashes of their (path under `content`, size, mtime): each hashed on its own, so no list of
-/// paths is built or sorted. Symbolic links are followed for the stamp, not for listing.
+/// How many COE files are below `content` and the wrapping sum of the hashes of their (path
+/// under `content`, size, mtime): each hashed on its own, so no list of paths is built or
+/// sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub files: u64,
@@ -48,7 +55,7 @@ fn stamp_with(root: &Path, settled: Duration) -> Stamp {
     let remembered = parse(&text).unwrap_or_default();
     let by_rel: HashMap<&[u8], &Folder> = remembered.iter().map(|f| (&f.rel[..], f)).collect();
     let mut seen = Vec::new();
-    let (files, sum) = visit(&root.join("content"), b"", &by_rel, settled, &mut seen);
+    let (files, sum) = visit(&root.join("content"), b"", &[], &by_rel, settled, &mut seen);
     let listed = seen
         .iter()
         .filter(|l| matches!(l, Listing::Listed(_)))
@@ -91,25 +98,37 @@ enum Listing<'a> {
 }
 
 /// Stamps the files of `dir` (`rel` under content/) and of its sub-folders, and pushes each
-/// folder's listing to `seen`.
+/// folder's listing to `seen`. `parents` are the (device, inode) of the folders above.
 fn visit<'a>(
     dir: &Path,
     rel: &[u8],
+    parents: &[(u64, u64)],
     remembered: &HashMap<&[u8], &'a Folder>,
     settled: Duration,
     seen: &mut Vec<Listing<'a>>,
 ) -> (u64, u64) {
+    if parents.len() > MAX_DEPTH {
+        return (0, 0);
+    }
     let Some(handle) = os::open(dir) else {
         return (0, 0);
     };
-    let changed = os::changed(&handle);
+    let identity = os::identity(&handle);
+    if let Some(id) = identity
+        && parents.contains(&(id.dev, id.ino))
+    {
+        // A link back to a folder above: `coe build` reports it and does not follow it.
+        return (0, 0);
+    }
+    let changed = identity.map(|id| (id.ctime.0, id.ctime.1, id.ino));
     let listing = match remembered.get(rel) {
         Some(f) if Some(f.changed) == changed => Listing::Remembered(f),
         _ => {
             let listed_at = SystemTime::now();
-            let Some((entries, storable)) = os::list(&handle) else {
+            let Some((mut entries, storable)) = os::list(&handle) else {
                 return (0, 0);
             };
+            entries.retain(|(name, kind)| *kind != Kind::File || is_source(name));
             let settled = storable
                 && !rel.contains(&b'\n')
                 && changed.is_some_and(|(secs, nanos, _)| {
@@ -132,23 +151,37 @@ fn visit<'a>(
         Listing::Remembered(f) => f,
         Listing::Listed(f) => f,
     };
-    let (n, sum) = folder
+    let stamp = |name: &[u8], len: u64, mtime: u128| FILE_STAMP.hash_one((rel, name, len, mtime));
+    let (mut n, mut sum) = folder
         .entries
         .par_iter()
         .with_min_len(256)
-        .filter(|(_, kind)| *kind != Kind::Dir)
-        .map(|(name, kind)| {
-            let (len, mtime) = os::len_and_mtime(&handle, name, *kind == Kind::Link);
-            (1u64, FILE_STAMP.hash_one((rel, name, len, mtime)))
+        .filter(|(_, kind)| *kind == Kind::File)
+        .map(|(name, _)| {
+            let meta = os::stat(&handle, name, false).unwrap_or_default();
+            (1u64, stamp(name, meta.len, meta.mtime))
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.wrapping_add(b.1)));
-    let subdirs: Vec<Vec<u8>> = folder
-        .entries
-        .iter()
-        .filter(|(_, kind)| *kind == Kind::Dir)
-        .map(|(name, _)| name.clone())
-        .collect();
-    seen.push(listing);
+    // Symbolic links (few) are followed, to a file or to a folder, as `coe build` does.
+    let mut subdirs: Vec<&[u8]> = Vec::new();
+    for (name, kind) in &folder.entries {
+        match kind {
+            Kind::Dir => subdirs.push(name),
+            Kind::File => {}
+            Kind::Link => match os::stat(&handle, name, true) {
+                Some(meta) if meta.is_dir => subdirs.push(name),
+                meta if is_source(name) => {
+                    let meta = meta.unwrap_or_default();
+                    n += 1;
+                    sum = sum.wrapping_add(stamp(name, meta.len, meta.mtime));
+                }
+                _ => {}
+            },
+        }
+    }
+    let mut parents = parents.to_vec();
+    // (Without an identity, as on Windows, only the depth limit below stops a loop.)
+    parents.push(identity.map_or((u64::MAX, u64::MAX), |id| (id.dev, id.ino)));
     let nested: Vec<((u64, u64), Vec<Listing<'a>>)> = subdirs
         .par_iter()
         .map(|name| {
@@ -161,6 +194,7 @@ fn visit<'a>(
             let stamp = visit(
                 &os::join(dir, name),
                 &nested_rel,
+                &parents,
                 remembered,
                 settled,
                 &mut below,
@@ -168,13 +202,18 @@ fn visit<'a>(
             (stamp, below)
         })
         .collect();
-    let (mut n, mut sum) = (n, sum);
+    seen.push(listing);
     for ((m, s), below) in nested {
         n += m;
         sum = sum.wrapping_add(s);
         seen.extend(below);
     }
     (n, sum)
+}
+
+/// Whether `coe build` reads a file of this name.
+fn is_source(name: &[u8]) -> bool {
+    crate::load::is_source_name(&String::from_utf8_lossy(name))
 }
 
 /// The remembered listing: a header line, then per folder a line `d <ctime s> <ctime ns>
@@ -253,13 +292,30 @@ fn storable(name: &[u8]) -> bool {
 /// A folder's entries: name (bytes as on disk) and kind.
 type Entries = Vec<(Vec<u8>, Kind)>;
 
+/// What identifies a folder and tells whether its entries changed.
+#[derive(Clone, Copy)]
+struct Identity {
+    /// Seconds and nanoseconds.
+    ctime: (i64, i64),
+    dev: u64,
+    ino: u64,
+}
+
+#[derive(Default)]
+struct Meta {
+    len: u64,
+    /// Nanoseconds since 1970 (0 before it).
+    mtime: u128,
+    is_dir: bool,
+}
+
 #[cfg(unix)]
 // `stat` field types differ between platforms (e.g. 32-bit `st_mtime`): the casts are needed.
 #[allow(clippy::unnecessary_cast)]
 mod os {
     //! Folders are opened once; their files are stat'ed through the folder's handle (no path
     //! lookup from the root for each file).
-    use super::Kind;
+    use super::{Identity, Kind, Meta};
     use rustix::fs::{AtFlags, FileType, Mode, OFlags};
     use std::ffi::OsStr;
     use std::os::fd::OwnedFd;
@@ -279,14 +335,14 @@ mod os {
         dir.join(OsStr::from_bytes(name))
     }
 
-    /// The folder's ctime and inode: they change whenever an entry is added, removed or renamed.
-    pub fn changed(dir: &OwnedFd) -> Option<(i64, i64, u64)> {
+    /// The folder's ctime changes whenever an entry is added, removed or renamed.
+    pub fn identity(dir: &OwnedFd) -> Option<Identity> {
         let st = rustix::fs::fstat(dir).ok()?;
-        Some((
-            st.st_ctime as i64,
-            st.st_ctime_nsec as i64,
-            st.st_ino as u64,
-        ))
+        Some(Identity {
+            ctime: (st.st_ctime as i64, st.st_ctime_nsec as i64),
+            dev: st.st_dev as u64,
+            ino: st.st_ino as u64,
+        })
     }
 
     /// The folder's entries, hidden ones (`.name`) left out, and whether every name can be
@@ -316,22 +372,24 @@ mod os {
         Some((entries, storable))
     }
 
-    /// Size and mtime (nanoseconds since 1970, 0 before it) of `name` in `dir`, following a
-    /// symbolic link if asked. (0, 0) when it cannot be stat'ed.
-    pub fn len_and_mtime(dir: &OwnedFd, name: &[u8], follow: bool) -> (u64, u128) {
+    /// `name` in `dir`, through a symbolic link if asked.
+    pub fn stat(dir: &OwnedFd, name: &[u8], follow: bool) -> Option<Meta> {
         let flags = if follow {
             AtFlags::empty()
         } else {
             AtFlags::SYMLINK_NOFOLLOW
         };
-        rustix::fs::statat(dir, name, flags).map_or((0, 0), |st| {
-            let secs = st.st_mtime as i64;
-            let mtime = if secs < 0 {
-                0
-            } else {
-                u128::from(secs as u64) * 1_000_000_000 + st.st_mtime_nsec as u128
-            };
-            (st.st_size as u64, mtime)
+        let st = rustix::fs::statat(dir, name, flags).ok()?;
+        let secs = st.st_mtime as i64;
+        let mtime = if secs < 0 {
+            0
+        } else {
+            u128::from(secs as u64) * 1_000_000_000 + st.st_mtime_nsec as u128
+        };
+        Some(Meta {
+            len: st.st_size as u64,
+            mtime,
+            is_dir: FileType::from_raw_mode(st.st_mode) == FileType::Directory,
         })
     }
 }
@@ -339,7 +397,7 @@ mod os {
 #[cfg(not(unix))]
 mod os {
     //! Without a folder's ctime nothing is remembered: every folder is listed every time.
-    use super::Kind;
+    use super::{Identity, Kind, Meta};
     use std::path::{Path, PathBuf};
     use std::time::SystemTime;
 
@@ -351,7 +409,7 @@ mod os {
         dir.join(String::from_utf8_lossy(name).as_ref())
     }
 
-    pub fn changed(_dir: &PathBuf) -> Option<(i64, i64, u64)> {
+    pub fn identity(_dir: &PathBuf) -> Option<Identity> {
         None
     }
 
@@ -372,20 +430,23 @@ mod os {
         Some((entries, false))
     }
 
-    pub fn len_and_mtime(dir: &PathBuf, name: &[u8], follow: bool) -> (u64, u128) {
+    pub fn stat(dir: &PathBuf, name: &[u8], follow: bool) -> Option<Meta> {
         let path = join(dir, name);
-        let meta = if follow {
+        let m = if follow {
             std::fs::metadata(path)
         } else {
             std::fs::symlink_metadata(path)
-        };
-        meta.map_or((0, 0), |m| {
-            let mtime = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            (m.len(), mtime)
+        }
+        .ok()?;
+        let mtime = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Some(Meta {
+            len: m.len(),
+            mtime,
+            is_dir: m.is_dir(),
         })
     }
 }
@@ -483,6 +544,43 @@ mod tests {
         // Changed within the last two seconds: a change in the same clock tick could follow
         // unseen, so the names are not trusted yet.
         assert_eq!(stamp(root).listed, 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn linked_folders_are_followed_once_and_only_coe_files_count() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let elsewhere = dir.path().join("elsewhere");
+        write(&elsewhere.join("linked.md"), "linked");
+        write(&root.join("content/2024/a.md"), "alpha");
+        std::os::unix::fs::symlink(&elsewhere, root.join("content/2024/more")).expect("ln");
+        std::os::unix::fs::symlink(root.join("content"), root.join("content/2024/loop"))
+            .expect("ln");
+        next_tick();
+        let before = stamp_with(root, Duration::ZERO);
+        assert_eq!(
+            before.files, 2,
+            "a.md and more/linked.md; the loop is not followed"
+        );
+        assert_eq!(stamp_with(root, Duration::ZERO).listed, 0);
+
+        next_tick();
+        std::fs::write(elsewhere.join("linked.md"), "linked, edited").expect("write");
+        let edited = stamp_with(root, Duration::ZERO);
+        assert_ne!(edited.sum, before.sum, "an edit behind a link is seen");
+
+        for ignored in ["diagram.png", "_index.md", "notes.txt"] {
+            write(&root.join("content/2024").join(ignored), "not a COE");
+            let now = stamp_with(root, Duration::ZERO);
+            assert_eq!(
+                (now.files, now.sum),
+                (edited.files, edited.sum),
+                "{ignored}"
+            );
+        }
+        write(&root.join("content/2024/b.MD"), "bravo");
+        assert_eq!(stamp_with(root, Duration::ZERO).files, 3);
     }
 
     #[test]
