@@ -31,7 +31,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let (lib, diags) = load_library(&args.root, false, args.today);
+    // The content's stamp, taken before (beside) reading it, for the similar COEs' index.
+    let (fingerprint, (lib, diags)) = rayon::join(
+        || coe::search::store::fingerprint(&args.root, false),
+        || load_library(&args.root, false, args.today),
+    );
     for d in diags.iter().filter(|d| d.is_error()) {
         eprintln!("{d} (left out of the digest)");
     }
@@ -45,7 +49,7 @@ pub fn run(args: Args) -> ExitCode {
     let sim = if in_week.is_empty() {
         None
     } else {
-        match similarity(&args.root, &lib, false) {
+        match similarity(&args.root, &lib, &fingerprint) {
             Ok(s) => Some(s),
             Err(e) => {
                 eprintln!("warning: {e}: digest without \"this happened before\"");

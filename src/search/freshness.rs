@@ -1,11 +1,13 @@
-//! What the index's freshness is judged by: a stamp of every file under `content/` (its path,
-//! size and mtime), taken before every `coe search`.
+//! What the index's freshness is judged by: a stamp of every COE file under `content/` (its
+//! path, size, mtime, ctime and inode), taken before every `coe search`. The ctime and inode
+//! catch what keeps the mtime: `cp -p`, `rsync -t`, `touch -r`, a save that replaces the file.
 //!
 //! Listing a folder costs about as much as a third of stat'ing its files (ext4 builds a hash
 //! tree of the names for every listing), so each folder's names are remembered in
 //! `<root>/.coe/content-listing` and the folder is listed again only when its ctime or inode
-//! changed (adding, removing or renaming an entry changes the folder's ctime; nothing can set
-//! it back). Every file is still stat'ed every time: an edit in place changes only the file.
+//! changed (adding, removing or renaming an entry changes the folder's ctime, which, unlike the
+//! mtime, no program can set back). Every file is still stat'ed every time: an edit in place
+//! changes only the file.
 //!
 //! Only what `coe build` reads counts: Markdown files (`load::is_source_name`), in folders and
 //! in folders reached through symbolic links (a link back to a parent is not followed).
@@ -17,25 +19,28 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 const LISTING_FILE: &str = "content-listing";
-const LISTING_HEADER: &str = "coe-content-listing 1";
+/// Names that `coe build` does not read are left out of the listing: another version of coe
+/// (which might read other names) starts a new one.
+const LISTING_HEADER: &str = concat!("coe-content-listing 2 ", env!("CARGO_PKG_VERSION"));
 
 /// A folder's listing is remembered only once its ctime is this much older than the moment it
 /// was listed: a second change within the same clock tick (coarse on some file systems) would
-/// otherwise leave the ctime as it was, and the remembered names would be wrong.
+/// otherwise leave the ctime as it was, and the remembered names would be wrong. (A file server
+/// whose clock is more than this behind ours could still defeat it.)
 const SETTLED: Duration = Duration::from_secs(2);
 
 /// Folders deeper than this are not stamped (a guard against link loops where a folder's
 /// identity is unknown).
 const MAX_DEPTH: usize = 256;
 
-/// Each file's (path under content/, size, mtime) is hashed on its own with this (foldhash's
+/// Each file's (path under content/, size, mtime, ctime, inode) is hashed on its own with this (foldhash's
 /// quality hasher: its output is well mixed, so the hashes can simply be summed).
 static FILE_STAMP: foldhash::quality::FixedState =
     foldhash::quality::FixedState::with_seed(0x0073_7461_6d70);
 
 /// How many COE files are below `content` and the wrapping sum of the hashes of their (path
-/// under `content`, size, mtime): each hashed on its own, so no list of paths is built or
-/// sorted.
+/// under `content`, size, mtime, ctime, inode): each hashed on its own, so no list of paths is
+/// built or sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub files: u64,
@@ -49,25 +54,28 @@ pub fn stamp(root: &Path) -> Stamp {
     stamp_with(root, SETTLED)
 }
 
-fn stamp_with(root: &Path, settled: Duration) -> Stamp {
+fn stamp_with(root: &Path, min_age: Duration) -> Stamp {
     let cache_path = root.join(".coe").join(LISTING_FILE);
     let text = std::fs::read(&cache_path).unwrap_or_default();
     let remembered = parse(&text).unwrap_or_default();
     let by_rel: HashMap<&[u8], &Folder> = remembered.iter().map(|f| (&f.rel[..], f)).collect();
     let mut seen = Vec::new();
-    let (files, sum) = visit(&root.join("content"), b"", &[], &by_rel, settled, &mut seen);
+    let (files, sum) = visit(&root.join("content"), b"", &[], &by_rel, min_age, &mut seen);
     let listed = seen
         .iter()
         .filter(|l| matches!(l, Listing::Listed(_)))
         .count();
-    if listed > 0 || remembered.len() != seen.len() {
-        let folders: Vec<&Folder> = seen
-            .iter()
-            .filter_map(|l| match l {
-                Listing::Remembered(f) => Some(*f),
-                Listing::Listed(f) => f.settled.then_some(f),
-            })
-            .collect();
+    let newly_settled = seen
+        .iter()
+        .any(|l| matches!(l, Listing::Listed(f) if f.settled));
+    let folders: Vec<&Folder> = seen
+        .iter()
+        .filter_map(|l| match l {
+            Listing::Remembered(f) => Some(*f),
+            Listing::Listed(f) => f.settled.then_some(f),
+        })
+        .collect();
+    if newly_settled || folders.len() != remembered.len() {
         // Best effort: without it the next check lists every folder again.
         let _ = write(&cache_path, &folders);
     }
@@ -85,8 +93,8 @@ enum Kind {
 struct Folder {
     /// Path under content/ ("" for content/ itself, "/"-separated).
     rel: Vec<u8>,
-    /// ctime (seconds, nanoseconds) and inode of the folder when it was listed.
-    changed: (i64, i64, u64),
+    /// The folder's ctime, device and inode when it was listed.
+    changed: Changed,
     entries: Entries,
     /// Listed long enough after its last change to be remembered, and every name fits on a line.
     settled: bool,
@@ -104,7 +112,7 @@ fn visit<'a>(
     rel: &[u8],
     parents: &[(u64, u64)],
     remembered: &HashMap<&[u8], &'a Folder>,
-    settled: Duration,
+    min_age: Duration,
     seen: &mut Vec<Listing<'a>>,
 ) -> (u64, u64) {
     if parents.len() > MAX_DEPTH {
@@ -120,7 +128,13 @@ fn visit<'a>(
         // A link back to a folder above: `coe build` reports it and does not follow it.
         return (0, 0);
     }
-    let changed = identity.map(|id| (id.ctime.0, id.ctime.1, id.ino));
+    let changed = identity.and_then(|id| {
+        id.ctime.map(|ctime| Changed {
+            ctime,
+            dev: id.dev,
+            ino: id.ino,
+        })
+    });
     let listing = match remembered.get(rel) {
         Some(f) if Some(f.changed) == changed => Listing::Remembered(f),
         _ => {
@@ -131,13 +145,16 @@ fn visit<'a>(
             entries.retain(|(name, kind)| *kind != Kind::File || is_source(name));
             let settled = storable
                 && !rel.contains(&b'\n')
-                && changed.is_some_and(|(secs, nanos, _)| {
+                && changed.is_some_and(|c| {
+                    let (secs, nanos) = c.ctime;
                     let ctime = SystemTime::UNIX_EPOCH
-                        + Duration::from_secs(secs.max(0) as u64)
-                        + Duration::from_nanos(nanos.max(0) as u64);
-                    listed_at
-                        .duration_since(ctime)
-                        .is_ok_and(|age| age >= settled)
+                        .checked_add(Duration::from_secs(secs.max(0) as u64))
+                        .and_then(|t| t.checked_add(Duration::from_nanos(nanos.max(0) as u64)));
+                    ctime.is_some_and(|ctime| {
+                        listed_at
+                            .duration_since(ctime)
+                            .is_ok_and(|age| age >= min_age)
+                    })
                 });
             Listing::Listed(Folder {
                 rel: rel.to_owned(),
@@ -151,7 +168,9 @@ fn visit<'a>(
         Listing::Remembered(f) => f,
         Listing::Listed(f) => f,
     };
-    let stamp = |name: &[u8], len: u64, mtime: u128| FILE_STAMP.hash_one((rel, name, len, mtime));
+    let stamp = |name: &[u8], meta: Meta| {
+        FILE_STAMP.hash_one((rel, name, meta.len, meta.mtime, meta.ctime, meta.ino))
+    };
     let (mut n, mut sum) = folder
         .entries
         .par_iter()
@@ -159,7 +178,7 @@ fn visit<'a>(
         .filter(|(_, kind)| *kind == Kind::File)
         .map(|(name, _)| {
             let meta = os::stat(&handle, name, false).unwrap_or_default();
-            (1u64, stamp(name, meta.len, meta.mtime))
+            (1u64, stamp(name, meta))
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.wrapping_add(b.1)));
     // Symbolic links (few) are followed, to a file or to a folder, as `coe build` does.
@@ -171,16 +190,15 @@ fn visit<'a>(
             Kind::Link => match os::stat(&handle, name, true) {
                 Some(meta) if meta.is_dir => subdirs.push(name),
                 meta if is_source(name) => {
-                    let meta = meta.unwrap_or_default();
                     n += 1;
-                    sum = sum.wrapping_add(stamp(name, meta.len, meta.mtime));
+                    sum = sum.wrapping_add(stamp(name, meta.unwrap_or_default()));
                 }
                 _ => {}
             },
         }
     }
     let mut parents = parents.to_vec();
-    // (Without an identity, as on Windows, only the depth limit below stops a loop.)
+    // (Without an identity, as on Windows, only the depth limit stops a loop.)
     parents.push(identity.map_or((u64::MAX, u64::MAX), |id| (id.dev, id.ino)));
     let nested: Vec<((u64, u64), Vec<Listing<'a>>)> = subdirs
         .par_iter()
@@ -196,7 +214,7 @@ fn visit<'a>(
                 &nested_rel,
                 &parents,
                 remembered,
-                settled,
+                min_age,
                 &mut below,
             );
             (stamp, below)
@@ -216,7 +234,7 @@ fn is_source(name: &[u8]) -> bool {
     crate::load::is_source_name(&String::from_utf8_lossy(name))
 }
 
-/// The remembered listing: a header line, then per folder a line `d <ctime s> <ctime ns>
+/// The remembered listing: a header line, then per folder a line `d <ctime s> <ctime ns> <device>
 /// <inode> <path under content/>` followed by one line per entry: `f`, `l` (symbolic link) or
 /// `s` (sub-folder), a space and the name (bytes as they are). Anything unexpected discards it
 /// all.
@@ -230,15 +248,20 @@ fn parse(text: &[u8]) -> Option<Vec<Folder>> {
         let (tag, rest) = (line.first()?, line.get(2..)?);
         let kind = match tag {
             b'd' => {
-                let mut parts = rest.splitn(4, |b| *b == b' ');
+                let mut parts = rest.splitn(5, |b| *b == b' ');
                 let mut number =
                     || -> Option<i128> { std::str::from_utf8(parts.next()?).ok()?.parse().ok() };
                 let secs = i64::try_from(number()?).ok()?;
                 let nanos = i64::try_from(number()?).ok()?;
+                let dev = u64::try_from(number()?).ok()?;
                 let ino = u64::try_from(number()?).ok()?;
                 folders.push(Folder {
                     rel: parts.next()?.to_owned(),
-                    changed: (secs, nanos, ino),
+                    changed: Changed {
+                        ctime: (secs, nanos),
+                        dev,
+                        ino,
+                    },
                     entries: Vec::new(),
                     settled: true,
                 });
@@ -259,8 +282,12 @@ fn write(path: &Path, folders: &[&Folder]) -> std::io::Result<()> {
     text.extend_from_slice(LISTING_HEADER.as_bytes());
     text.push(b'\n');
     for f in folders {
-        let (secs, nanos, ino) = f.changed;
-        text.extend_from_slice(format!("d {secs} {nanos} {ino} ").as_bytes());
+        let Changed {
+            ctime: (secs, nanos),
+            dev,
+            ino,
+        } = f.changed;
+        text.extend_from_slice(format!("d {secs} {nanos} {dev} {ino} ").as_bytes());
         text.extend_from_slice(&f.rel);
         text.push(b'\n');
         for (name, kind) in &f.entries {
@@ -277,7 +304,10 @@ fn write(path: &Path, folders: &[&Folder]) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Unique per writer (processes and threads), then renamed over the old one whole.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
@@ -285,6 +315,7 @@ fn write(path: &Path, folders: &[&Folder]) -> std::io::Result<()> {
 }
 
 /// A name that fits on one line of the remembered listing.
+#[cfg(unix)]
 fn storable(name: &[u8]) -> bool {
     !name.is_empty() && !name.contains(&b'\n')
 }
@@ -292,20 +323,31 @@ fn storable(name: &[u8]) -> bool {
 /// A folder's entries: name (bytes as on disk) and kind.
 type Entries = Vec<(Vec<u8>, Kind)>;
 
-/// What identifies a folder and tells whether its entries changed.
-#[derive(Clone, Copy)]
-struct Identity {
+/// What tells whether a folder's entries changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+struct Changed {
     /// Seconds and nanoseconds.
     ctime: (i64, i64),
     dev: u64,
     ino: u64,
 }
 
-#[derive(Default)]
+/// What identifies a folder (for loops) and, with its ctime, tells whether it changed.
+#[derive(Clone, Copy)]
+struct Identity {
+    /// None where a folder's ctime is not known (then its listing is not remembered).
+    ctime: Option<(i64, i64)>,
+    dev: u64,
+    ino: u64,
+}
+
+#[derive(Default, Clone, Copy)]
 struct Meta {
     len: u64,
-    /// Nanoseconds since 1970 (0 before it).
+    /// Nanoseconds since 1970 (0 before it), for both.
     mtime: u128,
+    ctime: u128,
+    ino: u64,
     is_dir: bool,
 }
 
@@ -339,7 +381,7 @@ mod os {
     pub fn identity(dir: &OwnedFd) -> Option<Identity> {
         let st = rustix::fs::fstat(dir).ok()?;
         Some(Identity {
-            ctime: (st.st_ctime as i64, st.st_ctime_nsec as i64),
+            ctime: Some((st.st_ctime as i64, st.st_ctime_nsec as i64)),
             dev: st.st_dev as u64,
             ino: st.st_ino as u64,
         })
@@ -380,24 +422,30 @@ mod os {
             AtFlags::SYMLINK_NOFOLLOW
         };
         let st = rustix::fs::statat(dir, name, flags).ok()?;
-        let secs = st.st_mtime as i64;
-        let mtime = if secs < 0 {
-            0
-        } else {
-            u128::from(secs as u64) * 1_000_000_000 + st.st_mtime_nsec as u128
-        };
         Some(Meta {
             len: st.st_size as u64,
-            mtime,
+            mtime: nanos(st.st_mtime as i64, st.st_mtime_nsec as i64),
+            ctime: nanos(st.st_ctime as i64, st.st_ctime_nsec as i64),
+            ino: st.st_ino as u64,
             is_dir: FileType::from_raw_mode(st.st_mode) == FileType::Directory,
         })
+    }
+
+    /// Nanoseconds since 1970, 0 before it.
+    fn nanos(secs: i64, nanos: i64) -> u128 {
+        match (u64::try_from(secs), u64::try_from(nanos)) {
+            (Ok(secs), Ok(nanos)) => u128::from(secs) * 1_000_000_000 + u128::from(nanos),
+            _ => 0,
+        }
     }
 }
 
 #[cfg(not(unix))]
 mod os {
-    //! Without a folder's ctime nothing is remembered: every folder is listed every time.
+    //! Without a folder's ctime nothing is remembered: every folder is listed every time. A
+    //! folder's identity (to stop link loops) is a hash of its canonical path.
     use super::{Identity, Kind, Meta};
+    use std::hash::BuildHasher;
     use std::path::{Path, PathBuf};
     use std::time::SystemTime;
 
@@ -409,11 +457,16 @@ mod os {
         dir.join(String::from_utf8_lossy(name).as_ref())
     }
 
-    pub fn identity(_dir: &PathBuf) -> Option<Identity> {
-        None
+    pub fn identity(dir: &Path) -> Option<Identity> {
+        let canonical = std::fs::canonicalize(dir).ok()?;
+        Some(Identity {
+            ctime: None,
+            dev: 0,
+            ino: super::FILE_STAMP.hash_one(canonical),
+        })
     }
 
-    pub fn list(dir: &PathBuf) -> Option<(super::Entries, bool)> {
+    pub fn list(dir: &Path) -> Option<(super::Entries, bool)> {
         let mut entries = Vec::new();
         for entry in std::fs::read_dir(dir).ok()?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -430,7 +483,7 @@ mod os {
         Some((entries, false))
     }
 
-    pub fn stat(dir: &PathBuf, name: &[u8], follow: bool) -> Option<Meta> {
+    pub fn stat(dir: &Path, name: &[u8], follow: bool) -> Option<Meta> {
         let path = join(dir, name);
         let m = if follow {
             std::fs::metadata(path)
@@ -438,14 +491,16 @@ mod os {
             std::fs::symlink_metadata(path)
         }
         .ok()?;
-        let mtime = m
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
+        let nanos = |t: std::io::Result<SystemTime>| {
+            t.ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos())
+        };
         Some(Meta {
             len: m.len(),
-            mtime,
+            mtime: nanos(m.modified()),
+            ctime: nanos(m.created()),
+            ino: 0,
             is_dir: m.is_dir(),
         })
     }
@@ -473,6 +528,7 @@ mod tests {
         stamp_with(root, Duration::ZERO)
     }
 
+    #[cfg(unix)]
     #[test]
     fn remembered_folders_are_not_listed_again_and_give_the_same_stamp() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -519,6 +575,18 @@ mod tests {
         };
         check("edited in place", &|| {
             std::fs::write(content.join("2024/a.md"), "alphA, longer").expect("write")
+        });
+        check("same size, mtime set back (cp -p, rsync -t)", &|| {
+            let path = content.join("2024/b.md");
+            let mtime = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .expect("mtime");
+            std::fs::write(&path, "betA").expect("write");
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(mtime))
+                .expect("set mtime");
         });
         check("added", &|| write(&content.join("2024/c.md"), "gamma"));
         check("removed", &|| {

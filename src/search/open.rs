@@ -102,12 +102,13 @@ pub fn rebuild(root: &Path, lib: &Library, fingerprint: &str) -> Result<(Index, 
 }
 
 /// The similarity index of `lib`, from the index on disk when it is fresh (else rebuilt).
+/// `fingerprint` is the content's, taken before `lib` was read (`store::fingerprint`).
 pub fn similarity(
     root: &Path,
     lib: &Library,
-    drafts: bool,
+    fingerprint: &str,
 ) -> Result<super::similar::SimilarityIndex, String> {
-    let (index, _fields, vectors) = vectors_of(root, lib, drafts)?;
+    let (index, _fields, vectors) = vectors_of(root, lib, fingerprint)?;
     let analyzer = super::similar::analyzer(&index).map_err(|e| e.to_string())?;
     Ok(super::similar::SimilarityIndex::new(
         vectors, lib, &analyzer,
@@ -119,16 +120,15 @@ pub fn similarity(
 pub fn vectors_of(
     root: &Path,
     lib: &Library,
-    drafts: bool,
+    fingerprint: &str,
 ) -> Result<(Index, Fields, super::similar::Vectors), String> {
-    let fingerprint = store::fingerprint(root, drafts);
-    if let Some((index, fields)) = store::open_fresh(root, &fingerprint)
+    if let Some((index, fields)) = store::open_fresh(root, fingerprint)
         && let Some(Ok(vectors)) =
             super::guarded(|| super::similar::Vectors::from_index(&index, &fields, lib.coes.len()))
     {
         return Ok((index, fields, vectors));
     }
-    let (index, fields) = rebuild(root, lib, &fingerprint)?;
+    let (index, fields) = rebuild(root, lib, fingerprint)?;
     let vectors = super::similar::Vectors::from_index(&index, &fields, lib.coes.len())
         .map_err(|e| e.to_string())?;
     Ok((index, fields, vectors))

@@ -38,9 +38,9 @@ impl Hasher for Fnv {
     }
 }
 
-/// Changes whenever a file under `<root>/content` is added, removed, renamed or modified, or
-/// the options differ. This runs before every `coe search` (see `freshness`: every file is
-/// stat'ed, folders are listed again only when they changed).
+/// Changes whenever a COE file under `<root>/content` is added, removed, renamed or modified,
+/// or the options differ. This runs before every `coe search` (see `freshness`: every COE file
+/// is stat'ed, folders are listed again only when they changed).
 pub fn fingerprint(root: &Path, drafts: bool) -> String {
     let mut h = Fnv::new();
     h.write(env!("CARGO_PKG_VERSION").as_bytes());

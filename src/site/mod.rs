@@ -155,11 +155,11 @@ pub fn load_library(
 pub fn index_library(
     opts: &BuildOptions,
     lib: &Library,
+    fingerprint: &str,
     previous: Option<&[crate::search::similar::Trace]>,
     report: &mut BuildReport,
 ) -> Option<SearchData> {
-    let fingerprint = search::store::fingerprint(&opts.root, opts.drafts);
-    if let Some(data) = index_on_disk(opts, lib, &fingerprint, previous, report) {
+    if let Some(data) = index_on_disk(opts, lib, fingerprint, previous, report) {
         return Some(data);
     }
     let t = Instant::now();
@@ -205,7 +205,7 @@ pub fn index_library(
     };
     report.stage(("similar", t.elapsed()));
     if let Some(dir) = on_disk
-        && let Err(e) = search::store::install(&opts.root, &dir, &fingerprint)
+        && let Err(e) = search::store::install(&opts.root, &dir, fingerprint)
     {
         let _ = std::fs::remove_dir_all(&dir);
         report.diagnostics.push(Diagnostic::warning(
@@ -345,7 +345,13 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             .push(Diagnostic::error(output.display().to_string(), 0, 0, msg));
         return report;
     }
-    let Some((config, mut lib, edits)) = load_library(opts, &mut report) else {
+    // The content's stamp is taken before the content is read (beside it): a file edited during
+    // the build then leaves the index marked as older than the content, to be updated next time.
+    let (fingerprint, loaded) = rayon::join(
+        || search::store::fingerprint(&opts.root, opts.drafts),
+        || load_library(opts, &mut report),
+    );
+    let Some((config, mut lib, edits)) = loaded else {
         diag::sort(&mut report.diagnostics);
         return report;
     };
@@ -400,7 +406,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         }
         _ => None,
     };
-    let mut search = index_library(opts, &lib, reuse, &mut report);
+    let mut search = index_library(opts, &lib, &fingerprint, reuse, &mut report);
     let selected = match (&plan, &mut search, &last, &sink) {
         (Some(plan), Some(search), Some(last), OutputSink::Changes(_)) => {
             let t = Instant::now();
