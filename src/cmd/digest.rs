@@ -31,11 +31,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    // The content's stamp, taken before (beside) reading it, for the similar COEs' index.
-    let (fingerprint, (lib, diags)) = rayon::join(
-        || coe::search::store::fingerprint(&args.root, false),
-        || load_library(&args.root, false, args.today),
-    );
+    // The content's stamp, taken before reading it, for the similar COEs' index.
+    let fingerprint = coe::search::store::fingerprint(&args.root, false);
+    let (lib, diags) = load_library(&args.root, false, args.today);
     for d in diags.iter().filter(|d| d.is_error()) {
         eprintln!("{d} (left out of the digest)");
     }

@@ -74,12 +74,10 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn similar(args: &Args) -> Result<Output, String> {
-    // The content's stamp is taken before (beside) reading it: an edit made meanwhile leaves
-    // an index built from this library marked as older than the content.
-    let (fingerprint, (lib, _)) = rayon::join(
-        || coe::search::store::fingerprint(&args.root, false),
-        || load_library(&args.root, false, None),
-    );
+    // The content's stamp is taken before reading it: an edit made meanwhile leaves an index
+    // built from this library marked as older than the content.
+    let fingerprint = coe::search::store::fingerprint(&args.root, false);
+    let (lib, _) = load_library(&args.root, false, None);
     let (index, fields, vectors) = vectors_of(&args.root, &lib, &fingerprint)?;
     let mut analyzer = analyzer(&index).map_err(|e| e.to_string())?;
     let sim = SimilarityIndex::new(vectors, &lib, &analyzer);

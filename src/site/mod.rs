@@ -345,13 +345,11 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             .push(Diagnostic::error(output.display().to_string(), 0, 0, msg));
         return report;
     }
-    // The content's stamp is taken before the content is read (beside it): a file edited during
-    // the build then leaves the index marked as older than the content, to be updated next time.
-    let (fingerprint, loaded) = rayon::join(
-        || search::store::fingerprint(&opts.root, opts.drafts),
-        || load_library(opts, &mut report),
-    );
-    let Some((config, mut lib, edits)) = loaded else {
+    // The content's stamp is taken before the content is read: a file edited during the build
+    // then leaves the index marked as older than the content, to be updated next time. (Taken
+    // beside the reading, it could see an edit that the reading missed.)
+    let fingerprint = search::store::fingerprint(&opts.root, opts.drafts);
+    let Some((config, mut lib, edits)) = load_library(opts, &mut report) else {
         diag::sort(&mut report.diagnostics);
         return report;
     };
