@@ -28,7 +28,7 @@ pub fn load_library(
 }
 
 /// Answers a question (`ask`) from the index on disk while checking, at the same time, that
-/// the index is fresh (the check stats every content file: ~14 ms of CPU at 10,000 COEs, so
+/// the index is fresh (the check stats every COE file: ~14 ms of CPU at 10,000 COEs, so
 /// it runs beside the query instead of before it). When the index is stale, missing or
 /// unreadable (an error or even a panic in tantivy), it is rebuilt and asked again.
 pub fn ask<T: Send>(

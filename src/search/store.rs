@@ -2,7 +2,6 @@
 //! Each build writes a fresh folder and swaps it in, so concurrent builds never see half an index.
 
 use super::schema::{self, Fields};
-use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use tantivy::Index;
 
@@ -17,39 +16,21 @@ pub fn index_dir(root: &Path) -> PathBuf {
     root.join(".coe").join("index")
 }
 
-/// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x100_0000_01b3);
-        }
-    }
-}
-
 /// Changes whenever a COE file under `<root>/content` is added, removed, renamed or modified,
 /// or the options differ. This runs before every `coe search` (see `freshness`: every COE file
 /// is stat'ed, folders are listed again only when they changed).
 pub fn fingerprint(root: &Path, drafts: bool) -> String {
-    let mut h = Fnv::new();
-    h.write(env!("CARGO_PKG_VERSION").as_bytes());
-    h.write(INDEX_FORMAT.as_bytes());
-    h.write(&[u8::from(drafts)]);
+    use std::hash::BuildHasher;
     let stamp = super::freshness::stamp(root);
-    h.write(&stamp.files.to_le_bytes());
-    h.write(&stamp.sum.to_le_bytes());
-    format!("{:016x}", h.finish())
+    let parts = (
+        env!("CARGO_PKG_VERSION"),
+        INDEX_FORMAT,
+        drafts,
+        stamp.files,
+        stamp.sum,
+    );
+    let hash = foldhash::quality::FixedState::with_seed(0x0066_696e_6765).hash_one(parts);
+    format!("{hash:016x}")
 }
 
 /// Opens the index if it is there, readable and built from the same content.
