@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// Markdown files under `content_dir`, sorted, as (absolute path, path relative to content/).
 /// Hidden files and folders and `_index.md`-style files (names starting with `_`) are skipped.
@@ -160,11 +160,6 @@ impl Drop for CacheWrite {
     }
 }
 
-/// File times are coarse (a few ms on Linux): a file edited twice within one tick keeps its
-/// size and time. Only files whose time is this much older than the moment the cache was
-/// made are trusted ("racy git" rule); newer ones are parsed again.
-const RACY_NS: i64 = 3_000_000_000;
-
 /// One file's outcome.
 struct Outcome {
     parse: Result<(Coe, Vec<Diagnostic>), Vec<Diagnostic>>,
@@ -196,7 +191,7 @@ pub fn load_all_cached(content_dir: &Path, cache_file: Option<&Path>) -> Loaded 
         };
     }
     // Taken before any file is stat'ed: a file changed after its stat has a time after this.
-    let scanned_at_ns = cache::nanos(SystemTime::now()).unwrap_or(0);
+    let scanned_at_ns = crate::incremental::stamp::now_ns();
     // Reading the cache file and listing the folders overlap.
     let (old, (files, mut diagnostics)) = rayon::join(
         || {
@@ -280,7 +275,7 @@ fn load_one(
     let cached = row.zip(old);
     if let (Some(stamp), Some((row, old))) = (stamp, cached)
         && row.stamp == stamp
-        && stamp.mtime_ns <= old.scanned_at_ns.saturating_sub(RACY_NS)
+        && stamp.settled_at(old.scanned_at_ns)
     {
         match &row.parse {
             Some(blob) => {
@@ -359,7 +354,7 @@ fn save(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, SystemTime};
 
     const HOUR: Duration = Duration::from_secs(3600);
 

@@ -973,3 +973,32 @@ fn similar_lists_are_reused_only_when_they_cannot_have_changed() {
     }
     assert!(reused_some, "some similar lists are reused after an edit");
 }
+
+/// An edit that keeps the file's size and modification time (`cp -p`, `rsync -t`, `touch -r`,
+/// a restore from backup) is seen by `coe build`, and the site and `coe search` agree.
+#[test]
+fn an_edit_keeping_size_and_mtime_is_rebuilt_and_searched_alike() {
+    let (site, _) = aged_sample_site();
+    let root = site.path();
+    let args = ["build", "--root", ".", "--today", "2026-11-26"];
+    let first = coe(&args, root);
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    let path = root.join("content/2024/COE-2024-017.md");
+    edit_keeping_size_and_mtime(
+        &path,
+        "title: Thumbnails stopped generating",
+        "title: Miniatures stopped generating",
+    );
+    let second = coe(&args, root);
+    assert_eq!(second.status, 0, "{}", second.stderr);
+    let page = read(&root.join("public"), "coe/coe-2024-017/index.html");
+    assert!(
+        page.contains("Miniatures stopped generating"),
+        "the site shows the edit"
+    );
+    let home = read(&root.join("public"), "index.html");
+    assert!(home.contains("Miniatures stopped generating"));
+    let search = coe(&["search", "miniatures", "--json", "--root", "."], root);
+    assert!(search.stdout.contains("COE-2024-017"), "{}", search.stdout);
+    assert_same_as_clean_build(root, &args);
+}

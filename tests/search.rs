@@ -296,3 +296,20 @@ fn damage_middle(dir: &std::path::Path, ext: &str) {
         }
     }
 }
+
+/// An edit that keeps the file's size and modification time is found by `coe search`.
+#[test]
+fn an_edit_keeping_size_and_mtime_is_searched() {
+    let site = sample_site();
+    let root = site.path();
+    assert_eq!(ids(&search_json(root, &["thumbnail"]))[0], "COE-2024-017");
+    edit_keeping_size_and_mtime(
+        &root.join("content/2024/COE-2024-017.md"),
+        "title: Thumbnails stopped generating",
+        "title: Miniatures stopped generating",
+    );
+    assert_eq!(
+        ids(&search_json(root, &["miniatures"])),
+        vec!["COE-2024-017"]
+    );
+}

@@ -716,3 +716,33 @@ fn a_taken_port_moves_to_the_next_free_one() {
     );
     assert_eq!(get(s.port, "/").status, 200);
 }
+
+/// An edit that keeps the file's size and modification time is served.
+#[test]
+fn an_edit_keeping_size_and_mtime_is_served() {
+    let site = sample_site();
+    let root = site.path();
+    let s = serve(root, &[]);
+    let page = "/coe/coe-2024-017/";
+    assert!(
+        get(s.port, page)
+            .body
+            .contains("Thumbnails stopped generating")
+    );
+    edit_keeping_size_and_mtime(
+        &root.join("content/2024/COE-2024-017.md"),
+        "title: Thumbnails stopped generating",
+        "title: Miniatures stopped generating",
+    );
+    settled(s.port, page, "Miniatures stopped generating");
+    // A full rebuild afterwards (the configuration changed) keeps the edit too.
+    let before = status(s.port)["generation"].as_u64().expect("generation");
+    let config = root.join("coe.toml");
+    let text = std::fs::read_to_string(&config).unwrap_or_default();
+    std::fs::write(&config, format!("{text}\n# touched\n")).expect("write coe.toml");
+    until("a full rebuild", || {
+        let st = status(s.port);
+        st["kind"] == "full" && st["generation"].as_u64() > Some(before)
+    });
+    settled(s.port, page, "Miniatures stopped generating");
+}

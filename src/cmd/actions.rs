@@ -54,7 +54,7 @@ struct Output {
 pub fn run(args: Args) -> ExitCode {
     let (lib, diags) = load_library(&args.root, false, args.today);
     for d in diags.iter().filter(|d| d.is_error()) {
-        eprintln!("{d} (left out)");
+        coe::errln!("{d} (left out)");
     }
     let owner = args.owner.as_deref().map(slugify);
     let team = args.team.as_deref().map(slugify);
@@ -90,9 +90,9 @@ pub fn run(args: Args) -> ExitCode {
             items,
         };
         match serde_json::to_string_pretty(&out) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => coe::outln!("{s}"),
             Err(e) => {
-                eprintln!("error: {e}");
+                coe::errln!("error: {e}");
                 return ExitCode::FAILURE;
             }
         }
@@ -103,7 +103,7 @@ pub fn run(args: Args) -> ExitCode {
             .days_overdue
             .map(|d| format!("  {d} day{} overdue", if d == 1 { "" } else { "s" }))
             .unwrap_or_default();
-        println!(
+        coe::outln!(
             "{:<12} {:<11} {:<11} {:<16} {}{}\n             {}",
             a.coe,
             a.status,
@@ -115,7 +115,7 @@ pub fn run(args: Args) -> ExitCode {
         );
     }
     let overdue = items.iter().filter(|a| a.days_overdue.is_some()).count();
-    eprintln!(
+    coe::errln!(
         "{} action item{}, {overdue} overdue (today is {})",
         items.len(),
         if items.len() == 1 { "" } else { "s" },

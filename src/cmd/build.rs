@@ -61,21 +61,21 @@ pub fn run(args: Args) -> ExitCode {
                 continue;
             }
         }
-        eprintln!("{d}");
+        coe::errln!("{d}");
     }
     if !args.verbose && warnings > SHOWN_WARNINGS {
-        eprintln!(
+        coe::errln!(
             "... and {} more warnings (--verbose shows them all)",
             warnings - SHOWN_WARNINGS
         );
     }
     if args.verbose {
         for (stage, t) in &report.stages {
-            eprintln!("  {stage:<14} {:>8.1} ms", t.as_secs_f64() * 1000.0);
+            coe::errln!("  {stage:<14} {:>8.1} ms", t.as_secs_f64() * 1000.0);
         }
     }
     if errors > 0 {
-        eprintln!(
+        coe::errln!(
             "build failed: {errors} error{}, {warnings} warning{}; {} left unchanged",
             if errors == 1 { "" } else { "s" },
             if warnings == 1 { "" } else { "s" },
@@ -87,7 +87,7 @@ pub fn run(args: Args) -> ExitCode {
         .changed
         .map(|n| format!(", {n} changed"))
         .unwrap_or_default();
-    eprintln!(
+    coe::errln!(
         "built {} COEs into {} ({} files{changed}, {warnings} warning{}) in {:.0} ms",
         report.coes,
         report.output.display(),

@@ -42,7 +42,7 @@ pub fn run(args: Args) -> ExitCode {
     let targets = match targets(&args) {
         Ok(t) => t,
         Err(message) => {
-            eprintln!("error: {message}");
+            coe::errln!("error: {message}");
             return ExitCode::from(2);
         }
     };
@@ -64,11 +64,11 @@ pub fn run(args: Args) -> ExitCode {
     }
     lint::sort(&mut findings);
     match args.format {
-        Format::Text => print!("{}", report::text(&findings, targets.len())),
-        Format::Json => println!("{}", report::json(&findings)),
+        Format::Text => coe::out!("{}", report::text(&findings, targets.len())),
+        Format::Json => coe::outln!("{}", report::json(&findings)),
         Format::Github => {
-            print!("{}", report::github(&findings));
-            eprintln!("{}", report::summary(&findings, targets.len()));
+            coe::out!("{}", report::github(&findings));
+            coe::errln!("{}", report::summary(&findings, targets.len()));
         }
     }
     let errors = report::count(&findings, lint::Severity::Error);

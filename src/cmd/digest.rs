@@ -35,11 +35,11 @@ pub fn run(args: Args) -> ExitCode {
     let fingerprint = coe::search::store::fingerprint(&args.root, false);
     let (lib, diags) = load_library(&args.root, false, args.today);
     for d in diags.iter().filter(|d| d.is_error()) {
-        eprintln!("{d} (left out of the digest)");
+        coe::errln!("{d} (left out of the digest)");
     }
     let (config, cdiags) = coe::config::load(&args.root);
     for d in &cdiags {
-        eprintln!("{d}");
+        coe::errln!("{d}");
     }
     let week = args.week.unwrap_or_else(|| digest::default_week(lib.today));
     let in_week = lib.weeks.get(&week).cloned().unwrap_or_default();
@@ -50,7 +50,7 @@ pub fn run(args: Args) -> ExitCode {
         match similarity(&args.root, &lib, &fingerprint) {
             Ok(s) => Some(s),
             Err(e) => {
-                eprintln!("warning: {e}: digest without \"this happened before\"");
+                coe::errln!("warning: {e}: digest without \"this happened before\"");
                 None
             }
         }
@@ -66,7 +66,7 @@ pub fn run(args: Args) -> ExitCode {
         Format::Json => match serde_json::to_string_pretty(&d) {
             Ok(s) => s + "\n",
             Err(e) => {
-                eprintln!("error: {e}");
+                coe::errln!("error: {e}");
                 return ExitCode::FAILURE;
             }
         },
@@ -74,15 +74,15 @@ pub fn run(args: Args) -> ExitCode {
             Ok(s) => s,
             Err(diags) => {
                 for d in diags {
-                    eprintln!("{d}");
+                    coe::errln!("{d}");
                 }
                 return ExitCode::FAILURE;
             }
         },
     };
-    print!("{text}");
+    coe::out!("{text}");
     if in_week.is_empty() {
-        eprintln!("no COE was published in {week} ({} to {})", d.from, d.to);
+        coe::errln!("no COE was published in {week} ({} to {})", d.from, d.to);
     }
     ExitCode::SUCCESS
 }

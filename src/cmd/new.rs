@@ -32,11 +32,11 @@ pub fn run(args: Args) -> ExitCode {
     };
     match new::create(&opts) {
         Ok(path) => {
-            println!("{}", path.display());
+            coe::outln!("{}", path.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            coe::errln!("error: {e}");
             ExitCode::FAILURE
         }
     }

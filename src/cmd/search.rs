@@ -128,34 +128,34 @@ pub fn run(args: Args) -> ExitCode {
     let (results, opened, diags) = match asked {
         Ok(answered) => answered,
         Err(e) => {
-            eprintln!("error: {e}");
+            coe::errln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
     let errors = diags.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
-        eprintln!(
+        coe::errln!(
             "warning: {errors} COE file(s) have errors and are not searched (run `coe build` to see them)"
         );
     }
     if opened.rebuilt && !args.json {
-        eprintln!("(search index rebuilt)");
+        coe::errln!("(search index rebuilt)");
     }
     if args.json {
         match serde_json::to_string_pretty(&results) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => coe::outln!("{s}"),
             Err(e) => {
-                eprintln!("error: {e}");
+                coe::errln!("error: {e}");
                 return ExitCode::FAILURE;
             }
         }
         return ExitCode::SUCCESS;
     }
     for note in &results.notes {
-        eprintln!("note: {note}");
+        coe::errln!("note: {note}");
     }
     let tty = std::io::stdout().is_terminal();
-    println!(
+    coe::outln!(
         "{} {} \"{}\"",
         results.total,
         if results.total == 1 {
@@ -166,13 +166,13 @@ pub fn run(args: Args) -> ExitCode {
         results.query
     );
     for (n, h) in results.hits.iter().enumerate() {
-        println!();
+        coe::outln!();
         let title = if tty {
             format!("\x1b[1m{}\x1b[0m", h.title)
         } else {
             h.title.clone()
         };
-        println!(
+        coe::outln!(
             "{:>2}. {}  {}  {:<7} {}",
             n + 1,
             h.id,
@@ -181,7 +181,7 @@ pub fn run(args: Args) -> ExitCode {
             title
         );
         if !h.snippet_plain.is_empty() {
-            println!("    {}", h.snippet_plain);
+            coe::outln!("    {}", h.snippet_plain);
         }
     }
     let facet_lines: Vec<String> = results
@@ -199,9 +199,9 @@ pub fn run(args: Args) -> ExitCode {
         })
         .collect();
     if !facet_lines.is_empty() && !results.hits.is_empty() {
-        println!("\nFacets:");
+        coe::outln!("\nFacets:");
         for l in facet_lines {
-            println!("{l}");
+            coe::outln!("{l}");
         }
     }
     ExitCode::SUCCESS

@@ -35,7 +35,7 @@ pub fn run(args: Args) -> ExitCode {
     match serve::run(opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            coe::errln!("error: {e}");
             ExitCode::FAILURE
         }
     }

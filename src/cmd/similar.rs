@@ -41,13 +41,13 @@ pub fn run(args: Args) -> ExitCode {
         Ok(out) => {
             if args.json {
                 match serde_json::to_string_pretty(&out) {
-                    Ok(s) => println!("{s}"),
-                    Err(e) => eprintln!("error: {e}"),
+                    Ok(s) => coe::outln!("{s}"),
+                    Err(e) => coe::errln!("error: {e}"),
                 }
             } else {
-                println!("COEs similar to {}:", out.id);
+                coe::outln!("COEs similar to {}:", out.id);
                 for (n, s) in out.similar.iter().enumerate() {
-                    println!(
+                    coe::outln!(
                         "\n{:>2}. {}  {}  {:<7} {}  (score {:.2})",
                         n + 1,
                         s.id,
@@ -57,17 +57,17 @@ pub fn run(args: Args) -> ExitCode {
                         s.score
                     );
                     for r in &s.reasons {
-                        println!("      {r}");
+                        coe::outln!("      {r}");
                     }
                 }
                 if out.similar.is_empty() {
-                    println!("  none found");
+                    coe::outln!("  none found");
                 }
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            coe::errln!("error: {e}");
             ExitCode::FAILURE
         }
     }

@@ -6,7 +6,8 @@
 //! ```text
 //! parsed.idx:           "COEPARSE" version: u32 LE, then the table, encoded with `codec`:
 //!                       exe_len exe_mtime_ns scanned_at_ns blobs_id, the number of rows, and
-//!                       one row per file: source len mtime_ns (0 | 1 checksum:u64 offset length)
+//!                       one row per file: source len mtime_ns ctime_ns inode
+//!                       (0 | 1 checksum:u64 offset length)
 //! parsed-<id>.blobs:    the encoded parses the rows point at
 //! ```
 //!
@@ -28,34 +29,12 @@ use std::hash::BuildHasher;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::Path;
-use std::time::SystemTime;
 
 const MAGIC: &[u8; 8] = b"COEPARSE";
 /// Change whenever the layout or the codec changes.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
-/// A file's size and modification time (ns since the Unix epoch).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Stamp {
-    pub len: u64,
-    pub mtime_ns: i64,
-}
-
-impl Stamp {
-    pub fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
-        Some(Stamp {
-            len: meta.len(),
-            mtime_ns: nanos(meta.modified().ok()?)?,
-        })
-    }
-}
-
-pub fn nanos(t: SystemTime) -> Option<i64> {
-    match t.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_nanos()).ok(),
-        Err(e) => i64::try_from(e.duration().as_nanos()).ok().map(|n| -n),
-    }
-}
+pub use crate::incremental::FileStamp as Stamp;
 
 /// The running executable, as its stamp.
 pub fn exe_identity() -> Option<Stamp> {
@@ -179,10 +158,7 @@ fn read_at(_: &File, _: &mut [u8], _: u64) -> io::Result<()> {
 
 fn read_table(table: &[u8], exe: Stamp) -> Option<(u64, i64, Vec<Row>)> {
     let mut r = Reader::new(table)?;
-    let written_by = Stamp {
-        len: r.varint()?,
-        mtime_ns: i64::decode(&mut r)?,
-    };
+    let written_by = read_stamp(&mut r)?;
     if written_by != exe {
         return None;
     }
@@ -192,10 +168,7 @@ fn read_table(table: &[u8], exe: Stamp) -> Option<(u64, i64, Vec<Row>)> {
     let mut rows = Vec::with_capacity(count.min(table.len()));
     for _ in 0..count {
         let source = String::decode(&mut r)?;
-        let stamp = Stamp {
-            len: r.varint()?,
-            mtime_ns: i64::decode(&mut r)?,
-        };
+        let stamp = read_stamp(&mut r)?;
         let parse = match r.byte()? {
             0 => None,
             1 => {
@@ -216,6 +189,22 @@ fn read_table(table: &[u8], exe: Stamp) -> Option<(u64, i64, Vec<Row>)> {
         });
     }
     r.is_empty().then_some((blobs_id, scanned_at_ns, rows))
+}
+
+fn read_stamp(r: &mut Reader) -> Option<Stamp> {
+    Some(Stamp {
+        len: r.varint()?,
+        mtime_ns: i64::decode(r)?,
+        ctime_ns: i64::decode(r)?,
+        ino: r.varint()?,
+    })
+}
+
+fn write_stamp(stamp: &Stamp, table: &mut Writer) {
+    stamp.len.encode(table);
+    stamp.mtime_ns.encode(table);
+    stamp.ctime_ns.encode(table);
+    stamp.ino.encode(table);
 }
 
 fn checksum(bytes: &[u8]) -> u64 {
@@ -281,15 +270,13 @@ pub fn write(
     };
 
     let mut table = Writer::default();
-    exe.len.encode(&mut table);
-    exe.mtime_ns.encode(&mut table);
+    write_stamp(&exe, &mut table);
     scanned_at_ns.encode(&mut table);
     table.u64_le(blobs_id);
     rows.len().encode(&mut table);
     for (row, blob) in rows.iter().zip(&blobs) {
         row.source.encode(&mut table);
-        row.stamp.len.encode(&mut table);
-        row.stamp.mtime_ns.encode(&mut table);
+        write_stamp(&row.stamp, &mut table);
         match blob {
             None => table.byte(0),
             Some(blob) => {
@@ -445,6 +432,8 @@ mod tests {
     const EXE: Stamp = Stamp {
         len: 1234,
         mtime_ns: 5678,
+        ctime_ns: 5678,
+        ino: 7,
     };
 
     fn parse_of(title: &str) -> Vec<u8> {
@@ -457,7 +446,12 @@ mod tests {
     fn row(source: &str, mtime_ns: i64, parse: Saved) -> NewRow {
         NewRow {
             source: source.into(),
-            stamp: Stamp { len: 10, mtime_ns },
+            stamp: Stamp {
+                len: 10,
+                mtime_ns,
+                ctime_ns: mtime_ns,
+                ino: 3,
+            },
             parse,
         }
     }
@@ -506,7 +500,9 @@ mod tests {
             cache.rows[1].stamp,
             Stamp {
                 len: 10,
-                mtime_ns: -2
+                mtime_ns: -2,
+                ctime_ns: -2,
+                ino: 3,
             }
         );
         let blob = cache.rows[0].parse.as_ref().expect("a parse");
@@ -514,8 +510,8 @@ mod tests {
         assert!(cache.rows[1].parse.is_none());
         // Another executable wrote it: not trusted.
         let other = Stamp {
-            len: 1234,
             mtime_ns: 5679,
+            ..EXE
         };
         assert!(Cache::read(&path, other).is_none());
     }

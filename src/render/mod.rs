@@ -416,7 +416,7 @@ pub fn render_selected(
         for (template, t) in m.iter() {
             let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
             let (n, ms, c, w) = (t.pages, ms(t.all), ms(t.views), ms(t.write));
-            eprintln!(
+            crate::errln!(
                 "render {template:<20} {n:>6} pages {ms:>9.1} ms (summed over threads; views {c:.1} ms, write {w:.1} ms)"
             );
         }

@@ -168,9 +168,7 @@ fn visit<'a>(
         Listing::Remembered(f) => f,
         Listing::Listed(f) => f,
     };
-    let stamp = |name: &[u8], meta: Meta| {
-        FILE_STAMP.hash_one((rel, name, meta.len, meta.mtime, meta.ctime, meta.ino))
-    };
+    let stamp = |name: &[u8], meta: Meta| FILE_STAMP.hash_one((rel, name, meta.stamp));
     let (mut n, mut sum) = folder
         .entries
         .par_iter()
@@ -341,13 +339,11 @@ struct Identity {
     ino: u64,
 }
 
+/// A directory entry as stat'ed: the same stamp as the parse caches take
+/// (`incremental::stamp`), so search and site agree on what changed.
 #[derive(Default, Clone, Copy)]
 struct Meta {
-    len: u64,
-    /// Nanoseconds since 1970 (0 before it), for both.
-    mtime: u128,
-    ctime: u128,
-    ino: u64,
+    stamp: crate::incremental::FileStamp,
     is_dir: bool,
 }
 
@@ -358,6 +354,8 @@ mod os {
     //! Folders are opened once; their files are stat'ed through the folder's handle (no path
     //! lookup from the root for each file).
     use super::{Identity, Kind, Meta};
+    use crate::incremental::FileStamp;
+    use crate::incremental::stamp::from_parts;
     use rustix::fs::{AtFlags, FileType, Mode, OFlags};
     use std::ffi::OsStr;
     use std::os::fd::OwnedFd;
@@ -423,20 +421,14 @@ mod os {
         };
         let st = rustix::fs::statat(dir, name, flags).ok()?;
         Some(Meta {
-            len: st.st_size as u64,
-            mtime: nanos(st.st_mtime as i64, st.st_mtime_nsec as i64),
-            ctime: nanos(st.st_ctime as i64, st.st_ctime_nsec as i64),
-            ino: st.st_ino as u64,
+            stamp: FileStamp {
+                len: st.st_size as u64,
+                mtime_ns: from_parts(st.st_mtime as i64, st.st_mtime_nsec as i64),
+                ctime_ns: from_parts(st.st_ctime as i64, st.st_ctime_nsec as i64),
+                ino: st.st_ino as u64,
+            },
             is_dir: FileType::from_raw_mode(st.st_mode) == FileType::Directory,
         })
-    }
-
-    /// Nanoseconds since 1970, 0 before it.
-    fn nanos(secs: i64, nanos: i64) -> u128 {
-        match (u64::try_from(secs), u64::try_from(nanos)) {
-            (Ok(secs), Ok(nanos)) => u128::from(secs) * 1_000_000_000 + u128::from(nanos),
-            _ => 0,
-        }
     }
 }
 
@@ -447,7 +439,6 @@ mod os {
     use super::{Identity, Kind, Meta};
     use std::hash::BuildHasher;
     use std::path::{Path, PathBuf};
-    use std::time::SystemTime;
 
     pub fn open(dir: &Path) -> Option<PathBuf> {
         dir.is_dir().then(|| dir.to_owned())
@@ -491,16 +482,8 @@ mod os {
             std::fs::symlink_metadata(path)
         }
         .ok()?;
-        let nanos = |t: std::io::Result<SystemTime>| {
-            t.ok()
-                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos())
-        };
         Some(Meta {
-            len: m.len(),
-            mtime: nanos(m.modified()),
-            ctime: nanos(m.created()),
-            ino: 0,
+            stamp: crate::incremental::FileStamp::of(&m).unwrap_or_default(),
             is_dir: m.is_dir(),
         })
     }

@@ -183,7 +183,7 @@ impl Similarities {
         }
         if timing {
             let fresh = computed.iter().filter(|&&c| c).count();
-            eprintln!(
+            crate::errln!(
                 "similar: vectors {t1:?}, prepare {:?}, keys {:?} ({} COEs changed), lists of {fresh} COEs ({rescored} from their last candidates) {:?}",
                 t2 - t1,
                 t3 - t2,

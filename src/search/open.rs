@@ -41,7 +41,7 @@ pub fn ask<T: Send>(
             let t = std::time::Instant::now();
             let fingerprint = store::fingerprint(root, drafts);
             if std::env::var_os("COE_TIMINGS").is_some() {
-                eprintln!("staleness check (beside the query): {:?}", t.elapsed());
+                crate::errln!("staleness check (beside the query): {:?}", t.elapsed());
             }
             fingerprint
         },

@@ -67,6 +67,45 @@ pub struct Builder {
     behind: Behind,
     /// Set by the watcher when a change arrives: the catch-up gives way.
     waiting: Arc<AtomicBool>,
+    /// The site being served: its COEs and warnings (per file), shown in the status also
+    /// while a later build fails.
+    served: Served,
+}
+
+#[derive(Default)]
+struct Served {
+    coes: usize,
+    warnings: usize,
+    warnings_by_path: HashMap<String, usize>,
+}
+
+impl Served {
+    /// A full build's counts.
+    fn full(report: &BuildReport) -> Served {
+        let mut warnings_by_path = HashMap::new();
+        for d in &report.diagnostics {
+            *warnings_by_path.entry(d.path.clone()).or_default() += 1;
+        }
+        Served {
+            coes: report.coes,
+            warnings: report.diagnostics.len(),
+            warnings_by_path,
+        }
+    }
+
+    /// An incremental build's counts: the edited files' warnings replace theirs.
+    fn edited(&mut self, report: &BuildReport, paths: &[String]) {
+        self.coes = report.coes;
+        for path in paths {
+            let now = report
+                .diagnostics
+                .iter()
+                .filter(|d| &d.path == path)
+                .count();
+            let before = self.warnings_by_path.insert(path.clone(), now).unwrap_or(0);
+            self.warnings = (self.warnings + now).saturating_sub(before);
+        }
+    }
 }
 
 impl Builder {
@@ -91,6 +130,7 @@ impl Builder {
             early: Vec::new(),
             behind: Behind::default(),
             waiting: Arc::new(AtomicBool::new(false)),
+            served: Served::default(),
         }
     }
 
@@ -144,19 +184,19 @@ impl Builder {
             }
             let status = self.state.status();
             if status.ok {
-                eprintln!(
+                crate::errln!(
                     "rebuilt ({}, {} ms)",
                     status.kind,
                     started.elapsed().as_millis()
                 );
             } else {
-                eprintln!(
+                crate::errln!(
                     "build failed: {} error{}; serving the last good build",
                     status.errors.len(),
                     if status.errors.len() == 1 { "" } else { "s" }
                 );
                 for e in status.errors.iter().take(5) {
-                    eprintln!("  {e}");
+                    crate::errln!("  {e}");
                 }
             }
         }
@@ -255,10 +295,11 @@ impl Builder {
 
     fn succeeded(&mut self, report: &BuildReport, kind: &'static str, t: Instant) {
         self.generation += 1;
+        self.served = Served::full(report);
         let status = Status {
             generation: self.generation,
             ok: true,
-            warnings: report.diagnostics.len(),
+            warnings: self.served.warnings,
             kind,
             millis: t.elapsed().as_millis() as u64,
             complete: true,
@@ -268,7 +309,7 @@ impl Builder {
         };
         if self.timings {
             for (stage, d) in &report.stages {
-                eprintln!("  {stage:<14} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+                crate::errln!("  {stage:<14} {:>8.1} ms", d.as_secs_f64() * 1000.0);
             }
         }
         set_status(&self.state, status);
@@ -284,20 +325,22 @@ impl Builder {
 
     fn failed_keep_cache(&mut self, mut report: BuildReport, t: Instant) {
         diag::sort(&mut report.diagnostics);
-        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = report
+        let errors: Vec<Diagnostic> = report
             .diagnostics
             .into_iter()
-            .partition(Diagnostic::is_error);
+            .filter(Diagnostic::is_error)
+            .collect();
+        // The counts are those of the site still served; the errors, the failed build's.
         let status = Status {
             generation: self.generation,
             ok: false,
             errors,
-            warnings: warnings.len(),
+            warnings: self.served.warnings,
             kind: "failed",
             millis: t.elapsed().as_millis() as u64,
             complete: self.stale.is_empty(),
             caught_up: self.stale.is_empty() && !self.behind.any(),
-            coes: report.coes,
+            coes: self.served.coes,
             ..Status::default()
         };
         let json = serde_json::to_string(&status).unwrap_or_default();
@@ -329,7 +372,7 @@ fn publish(state: &State, sink: Memory, timings: bool) -> Vec<String> {
     if timings {
         let mut sizes: Vec<(usize, &String)> = rendered.iter().map(|(k, v)| (v.len(), k)).collect();
         sizes.sort_unstable_by(|a, b| b.cmp(a));
-        eprintln!("largest: {:?}", &sizes[..sizes.len().min(5)]);
+        crate::errln!("largest: {:?}", &sizes[..sizes.len().min(5)]);
     }
     let mut changed = Vec::new();
     if let Ok(mut site) = state.files.write() {

@@ -105,12 +105,12 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<()> {
     builder.full();
     let status = state.status();
     if status.ok {
-        eprintln!("built {} COEs in {} ms", status.coes, status.millis);
+        crate::errln!("built {} COEs in {} ms", status.coes, status.millis);
     } else {
         for e in &status.errors {
-            eprintln!("{e}");
+            crate::errln!("{e}");
         }
-        eprintln!("the library has errors: serving them until they are fixed");
+        crate::errln!("the library has errors: serving them until they are fixed");
     }
     std::thread::Builder::new()
         .name("coe-builder".into())
@@ -124,7 +124,7 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<()> {
         let listener = bind(opts.bind, opts.port).await?;
         let addr = listener.local_addr()?;
         let url = url_of(addr);
-        println!("Serving {} at {url}", opts.root.display());
+        crate::outln!("Serving {} at {url}", opts.root.display());
         use std::io::Write;
         let _ = std::io::stdout().flush();
         if opts.open {
@@ -174,6 +174,6 @@ fn open_browser(url: &str) {
         .stderr(std::process::Stdio::null())
         .spawn()
     {
-        eprintln!("cannot open a browser ({cmd}: {e}); open {url}");
+        crate::errln!("cannot open a browser ({cmd}: {e}); open {url}");
     }
 }

@@ -1,16 +1,14 @@
-//! Parsed COE files kept between full rebuilds: a file whose size and modification time have
-//! not changed is not parsed again.
+//! Parsed COE files kept between full rebuilds: a file whose stamp (size, mtime, ctime, inode:
+//! `incremental::stamp`) has not changed is not parsed again.
 
 use crate::content::{self, Coe};
 use crate::diag::Diagnostic;
+use crate::incremental::FileStamp as Stamp;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 type Parse = Result<(Coe, Vec<Diagnostic>), Vec<Diagnostic>>;
-/// Modification time and size.
-type Stamp = (SystemTime, u64);
 
 #[derive(Default)]
 pub struct Parsed {
@@ -38,9 +36,7 @@ impl Parsed {
         let results: Vec<(PathBuf, Option<Stamp>, Parse)> = files
             .into_par_iter()
             .map(|(path, rel)| {
-                let stamp = std::fs::metadata(&path)
-                    .ok()
-                    .and_then(|m| Some((m.modified().ok()?, m.len())));
+                let stamp = Stamp::of_path(&path);
                 if let (Some(stamp), Some((known, parse))) = (stamp, known.get(&path))
                     && stamp == *known
                 {

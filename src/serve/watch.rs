@@ -79,7 +79,7 @@ impl Watch {
                 Ok(()) => {
                     self.watched.insert(dir);
                 }
-                Err(e) => eprintln!("warning: cannot watch {}: {e}", dir.display()),
+                Err(e) => crate::errln!("warning: cannot watch {}: {e}", dir.display()),
             }
         }
     }

@@ -8,7 +8,7 @@ use crate::config::{self, Config};
 use crate::content::missing_sections;
 use crate::diag::{self, Diagnostic};
 use crate::library::Library;
-use crate::output::{self, Incremental, Sink, Staging};
+use crate::output::{self, DiskSink, OutputLock, Sink};
 use crate::render::{self, Renderer, theme};
 use crate::search::{self, SearchData};
 use selective::Edits;
@@ -61,7 +61,7 @@ impl BuildReport {
                     .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
                     .map_or(0, |kb| kb / 1024)
             };
-            eprintln!(
+            crate::errln!(
                 "memory after {name}: {} MB (peak {} MB)",
                 mb("VmRSS:"),
                 mb("VmHWM:")
@@ -356,6 +356,19 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     let manifest_path = manifest_path(&opts.root, &output);
     let state_path = manifest_path.with_extension("state");
     let t = Instant::now();
+    // One build of an output folder at a time; what a killed build left beside it goes.
+    let lock = match OutputLock::acquire(&manifest_path.with_extension("lock"), &output) {
+        Ok(lock) => lock,
+        Err(e) => {
+            report.diagnostics.push(Diagnostic::error(
+                manifest_path.display().to_string(),
+                0,
+                0,
+                format!("cannot lock the output folder: {e}"),
+            ));
+            return report;
+        }
+    };
     let previous = output::read_manifest(&manifest_path, &output);
     report.incremental = previous.is_some();
     let key = render_key(opts, &config, &lib);
@@ -379,9 +392,10 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         diag::sort(&mut report.diagnostics);
         return report;
     }
+    let spare_manifest = manifest_path.with_extension("spare");
     let sink = match previous {
-        Some(previous) => Incremental::new(&output, previous).map(OutputSink::Changes),
-        None => Staging::new(&output).map(OutputSink::Full),
+        Some(previous) => DiskSink::changes(&lock, previous, &spare_manifest),
+        None => DiskSink::full(&lock, &spare_manifest),
     };
     let sink = match sink {
         Ok(s) => s,
@@ -398,15 +412,15 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
     // Similar lists whose inputs did not change are not computed again: only when pages are
     // rendered selectively, under the same conditions as `selected` below (the others need
     // every list; with search data, those conditions are the same).
-    let reuse = match (&plan, &last, &sink) {
-        (Some(_), Some(last), OutputSink::Changes(_)) if last.traces.len() == lib.coes.len() => {
+    let reuse = match (&plan, &last, sink.is_incremental()) {
+        (Some(_), Some(last), true) if last.traces.len() == lib.coes.len() => {
             Some(last.traces.as_slice())
         }
         _ => None,
     };
     let mut search = index_library(opts, &lib, &fingerprint, reuse, &mut report);
-    let selected = match (&plan, &mut search, &last, &sink) {
-        (Some(plan), Some(search), Some(last), OutputSink::Changes(_)) => {
+    let selected = match (&plan, &mut search, &last, sink.is_incremental()) {
+        (Some(plan), Some(search), Some(last), true) => {
             let t = Instant::now();
             let paths = render::page_paths(&lib, &config);
             let pages = selective::pages(plan, &lib, &config, search, &last.coes, &paths);
@@ -415,7 +429,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             let t2 = t.elapsed();
             search.complete(&lib, &shown);
             if std::env::var_os("COE_TIMINGS").is_some() {
-                eprintln!(
+                crate::errln!(
                     "pages {t1:?}, shown {:?} ({}), complete {:?}",
                     t2 - t1,
                     shown.len(),
@@ -437,7 +451,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
         selected.as_ref().map(|(selection, _)| selection),
         &mut report,
     );
-    if let (Some((selection, paths)), OutputSink::Changes(inc)) = (&selected, &sink) {
+    if let Some((selection, paths)) = &selected {
         let fragments = search::export::unchanged_fragment_paths(lib.coes.len(), &selection.edited);
         let kept = paths
             .iter()
@@ -445,7 +459,7 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             .chain(["coes.json"])
             .filter(|p| !selection.pages.contains(*p))
             .chain(fragments.iter().map(String::as_str));
-        if let Err(e) = inc.keep(kept) {
+        if let Err(e) = sink.keep(kept) {
             report.diagnostics.push(Diagnostic::error(
                 output.display().to_string(),
                 0,
@@ -454,10 +468,29 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             ));
         }
     }
+    if let Some(failed) = sink.failures() {
+        // Reported once, instead of once per file: a full disk fails every write after the
+        // first. (Each writer reports its failure as "cannot write…"; the sink counted them.)
+        report
+            .diagnostics
+            .retain(|d| !(d.is_error() && d.message.starts_with("cannot write")));
+        report.diagnostics.push(Diagnostic::error(
+            output.display().to_string(),
+            0,
+            0,
+            format!(
+                "cannot write {} file{} of the new site (first: {}: {})",
+                failed.count,
+                if failed.count == 1 { "" } else { "s" },
+                failed.first_path,
+                failed.first_error
+            ),
+        ));
+    }
     if !report.has_errors() {
         let t = Instant::now();
-        if let OutputSink::Changes(inc) = &sink {
-            report.changed = Some(inc.changed());
+        if sink.is_incremental() {
+            report.changed = Some(sink.changed());
         }
         // A stale manifest or state must never survive a half-done commit.
         let _ = std::fs::remove_file(&manifest_path);
@@ -535,31 +568,6 @@ fn manifest_path(root: &Path, output: &Path) -> PathBuf {
     let abs = std::path::absolute(output).unwrap_or_else(|_| output.to_path_buf());
     let id = output::content_hash(abs.to_string_lossy().as_bytes());
     root.join(".coe").join(format!("output-{id:016x}.manifest"))
-}
-
-/// A clean build swaps a new folder in; a build over its own previous output stages only
-/// the changed files.
-enum OutputSink {
-    Full(Staging),
-    Changes(Incremental),
-}
-
-impl Sink for OutputSink {
-    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
-        match self {
-            OutputSink::Full(s) => s.write(rel, bytes),
-            OutputSink::Changes(s) => s.write(rel, bytes),
-        }
-    }
-}
-
-impl OutputSink {
-    fn commit(self) -> std::io::Result<output::Manifest> {
-        match self {
-            OutputSink::Full(s) => s.commit(),
-            OutputSink::Changes(s) => s.commit(),
-        }
-    }
 }
 
 /// Refuses an output folder that would replace the site itself or its content.

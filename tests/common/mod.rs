@@ -261,16 +261,33 @@ pub fn serve(dir: PathBuf, prefix: &'static str) -> Server {
     Server { port, requests }
 }
 
-/// The DOM of `url` after its scripts ran, from headless Chromium.
-pub fn chromium_dom(url: &str, javascript: bool) -> String {
-    let chromium = [
+/// The Chromium to run browser tests with. Without one, a plain `cargo test` (a Mac, a
+/// machine without the package) skips them with a printed note; `.ci/run` sets
+/// `COE_REQUIRE_BROWSER=1`, which turns a missing browser into a failure so CI never skips.
+pub fn chromium() -> Option<&'static str> {
+    let found = [
         "/usr/bin/chromium",
         "/usr/bin/chromium-browser",
         "/usr/bin/google-chrome",
     ]
     .into_iter()
-    .find(|p| Path::new(p).exists())
-    .expect("browser tests need Chromium: apt-get install -y chromium (CI installs it)");
+    .find(|p| Path::new(p).exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("COE_REQUIRE_BROWSER").is_none(),
+            "COE_REQUIRE_BROWSER is set but no Chromium was found: apt-get install -y chromium"
+        );
+        eprintln!(
+            "note: browser test skipped: no Chromium found (apt-get install -y chromium; CI sets COE_REQUIRE_BROWSER=1)"
+        );
+    }
+    found
+}
+
+/// The DOM of `url` after its scripts ran, from headless Chromium (see [`chromium`]: callers
+/// return early when there is none).
+pub fn chromium_dom(url: &str, javascript: bool) -> String {
+    let chromium = chromium().expect("callers check chromium() first");
     let profile = tempfile::tempdir().expect("profile");
     let mut cmd = Command::new(chromium);
     cmd.args([
@@ -340,4 +357,27 @@ pub fn generated_library(count: usize) -> Option<tempfile::TempDir> {
         .expect("python3");
     assert!(status.success());
     Some(tmp)
+}
+
+/// Replaces `from` with `to` (of the same length) in the file at `path` and sets its
+/// modification time back to what it was: an edit that keeps the size and mtime, as
+/// `cp -p`, `rsync -t`, `touch -r` or a restore from backup leave it.
+pub fn edit_keeping_size_and_mtime(path: &Path, from: &str, to: &str) {
+    assert_eq!(from.len(), to.len(), "the same length");
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{from:?} in {}", path.display());
+    let mtime = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    // A new ctime even on file systems with a coarse clock.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(mtime))
+        .expect("set mtime");
+    let after = std::fs::metadata(path).expect("stat");
+    assert_eq!(after.modified().expect("mtime"), mtime);
+    assert_eq!(after.len() as usize, text.len());
 }

@@ -91,7 +91,9 @@ impl Builder {
             if let Err(e) =
                 search::index::update(&cache.search.index, &cache.search.fields, lib, &edited)
             {
-                eprintln!("warning: cannot update the search index ({e}): rebuilding everything");
+                crate::errln!(
+                    "warning: cannot update the search index ({e}): rebuilding everything"
+                );
                 self.full();
                 return;
             }
@@ -112,7 +114,9 @@ impl Builder {
                 Ok(Some(new)) => new,
                 Ok(None) => return,
                 Err(e) => {
-                    eprintln!("warning: cannot read the search index ({e}): rebuilding everything");
+                    crate::errln!(
+                        "warning: cannot read the search index ({e}): rebuilding everything"
+                    );
                     self.full();
                     return;
                 }
@@ -156,7 +160,7 @@ impl Builder {
                 search::export::export_until(&cache.lib, &cache.search, &sink, &stop, None)
             {
                 if !stop() {
-                    eprintln!("warning: cannot write the search index: {e}");
+                    crate::errln!("warning: cannot write the search index: {e}");
                     self.behind.export = false;
                 }
                 return;
@@ -200,7 +204,7 @@ impl Builder {
             steps.push(("export", t.elapsed()));
         }
         if self.timings && !steps.is_empty() {
-            eprintln!(
+            crate::errln!(
                 "catch-up: {steps:?}, {} pages to render again",
                 self.stale.len()
             );

@@ -206,14 +206,20 @@ impl Builder {
         let first_pages = publish(&self.state, sink, self.timings);
         let t_first = t.elapsed();
         self.generation += 1;
+        let edited: Vec<String> = files
+            .iter()
+            .filter_map(|p| source_of(&self.content, p))
+            .map(|rel| format!("content/{rel}"))
+            .collect();
+        self.served.edited(&report, &edited);
         // Neither complete nor caught up yet: the follow-up and the catch-up come after.
         let status = Status {
             generation: self.generation,
             ok: true,
-            warnings: report.diagnostics.len(),
+            warnings: self.served.warnings,
             kind: "incremental",
             millis: t_first.as_millis() as u64,
-            coes: report.coes,
+            coes: self.served.coes,
             ..Status::default()
         };
         set_status(&self.state, status);
@@ -232,7 +238,7 @@ impl Builder {
                         site.insert(path, Bytes::from(json));
                     }
                 }
-                Err(e) => eprintln!("warning: cannot write the search index: {e}"),
+                Err(e) => crate::errln!("warning: cannot write the search index: {e}"),
             }
         }
         then.retain(|p| !first.contains(p));
@@ -241,7 +247,7 @@ impl Builder {
         let t_then = Instant::now();
         self.followup(changes);
         if self.timings {
-            eprintln!(
+            crate::errln!(
                 "incremental ({}): parse {t_parse:?}, library {:?}, similar {:?}, first {} pages {:?}, then {} pages {:?}",
                 how,
                 t_lib - t_parse,
