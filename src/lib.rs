@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod content;
+pub mod dates;
 pub mod diag;
 pub mod digest;
 pub mod incremental;
@@ -17,3 +18,4 @@ pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod term;
+pub mod urls;

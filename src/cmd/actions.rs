@@ -2,9 +2,9 @@
 
 use super::build::parse_date;
 use coe::content::front_matter::ItemStatus;
+use coe::digest::{ActionRow, action_row};
 use coe::library::actions;
 use coe::render::learning::ActionIndex;
-use coe::render::views::{ActionRow, action_row};
 use coe::search::open::load_library;
 use coe::slug::slugify;
 use serde::Serialize;

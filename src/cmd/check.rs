@@ -37,7 +37,7 @@ struct Target {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let today = coe::site::today(args.today);
+    let today = coe::dates::today(args.today);
     let (settings, mut findings) = settings(&args.root);
     let targets = match targets(&args) {
         Ok(t) => t,

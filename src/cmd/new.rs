@@ -28,7 +28,7 @@ pub fn run(args: Args) -> ExitCode {
         title: args.title,
         severity: args.severity,
         services: args.services,
-        date: coe::site::today(args.date),
+        date: coe::dates::today(args.date),
     };
     match new::create(&opts) {
         Ok(path) => {

@@ -1,7 +1,7 @@
 //! The digest as Markdown, for chat and e-mail clients that render it.
 
+use super::ActionRow;
 use super::{Digest, EarlierCoe};
-use crate::render::views::ActionRow;
 use std::fmt::Write as _;
 
 /// Markdown text that a COE author wrote is escaped so it cannot open links or tables.

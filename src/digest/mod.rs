@@ -4,6 +4,7 @@
 //! `markdown` prints it for chat, templates render it for the site and e-mail.
 
 pub mod markdown;
+pub mod rows;
 
 use crate::content::Coe;
 use crate::content::front_matter::ItemStatus;
@@ -12,11 +13,11 @@ use crate::content::time::human_duration;
 use crate::library::actions::{self, ItemRef};
 use crate::library::weeks::IsoWeek;
 use crate::library::{Library, TaxonomyKind, severity_label};
-use crate::render::views::{ActionRow, action_row, coe_url, term_url};
 use crate::search::similar::Similar;
 use crate::slug::slugify;
 use jiff::ToSpan;
 use jiff::civil::Date;
+pub use rows::{ActionRow, action_row};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -183,7 +184,7 @@ pub fn build(lib: &Library, week: IsoWeek, earlier: &dyn Fn(usize) -> Vec<Simila
             recurrences.push(Recurrence {
                 id: c.id.clone(),
                 title: c.title.clone(),
-                url: coe_url(c),
+                url: crate::urls::coe(&c.slug),
                 earlier: e.clone(),
             });
         }
@@ -230,7 +231,7 @@ fn earlier_coe(lib: &Library, s: &Similar) -> EarlierCoe {
     EarlierCoe {
         id: c.id.clone(),
         title: c.title.clone(),
-        url: coe_url(c),
+        url: crate::urls::coe(&c.slug),
         date: c.date.to_string(),
         severity: severity_label(c.severity),
         score: (s.score * 100.0).round() / 100.0,
@@ -247,7 +248,7 @@ fn digest_coe(c: &Coe, similar_earlier: Vec<EarlierCoe>) -> DigestCoe {
     DigestCoe {
         id: c.id.clone(),
         title: c.title.clone(),
-        url: coe_url(c),
+        url: crate::urls::coe(&c.slug),
         date: c.date.to_string(),
         published: c.published.to_string(),
         severity_class: slugify(&severity),
@@ -412,7 +413,7 @@ fn rising(lib: &Library, week: IsoWeek) -> Vec<Theme> {
                 (r >= 2 && r * PRIOR_WEEKS as usize > p * RECENT_WEEKS as usize).then(|| Theme {
                     taxonomy: kind.path(),
                     name: tax.terms[t].name.clone(),
-                    url: term_url(kind, &tax.terms[t].slug),
+                    url: crate::urls::term(kind.path(), &tax.terms[t].slug),
                     recent: r,
                     prior: p,
                 })
@@ -479,7 +480,7 @@ fn champions(lib: &Library, week: IsoWeek, weeks: i32) -> Vec<Champion> {
                 .by_slug
                 .get(&slug)
                 .map_or(name, |&t| people.terms[t].name.clone()),
-            url: term_url(TaxonomyKind::Authors, &slug),
+            url: crate::urls::term(TaxonomyKind::Authors.path(), &slug),
             wrote,
             reviewed,
         })

@@ -30,7 +30,7 @@ pub struct WeekLink {
 pub fn week_link(lib: &Library, w: IsoWeek) -> WeekLink {
     WeekLink {
         week: w.to_string(),
-        url: format!("digest/{}/", w.slug()),
+        url: crate::urls::digest_week(&w.slug()),
         from: w.monday().to_string(),
         to: w.sunday().to_string(),
         count: lib.weeks.get(&w).map_or(0, Vec::len),

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 use tera::{Context, Tera};
-use views::{TermCount, coe_page, severity, term_count, term_url};
+use views::{TermCount, coe_page, severity, term_count};
 
 pub struct Renderer {
     tera: Tera,
@@ -86,10 +86,10 @@ impl Renderer {
             (labels.teams.as_str(), "teams/".to_owned()),
             (labels.authors.as_str(), "authors/".to_owned()),
             (labels.severity.as_str(), "severity/".to_owned()),
-            ("Years", "years/".to_owned()),
-            ("Digest", "digest/".to_owned()),
-            ("Action items", "action-items/".to_owned()),
-            ("Metrics", "metrics/".to_owned()),
+            ("Years", crate::urls::YEARS.to_owned()),
+            ("Digest", crate::urls::DIGEST.to_owned()),
+            ("Action items", crate::urls::ACTIONS.to_owned()),
+            ("Metrics", crate::urls::METRICS.to_owned()),
         ]
         .into_iter()
         .map(|(name, url)| views::Link {
@@ -183,38 +183,36 @@ impl Sort {
 impl Job {
     /// Output path of the page, relative to the output folder.
     fn path(self, lib: &Library, actions: &ActionIndex) -> String {
+        use crate::urls;
         match self {
-            Job::Home => "index.html".to_owned(),
-            Job::AllCoes(s, page) => format!("{}{}index.html", s.path(), page_dir(page)),
-            Job::Coe(i) => format!("{}index.html", views::coe_url(&lib.coes[i])),
-            Job::Years => "years/index.html".to_owned(),
-            Job::Year(y, page) => format!("years/{y}/{}index.html", page_dir(page)),
-            Job::Taxonomy(k) => format!("{}/index.html", k.path()),
-            Job::Term(k, t, page) => {
-                format!(
-                    "{}{}index.html",
-                    term_url(k, &lib.taxonomy(k).terms[t].slug),
-                    page_dir(page)
-                )
-            }
+            Job::Home => urls::page(""),
+            Job::AllCoes(s, page) => urls::page(&urls::paginated(s.path(), page)),
+            Job::Coe(i) => urls::page(&urls::coe(&lib.coes[i].slug)),
+            Job::Years => urls::page(urls::YEARS),
+            Job::Year(y, page) => urls::page(&urls::paginated(&urls::year(y), page)),
+            Job::Taxonomy(k) => urls::page(&urls::taxonomy(k.path())),
+            Job::Term(k, t, page) => urls::page(&urls::paginated(
+                &urls::term(k.path(), &lib.taxonomy(k).terms[t].slug),
+                page,
+            )),
             Job::NotFound => "404.html".to_owned(),
-            Job::Search => "search/index.html".to_owned(),
-            Job::Atom => "atom.xml".to_owned(),
+            Job::Search => urls::page(urls::SEARCH),
+            Job::Atom => urls::feed(""),
             Job::Sitemap => "sitemap.xml".to_owned(),
-            Job::Digest(None) => "digest/index.html".to_owned(),
-            Job::Digest(Some(w)) => format!("digest/{}/index.html", w.slug()),
-            Job::DigestArchive => "digest/archive/index.html".to_owned(),
-            Job::DigestAtom => "digest/atom.xml".to_owned(),
-            Job::Actions(ActionScope::All) => "action-items/index.html".to_owned(),
+            Job::Digest(None) => urls::page(urls::DIGEST),
+            Job::Digest(Some(w)) => urls::page(&urls::digest_week(&w.slug())),
+            Job::DigestArchive => urls::page(urls::DIGEST_ARCHIVE),
+            Job::DigestAtom => urls::feed(urls::DIGEST),
+            Job::Actions(ActionScope::All) => urls::page(urls::ACTIONS),
             Job::Actions(ActionScope::Owner(g)) => {
-                format!("action-items/owners/{}/index.html", actions.owners[g].slug)
+                urls::page(&urls::actions_of_owner(&actions.owners[g].slug))
             }
             Job::Actions(ActionScope::Team(g)) => {
-                format!("action-items/teams/{}/index.html", actions.teams[g].slug)
+                urls::page(&urls::actions_of_team(&actions.teams[g].slug))
             }
-            Job::Metrics => "metrics/index.html".to_owned(),
+            Job::Metrics => urls::page(urls::METRICS),
             Job::TermAtom(k, t) => {
-                format!("{}atom.xml", term_url(k, &lib.taxonomy(k).terms[t].slug))
+                urls::feed(&urls::term(k.path(), &lib.taxonomy(k).terms[t].slug))
             }
         }
     }
@@ -245,14 +243,6 @@ fn base_path(config: &Config) -> String {
 }
 
 /// `page/3/` for the third page of a list; nothing for the first.
-fn page_dir(page: usize) -> String {
-    if page == 0 {
-        String::new()
-    } else {
-        format!("page/{}/", page + 1)
-    }
-}
-
 fn page_count(items: usize, per_page: usize) -> usize {
     items.div_ceil(per_page.max(1)).max(1)
 }
@@ -334,12 +324,12 @@ pub fn lists_of(lib: &Library, config: &Config, i: usize) -> Vec<(String, usize,
     if let Some(c) = lib.coes.get(i) {
         let y = c.date.year();
         if let Some(list) = lib.years.get(&y) {
-            push(format!("years/{y}/"), list);
+            push(crate::urls::year(y), list);
         }
     }
     for tax in &lib.taxonomies {
         for term in &tax.terms {
-            push(term_url(tax.kind, &term.slug), &term.coes);
+            push(crate::urls::term(tax.kind.path(), &term.slug), &term.coes);
         }
     }
     out
@@ -347,7 +337,7 @@ pub fn lists_of(lib: &Library, config: &Config, i: usize) -> Vec<(String, usize,
 
 /// The path of page `page` (0-based) of the list whose first page is at `base`.
 pub fn list_page_path(base: &str, page: usize) -> String {
-    format!("{base}{}index.html", page_dir(page))
+    crate::urls::page(&crate::urls::paginated(base, page))
 }
 
 /// Where one template's pages spent their time (`COE_TIMINGS=1`), summed over threads.
@@ -484,7 +474,7 @@ fn year_counts(lib: &Library) -> Vec<YearCount> {
         .rev()
         .map(|(&y, v)| YearCount {
             year: y,
-            url: format!("years/{y}/"),
+            url: crate::urls::year(y),
             count: v.len(),
         })
         .collect()
@@ -550,7 +540,7 @@ fn paginate<'a>(
     let total_pages = page_count(items.len(), per_page);
     let start = (page * per_page).min(items.len());
     let end = (start + per_page).min(items.len());
-    let url = |p: usize| format!("{base}{}", page_dir(p));
+    let url = |p: usize| crate::urls::paginated(base, p);
     let pager = Paginator {
         current: page + 1,
         total_pages,
@@ -644,7 +634,7 @@ fn context(
         }
         Job::Year(y, page) => {
             let coes = lib.years.get(&y).map_or(&[][..], Vec::as_slice);
-            let (slice, pager) = paginate(coes, page, per_page, &format!("years/{y}/"));
+            let (slice, pager) = paginate(coes, page, per_page, &crate::urls::year(y));
             ctx.insert("year", &y);
             ctx.insert("coes", &shared.cards.list_with_html(slice, root)?);
             ctx.insert("paginator", &pager);
@@ -664,7 +654,12 @@ fn context(
         }
         Job::Term(k, t, page) => {
             let term = &lib.taxonomy(k).terms[t];
-            let (slice, pager) = paginate(&term.coes, page, per_page, &term_url(k, &term.slug));
+            let (slice, pager) = paginate(
+                &term.coes,
+                page,
+                per_page,
+                &crate::urls::term(k.path(), &term.slug),
+            );
             ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
             ctx.insert("term", &term_count(k, term));
             ctx.insert("coes", &shared.cards.list_with_html(slice, root)?);
@@ -690,7 +685,7 @@ fn context(
         }
         Job::TermAtom(k, t) => {
             let term = &lib.taxonomy(k).terms[t];
-            let url = term_url(k, &term.slug);
+            let url = crate::urls::term(k.path(), &term.slug);
             let title = format!("{} · {}: {}", config.title, label(config, k), term.name);
             ctx.insert(
                 "feed",
@@ -746,11 +741,11 @@ fn context(
                 ),
             };
             let refs: Vec<_> = positions.iter().map(|&n| idx.items[n]).collect();
-            let rows: Vec<views::ActionRow> = refs
+            let rows: Vec<crate::digest::ActionRow> = refs
                 .iter()
                 .map(|&r| {
                     let late = crate::library::actions::days_overdue(r.get(lib), lib.today);
-                    views::action_row(lib, r, late)
+                    crate::digest::action_row(lib, r, late)
                 })
                 .collect();
             ctx.insert("title", &title);
@@ -869,9 +864,9 @@ fn feed(
         .map(|&i| {
             let c = &lib.coes[i];
             FeedEntry {
-                id: absolute(config, &views::coe_url(c)),
+                id: absolute(config, &crate::urls::coe(&c.slug)),
                 title: c.title.clone(),
-                url: absolute(config, &views::coe_url(c)),
+                url: absolute(config, &crate::urls::coe(&c.slug)),
                 published: rfc3339(c.published),
                 updated: rfc3339(c.published),
                 summary: c.summary.clone(),
@@ -937,8 +932,8 @@ fn digest_feed(
         .collect();
     serde_json::json!({
         "title": format!("{} · weekly digest", config.title),
-        "url": absolute(config, "digest/atom.xml"),
-        "site_url": absolute(config, "digest/"),
+        "url": absolute(config, &crate::urls::feed(crate::urls::DIGEST)),
+        "site_url": absolute(config, crate::urls::DIGEST),
         "updated": entries.first().map_or_else(|| rfc3339(lib.today), |e| e.updated.clone()),
         "entries": entries,
     })
@@ -1097,7 +1092,7 @@ pub fn coes_json_entry(lib: &Library, i: usize, c: &Coe) -> String {
         time_to_mitigate_minutes: mins(c.time_to_mitigate()),
         time_to_resolve_minutes: mins(c.time_to_resolve()),
         title: &c.title,
-        url: views::coe_url(c),
+        url: crate::urls::coe(&c.slug),
     };
     let text = serde_json::to_string_pretty(&value).unwrap_or_default();
     let mut out = String::with_capacity(text.len() + text.len() / 8);

@@ -4,10 +4,8 @@ use crate::content::Coe;
 use crate::content::front_matter::ActionItem;
 use crate::content::markdown::LINK_PREFIX;
 use crate::content::time::human_duration;
-use crate::library::actions::ItemRef;
 use crate::library::severity_label;
 use crate::library::{Library, TaxonomyKind, Term};
-use crate::slug::slugify;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -122,20 +120,12 @@ pub struct CoePage<'a> {
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-pub fn coe_url(coe: &Coe) -> String {
-    format!("coe/{}/", coe.slug)
-}
-
-pub fn term_url(kind: TaxonomyKind, slug: &str) -> String {
-    format!("{}/{}/", kind.path(), slug)
-}
-
 fn links(lib: &Library, kind: TaxonomyKind, values: &[String]) -> Vec<Link> {
     let tax = lib.taxonomy(kind);
     let mut out: Vec<Link> = Vec::new();
     for v in values {
         if let Some(t) = tax.term(v) {
-            let url = term_url(kind, &t.slug);
+            let url = crate::urls::term(kind.path(), &t.slug);
             if !out.iter().any(|l| l.url == url) {
                 out.push(Link {
                     name: t.name.clone(),
@@ -151,7 +141,7 @@ pub fn severity(s: Option<u8>) -> Severity {
     let label = severity_label(s);
     let class = crate::slug::slugify(&label);
     Severity {
-        url: term_url(TaxonomyKind::Severity, &class),
+        url: crate::urls::term(TaxonomyKind::Severity.path(), &class),
         label,
         class,
         rank: s.unwrap_or(9),
@@ -163,7 +153,7 @@ pub fn card(lib: &Library, coe: &Coe) -> CoeCard {
     CoeCard {
         id: coe.id.clone(),
         title: coe.title.clone(),
-        url: coe_url(coe),
+        url: crate::urls::coe(&coe.slug),
         date: coe.date.to_string(),
         year: coe.date.year(),
         status: coe.status.as_str(),
@@ -296,14 +286,14 @@ pub fn action_item(lib: &Library, item: &ActionItem, today: Date) -> ActionItemV
         .map(|o| match lib.taxonomy(TaxonomyKind::Authors).term(o) {
             Some(t) => Link {
                 name: o.clone(),
-                url: term_url(TaxonomyKind::Authors, &t.slug),
+                url: crate::urls::term(TaxonomyKind::Authors.path(), &t.slug),
             },
             None => Link {
                 name: o.clone(),
                 url: String::new(),
             },
         });
-    let ticket_url = ticket_url(item);
+    let ticket_url = crate::digest::rows::ticket_url(item);
     ActionItemView {
         title: item.title.clone(),
         owner,
@@ -331,7 +321,7 @@ fn resolve_links(html: &str, targets: &[Option<usize>], lib: &Library, root: &st
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
         let n: Option<usize> = after[..digits].parse().ok();
         match n.and_then(|n| targets.get(n).copied().flatten()) {
-            Some(j) => out.push_str(&format!("{root}{}", coe_url(&lib.coes[j]))),
+            Some(j) => out.push_str(&format!("{root}{}", crate::urls::coe(&lib.coes[j].slug))),
             None => {
                 out.push_str(&format!("{root}404.html"));
                 // Drop a fragment that belonged to the missing page.
@@ -344,58 +334,6 @@ fn resolve_links(html: &str, targets: &[Option<usize>], lib: &Library, root: &st
     }
     out.push_str(rest);
     out
-}
-
-#[derive(Serialize, Debug, Clone)]
-pub struct ActionRow {
-    pub title: String,
-    pub owner: Option<String>,
-    pub owner_slug: String,
-    pub team: Option<String>,
-    pub team_slug: String,
-    pub coe: String,
-    pub coe_title: String,
-    pub coe_url: String,
-    pub priority: Option<&'static str>,
-    pub due: Option<String>,
-    pub status: &'static str,
-    pub closed: Option<String>,
-    pub days_overdue: Option<i32>,
-    pub ticket: Option<String>,
-    pub ticket_url: Option<String>,
-}
-
-/// One action item in a list (the tracker, `coe actions`, a digest), with its COE and the
-/// days it is late (on today, or on the day a digest is counted).
-pub fn action_row(lib: &Library, r: ItemRef, days_overdue: Option<i32>) -> ActionRow {
-    let c = &lib.coes[r.coe];
-    let a = r.get(lib);
-    let team = c.teams.first().cloned();
-    ActionRow {
-        title: a.title.clone(),
-        owner_slug: a.owner.as_deref().map(slugify).unwrap_or_default(),
-        owner: a.owner.clone(),
-        team_slug: team.as_deref().map(slugify).unwrap_or_default(),
-        team,
-        coe: c.id.clone(),
-        coe_title: c.title.clone(),
-        coe_url: coe_url(c),
-        priority: a.priority.map(|p| p.as_str()),
-        due: a.due.map(|d| d.to_string()),
-        status: a.status.as_str(),
-        closed: a.closed.map(|d| d.to_string()),
-        days_overdue,
-        ticket: a.ticket.clone(),
-        ticket_url: ticket_url(a),
-    }
-}
-
-/// The ticket as a link when it is an http(s) URL.
-fn ticket_url(item: &ActionItem) -> Option<String> {
-    item.ticket
-        .as_ref()
-        .filter(|t| t.starts_with("https://") || t.starts_with("http://"))
-        .cloned()
 }
 
 /// A similar COE: its card's fields plus `score` and `reasons`.
@@ -539,7 +477,7 @@ pub struct TermCount {
 pub fn term_count(kind: TaxonomyKind, t: &Term) -> TermCount {
     TermCount {
         name: t.name.clone(),
-        url: term_url(kind, &t.slug),
+        url: crate::urls::term(kind.path(), &t.slug),
         count: t.coes.len(),
     }
 }

@@ -15,7 +15,6 @@
 use super::SearchData;
 use crate::library::{Library, TaxonomyKind};
 use crate::output::Sink;
-use crate::render::views;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -147,14 +146,15 @@ pub fn fragment(lib: &Library, d: usize) -> std::io::Result<(String, Vec<u8>)> {
     let frags: Vec<Fragment> = lib.coes[first.min(last)..last]
         .iter()
         .map(|coe| {
-            let sev = views::severity(coe.severity);
+            let severity = crate::library::severity_label(coe.severity);
+            let sev = crate::slug::slugify(&severity);
             Fragment {
                 id: &coe.id,
                 title: &coe.title,
-                url: views::coe_url(coe),
+                url: crate::urls::coe(&coe.slug),
                 date: coe.date.to_string(),
-                severity: sev.label,
-                sev: sev.class,
+                severity,
+                sev,
                 summary: truncate_chars([coe.summary.as_str()], 400),
                 // Only the start of the analysis text is shown: it is not made whole.
                 text: truncate_chars(super::index::analysis_pieces(coe), 1200),

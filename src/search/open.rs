@@ -22,7 +22,7 @@ pub fn load_library(
     today: Option<jiff::civil::Date>,
 ) -> (Library, Vec<Diagnostic>) {
     let (coes, mut diags) = crate::load::load_all(&root.join("content"));
-    let (lib, more) = Library::build(coes, drafts, crate::site::today(today));
+    let (lib, more) = Library::build(coes, drafts, crate::dates::today(today));
     diags.extend(more);
     (lib, diags)
 }

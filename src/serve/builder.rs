@@ -219,7 +219,7 @@ impl Builder {
             return;
         }
         let all = coes.clone();
-        let (lib, diags) = Library::build(coes, self.opts.drafts, site::today(None));
+        let (lib, diags) = Library::build(coes, self.opts.drafts, crate::dates::today(None));
         report.diagnostics.extend(diags);
         report.coes = lib.coes.len();
         if report.has_errors() {

@@ -5,8 +5,9 @@ use crate::config::Config;
 use crate::content::Coe;
 use crate::library::weeks::IsoWeek;
 use crate::library::{Library, TaxonomyKind};
-use crate::render::{self, views};
+use crate::render;
 use crate::search::{self, SearchData};
+use crate::urls;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// What the pages showed of COE `i` before the edit.
@@ -164,7 +165,7 @@ pub fn affected(
 ) {
     let i = before.i;
     let (o, n) = (&before.coe, &new.coes[i]);
-    first.insert(format!("{}index.html", views::coe_url(n)));
+    first.insert(crate::urls::page(&crate::urls::coe(&n.slug)));
     first.insert("index.html".to_owned());
 
     let after = lists(new, config, i);
@@ -179,11 +180,11 @@ pub fn affected(
         for p in range {
             first.insert(render::list_page_path(base, p));
         }
-        then.insert(format!("{base}atom.xml"));
+        then.insert(urls::feed(base));
     }
     if before.lists.len() != after.len() || before.lists.keys().any(|b| !after.contains_key(b)) {
         for k in TaxonomyKind::ALL {
-            then.insert(format!("{}/index.html", k.path()));
+            then.insert(urls::page(&urls::taxonomy(k.path())));
         }
     }
 
@@ -203,9 +204,9 @@ pub fn affected(
     coes.remove(&i);
     then.extend(
         coes.iter()
-            .map(|&j| format!("{}index.html", views::coe_url(&new.coes[j]))),
+            .map(|&j| crate::urls::page(&crate::urls::coe(&new.coes[j].slug))),
     );
-    for p in ["atom.xml", "metrics/index.html"] {
+    for p in [urls::feed(""), urls::page(urls::METRICS)] {
         then.insert(p.to_owned());
     }
     // Its entry, or (with another structure) other COEs' related and referencing lists.
@@ -215,7 +216,7 @@ pub fn affected(
         then.insert("coes.json".to_owned());
     }
     if o.date.year() != n.date.year() {
-        then.insert("years/index.html".to_owned());
+        then.insert(urls::page(urls::YEARS));
     }
     if o.published != n.published || o.date != n.date {
         then.insert("sitemap.xml".to_owned());
@@ -228,7 +229,7 @@ pub fn affected(
         then.extend(
             all_paths
                 .iter()
-                .filter(|p| p.starts_with("action-items/") || p.starts_with("digest/"))
+                .filter(|p| p.starts_with(urls::ACTIONS) || p.starts_with(urls::DIGEST))
                 .cloned(),
         );
         return;
@@ -236,16 +237,16 @@ pub fn affected(
     // An action item's row shows its COE's id, title and link besides the item itself.
     let row_changed = o.title != n.title || o.id != n.id || o.slug != n.slug;
     if !n.action_items.is_empty() && row_changed {
-        then.insert("action-items/index.html".to_owned());
+        then.insert(urls::page(urls::ACTIONS));
         for a in &n.action_items {
             if let Some(owner) = &a.owner {
                 let slug = crate::slug::slugify(owner);
-                then.insert(format!("action-items/owners/{slug}/index.html"));
+                then.insert(urls::page(&urls::actions_of_owner(&slug)));
             }
         }
         if let Some(team) = n.teams.first() {
             let slug = crate::slug::slugify(team);
-            then.insert(format!("action-items/teams/{slug}/index.html"));
+            then.insert(urls::page(&urls::actions_of_team(&slug)));
         }
     }
     // A week's digest compares its medians with the quarter before it.
@@ -253,7 +254,7 @@ pub fn affected(
         let from = IsoWeek::of(o.published).min(IsoWeek::of(n.published));
         weeks.extend(new.weeks.range(from..).map(|(w, _)| *w));
     }
-    then.insert("digest/archive/index.html".to_owned());
+    then.insert(urls::page(urls::DIGEST_ARCHIVE));
     digest_pages(new, config, &weeks, then);
 }
 
@@ -266,13 +267,13 @@ pub fn digest_pages(
     pages: &mut HashSet<String>,
 ) {
     for w in weeks {
-        pages.insert(format!("digest/{}/index.html", w.slug()));
+        pages.insert(crate::urls::page(&crate::urls::digest_week(&w.slug())));
     }
     if crate::digest::latest_week(lib).is_some_and(|w| weeks.contains(&w)) {
-        pages.insert("digest/index.html".to_owned());
+        pages.insert(urls::page(urls::DIGEST));
     }
     let mut in_feed = lib.weeks.keys().rev().take(config.feed_limit);
     if in_feed.any(|w| weeks.contains(w)) {
-        pages.insert("digest/atom.xml".to_owned());
+        pages.insert(urls::feed(urls::DIGEST));
     }
 }

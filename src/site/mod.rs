@@ -70,15 +70,6 @@ impl BuildReport {
     }
 }
 
-/// Today's date in UTC, or the one given with `--today`.
-pub fn today(given: Option<jiff::civil::Date>) -> jiff::civil::Date {
-    given.unwrap_or_else(|| {
-        jiff::Timestamp::now()
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date()
-    })
-}
-
 /// Loads and checks everything up to a library, without writing anything.
 /// Also says what changed since the parse cache was written ([`Edits`]).
 pub fn load_library(
@@ -108,7 +99,7 @@ pub fn load_library(
     report.stage(("load", t.elapsed()));
 
     let t = Instant::now();
-    let (lib, diags) = Library::build(coes, opts.drafts, today(opts.today));
+    let (lib, diags) = Library::build(coes, opts.drafts, crate::dates::today(opts.today));
     report.diagnostics.extend(diags);
     for coe in &lib.coes {
         let missing = missing_sections(coe);

@@ -12,7 +12,6 @@ use crate::config::Config;
 use crate::content::Coe;
 use crate::library::Library;
 use crate::library::weeks::IsoWeek;
-use crate::render::views;
 use crate::search::SearchData;
 use std::collections::{BTreeSet, HashSet};
 
@@ -128,7 +127,7 @@ pub fn pages(
         let was = previous.get(j);
         let similar = search.similar.get(j).map(|l| state::similar_view(l));
         if was.map(|w| w.similar) != similar {
-            first.insert(format!("{}index.html", views::coe_url(coe)));
+            first.insert(crate::urls::page(&crate::urls::coe(&coe.slug)));
         }
         let earlier = search.earlier.get(j).map(|l| state::earlier_view(l));
         if was.map(|w| w.earlier) != earlier {
@@ -146,12 +145,12 @@ pub fn lists_shown(lib: &Library, config: &Config, pages: &HashSet<String>) -> V
     let mut shown = Vec::new();
     let mut weeks = BTreeSet::new();
     for (i, coe) in lib.coes.iter().enumerate() {
-        if pages.contains(&format!("{}index.html", views::coe_url(coe))) {
+        if pages.contains(&crate::urls::page(&crate::urls::coe(&coe.slug))) {
             shown.push(i);
         }
     }
     for w in lib.weeks.keys() {
-        if pages.contains(&format!("digest/{}/index.html", w.slug())) {
+        if pages.contains(&crate::urls::page(&crate::urls::digest_week(&w.slug()))) {
             weeks.insert(*w);
         }
     }

@@ -11,7 +11,6 @@
 use super::Builder;
 use crate::library::weeks::IsoWeek;
 use crate::output::{Memory, Sink};
-use crate::render::views;
 use crate::search::{self, Similarities};
 use crate::serve::Event;
 use crate::site::affected::Before;
@@ -128,7 +127,7 @@ impl Builder {
                 let (before, after) = (old.similar.get(j), new.similar.get(j));
                 if before.map(|l| state::similar_view(l)) != after.map(|l| state::similar_view(l)) {
                     self.stale
-                        .insert(format!("{}index.html", views::coe_url(coe)));
+                        .insert(crate::urls::page(&crate::urls::coe(&coe.slug)));
                 }
                 let (before, after) = (old.earlier.get(j), new.earlier.get(j));
                 if before.map(|l| state::earlier_view(l)) != after.map(|l| state::earlier_view(l)) {
@@ -137,7 +136,8 @@ impl Builder {
             }
             if !weeks.is_empty() {
                 for w in &weeks {
-                    self.stale.insert(format!("digest/{}/index.html", w.slug()));
+                    self.stale
+                        .insert(crate::urls::page(&crate::urls::digest_week(&w.slug())));
                 }
                 self.stale.insert("digest/index.html".to_owned());
                 self.stale.insert("digest/atom.xml".to_owned());

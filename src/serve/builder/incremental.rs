@@ -8,8 +8,8 @@ use crate::output::Memory;
 use crate::render;
 use crate::search;
 use crate::serve::{Event, Status};
+use crate::site::BuildReport;
 use crate::site::affected::{self as pages, Before};
-use crate::site::{self, BuildReport};
 use axum::body::Bytes;
 use notify_debouncer_full::DebounceEventResult;
 use std::collections::{BTreeSet, HashSet};
@@ -37,7 +37,7 @@ impl Builder {
         if files.is_empty() || files.len() > MAX_INCREMENTAL_FILES {
             return false;
         }
-        let today = site::today(None);
+        let today = crate::dates::today(None);
         if today != cache.lib.today {
             return false;
         }
