@@ -6,15 +6,8 @@ use std::path::Path;
 
 /// Layers from the bottom; modules of one layer do not use each other.
 const LAYERS: &[&[&str]] = &[
-    &[
-        "diag",
-        "slug",
-        "term",
-        "dates",
-        "incremental",
-        "output",
-        "urls",
-    ],
+    &["diag", "html", "slug", "term"],
+    &["dates", "urls", "incremental", "output", "timing"],
     &["config"],
     &["content"],
     &["load"],

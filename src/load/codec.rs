@@ -39,17 +39,23 @@ pub struct Writer {
     text: String,
 }
 
+/// Appends `v` as a LEB128 varint (7 bits a byte, low bits first). Also the encoding of the
+/// static search index's postings (`search::export`).
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
 impl Writer {
     pub fn byte(&mut self, b: u8) {
         self.data.push(b);
     }
 
-    pub fn varint(&mut self, mut v: u64) {
-        while v >= 0x80 {
-            self.data.push((v as u8) | 0x80);
-            v >>= 7;
-        }
-        self.data.push(v as u8);
+    pub fn varint(&mut self, v: u64) {
+        put_varint(&mut self.data, v);
     }
 
     pub fn u64_le(&mut self, v: u64) {

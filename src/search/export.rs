@@ -28,17 +28,7 @@ fn quantise_len(len: f32) -> u8 {
 /// Weighted term frequencies are stored in half units.
 const TF_SCALE: f32 = 2.0;
 
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
+use crate::load::codec::put_varint as varint;
 
 /// JavaScript compares strings by UTF-16 code units; shards must be ordered the same way.
 fn js_order(a: &str, b: &str) -> std::cmp::Ordering {

@@ -13,6 +13,7 @@ pub mod store;
 use crate::library::Library;
 use schema::Fields;
 use similar::{Reuse, Similar, SimilarityIndex, Trace, Vectors, Work};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tantivy::Index;
 
 /// How many similar COEs each COE page shows.
@@ -118,7 +119,7 @@ impl Similarities {
         previous: Option<&[Trace]>,
         stop: similar::Stop,
     ) -> tantivy::Result<Option<Similarities>> {
-        let timing = std::env::var_os("COE_TIMINGS").is_some();
+        let timing = crate::timing::enabled();
         let t = std::time::Instant::now();
         let Some(vectors) = Vectors::from_index_until(index, fields, lib.coes.len(), stop)? else {
             return Ok(None);
@@ -209,11 +210,30 @@ impl Similarities {
 /// written by another build of coe, or damaged on disk) into `None`, silently: the caller
 /// rebuilds the index instead of crashing.
 pub fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    QUIET_PANICS.fetch_add(1, Ordering::SeqCst);
+    install_quiet_hook();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(previous);
+    QUIET_PANICS.fetch_sub(1, Ordering::SeqCst);
     result.ok()
+}
+
+/// How many [`guarded`] calls are running. While any is, panics are not printed: the panic
+/// may come from a pool thread working for the guarded call, so the guard is process-wide.
+static QUIET_PANICS: AtomicUsize = AtomicUsize::new(0);
+
+/// Installs, once, a panic hook that stays quiet while a [`guarded`] call runs and otherwise
+/// prints as the hook before it did. Installed once and never swapped back, so overlapping
+/// guarded calls (on several threads) cannot leave the wrong hook in place.
+fn install_quiet_hook() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET_PANICS.load(Ordering::SeqCst) == 0 {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// A searcher without the file watcher tantivy starts by default: a short-lived process

@@ -40,9 +40,7 @@ pub fn ask<T: Send>(
         || {
             let t = std::time::Instant::now();
             let fingerprint = store::fingerprint(root, drafts);
-            if std::env::var_os("COE_TIMINGS").is_some() {
-                crate::errln!("staleness check (beside the query): {:?}", t.elapsed());
-            }
+            crate::timing!("staleness check (beside the query): {:?}", t.elapsed());
             fingerprint
         },
         || {

@@ -385,7 +385,7 @@ pub fn search(
                 Some(s) => (s.to_html(), bracketed(&s)),
                 None => {
                     let summary: String = text(f.summary).chars().take(180).collect();
-                    (escape_html(&summary), summary)
+                    (crate::html::escape(&summary), summary)
                 }
             };
             let date = doc.get_first(f.date).and_then(|v| v.as_i64()).unwrap_or(0);
@@ -433,13 +433,6 @@ fn bracketed(s: &tantivy::snippet::Snippet) -> String {
     }
     out.push_str(&text[last..]);
     out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

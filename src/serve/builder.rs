@@ -122,7 +122,7 @@ impl Builder {
             },
             state,
             generation: 0,
-            timings: std::env::var_os("COE_TIMINGS").is_some(),
+            timings: crate::timing::enabled(),
             cache: None,
             pending: BTreeSet::new(),
             parsed: Parsed::default(),

@@ -47,26 +47,10 @@ impl BuildReport {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
-    /// Records a stage's time; with `COE_TIMINGS` set, also prints the memory in use after it
-    /// and the peak so far (where the build's peak comes from).
+    /// Records a stage's time (and, with `COE_TIMINGS`, prints the memory after it).
     fn stage(&mut self, (name, took): (&'static str, Duration)) {
         self.stages.push((name, took));
-        if std::env::var_os("COE_TIMINGS").is_some()
-            && let Ok(status) = std::fs::read_to_string("/proc/self/status")
-        {
-            let mb = |key: &str| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix(key))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                    .map_or(0, |kb| kb / 1024)
-            };
-            crate::errln!(
-                "memory after {name}: {} MB (peak {} MB)",
-                mb("VmRSS:"),
-                mb("VmHWM:")
-            );
-        }
+        crate::timing::memory_after(name);
     }
 }
 
@@ -419,14 +403,12 @@ pub fn build(opts: &BuildOptions) -> BuildReport {
             let shown = selective::lists_shown(&lib, &config, &pages);
             let t2 = t.elapsed();
             search.complete(&lib, &shown);
-            if std::env::var_os("COE_TIMINGS").is_some() {
-                crate::errln!(
-                    "pages {t1:?}, shown {:?} ({}), complete {:?}",
-                    t2 - t1,
-                    shown.len(),
-                    t.elapsed() - t2
-                );
-            }
+            crate::timing!(
+                "pages {t1:?}, shown {:?} ({}), complete {:?}",
+                t2 - t1,
+                shown.len(),
+                t.elapsed() - t2
+            );
             report.stage(("pages to render", t.elapsed()));
             let edited = plan.edited();
             Some((Selection { pages, edited }, paths))
