@@ -23,6 +23,10 @@ impl Drop for Serve {
 }
 
 fn serve(root: &Path, extra: &[&str]) -> Serve {
+    serve_with_env(root, extra, &[])
+}
+
+fn serve_with_env(root: &Path, extra: &[&str], env: &[(&str, &str)]) -> Serve {
     let port: &[&str] = if extra.contains(&"--port") {
         &[]
     } else {
@@ -34,6 +38,7 @@ fn serve(root: &Path, extra: &[&str]) -> Serve {
         .arg("--root")
         .arg(root)
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -130,6 +135,7 @@ fn edits_are_served_errors_overlay_the_last_good_build() {
     let site = copy_fixture("small");
     let root = site.path();
     let s = serve(root, &[]);
+    let initial = status(s.port);
     let page = get(s.port, "/coe/coe-2024-001/");
     assert_eq!(page.status, 200);
     assert!(page.head.contains("content-type: text/html"));
@@ -156,6 +162,17 @@ fn edits_are_served_errors_overlay_the_last_good_build() {
             .contains("Config push broke checkout twice")
     );
 
+    // The counts of the site being served, after the incremental rebuild as after the first.
+    let served = status(s.port);
+    assert!(served["coes"].as_u64() > Some(0), "{served}");
+    assert_eq!(served["kind"], "incremental");
+    assert_eq!(served["warnings"], initial["warnings"], "{served}");
+    assert!(
+        initial["warnings"].as_u64() > Some(0),
+        "the fixture has warnings: {initial}"
+    );
+    let first_warnings = served["warnings"].clone();
+
     // Broken front matter: the last good build stays, with the error over it.
     let good = std::fs::read_to_string(&coe).expect("read");
     std::fs::write(
@@ -165,6 +182,9 @@ fn edits_are_served_errors_overlay_the_last_good_build() {
     .expect("write");
     until("the error", || status(s.port)["ok"] == false);
     let st = status(s.port);
+    // The failed build's errors, beside the counts of the site still served.
+    assert_eq!(st["coes"], served["coes"], "{st}");
+    assert_eq!(st["warnings"], first_warnings, "{st}");
     let err = &st["errors"][0];
     assert_eq!(err["path"], "content/2024/COE-2024-001.md", "{st}");
     let line = err["line"].as_u64().unwrap_or(0);
@@ -745,4 +765,32 @@ fn an_edit_keeping_size_and_mtime_is_served() {
         st["kind"] == "full" && st["generation"].as_u64() > Some(before)
     });
     settled(s.port, page, "Miniatures stopped generating");
+}
+
+/// A connection that stays silent is closed (before a request, and after one on a kept-alive
+/// connection); the server still answers new ones.
+#[test]
+fn idle_connections_time_out() {
+    let site = copy_fixture("small");
+    let s = serve_with_env(site.path(), &[], &[("COE_TEST_IDLE_MS", "400")]);
+    let closed_within = |mut stream: TcpStream| {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let start = Instant::now();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        (start.elapsed(), rest)
+    };
+    // Connected, nothing sent.
+    let silent = TcpStream::connect(("127.0.0.1", s.port)).expect("connect");
+    let (took, _) = closed_within(silent);
+    assert!(took < Duration::from_secs(5), "closed after {took:?}");
+    // One request on a kept-alive connection, then silence.
+    let mut kept = TcpStream::connect(("127.0.0.1", s.port)).expect("connect");
+    write!(kept, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").expect("send");
+    let (took, answer) = closed_within(kept);
+    assert!(took < Duration::from_secs(5), "closed after {took:?}");
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+    assert_eq!(get(s.port, "/").status, 200, "still serving");
 }

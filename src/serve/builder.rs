@@ -70,41 +70,42 @@ pub struct Builder {
     /// The site being served: its COEs and warnings (per file), shown in the status also
     /// while a later build fails.
     served: Served,
+    /// The parse stage's diagnostics of the full build under way (for `served`).
+    parse_diagnostics: Vec<Diagnostic>,
 }
 
 #[derive(Default)]
 struct Served {
     coes: usize,
-    warnings: usize,
-    warnings_by_path: HashMap<String, usize>,
+    /// Warnings of the library as a whole (from the last full build).
+    library_warnings: usize,
+    /// Each file's own warnings (from parsing it).
+    file_warnings: HashMap<String, usize>,
 }
 
 impl Served {
-    /// A full build's counts.
-    fn full(report: &BuildReport) -> Served {
-        let mut warnings_by_path = HashMap::new();
-        for d in &report.diagnostics {
-            *warnings_by_path.entry(d.path.clone()).or_default() += 1;
+    /// After a full build: `parsed` holds the parse stage's diagnostics, `report` all of them.
+    fn full(report: &BuildReport, parsed: &[Diagnostic]) -> Served {
+        let mut file_warnings = HashMap::new();
+        for d in parsed.iter().filter(|d| !d.is_error()) {
+            *file_warnings.entry(d.path.clone()).or_default() += 1;
         }
+        let own: usize = file_warnings.values().sum();
         Served {
             coes: report.coes,
-            warnings: report.diagnostics.len(),
-            warnings_by_path,
+            library_warnings: report.diagnostics.len().saturating_sub(own),
+            file_warnings,
         }
     }
 
-    /// An incremental build's counts: the edited files' warnings replace theirs.
-    fn edited(&mut self, report: &BuildReport, paths: &[String]) {
-        self.coes = report.coes;
-        for path in paths {
-            let now = report
-                .diagnostics
-                .iter()
-                .filter(|d| &d.path == path)
-                .count();
-            let before = self.warnings_by_path.insert(path.clone(), now).unwrap_or(0);
-            self.warnings = (self.warnings + now).saturating_sub(before);
-        }
+    /// After an incremental build: the edited files' warnings replace theirs.
+    fn edited(&mut self, coes: usize, files: impl IntoIterator<Item = (String, usize)>) {
+        self.coes = coes;
+        self.file_warnings.extend(files);
+    }
+
+    fn warnings(&self) -> usize {
+        self.library_warnings + self.file_warnings.values().sum::<usize>()
     }
 }
 
@@ -131,6 +132,7 @@ impl Builder {
             behind: Behind::default(),
             waiting: Arc::new(AtomicBool::new(false)),
             served: Served::default(),
+            parse_diagnostics: Vec::new(),
         }
     }
 
@@ -213,6 +215,7 @@ impl Builder {
         let (config, diags) = crate::config::load(&self.opts.root);
         report.diagnostics.extend(diags);
         let (coes, diags) = self.parsed.load_all(&self.content);
+        self.parse_diagnostics.clone_from(&diags);
         report.diagnostics.extend(diags);
         if report.has_errors() {
             self.failed(report, t);
@@ -295,11 +298,11 @@ impl Builder {
 
     fn succeeded(&mut self, report: &BuildReport, kind: &'static str, t: Instant) {
         self.generation += 1;
-        self.served = Served::full(report);
+        self.served = Served::full(report, &std::mem::take(&mut self.parse_diagnostics));
         let status = Status {
             generation: self.generation,
             ok: true,
-            warnings: self.served.warnings,
+            warnings: self.served.warnings(),
             kind,
             millis: t.elapsed().as_millis() as u64,
             complete: true,
@@ -335,7 +338,7 @@ impl Builder {
             generation: self.generation,
             ok: false,
             errors,
-            warnings: self.served.warnings,
+            warnings: self.served.warnings(),
             kind: "failed",
             millis: t.elapsed().as_millis() as u64,
             complete: self.stale.is_empty(),

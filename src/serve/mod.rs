@@ -7,6 +7,7 @@
 
 mod builder;
 mod http;
+mod idle;
 mod overlay;
 mod parsed;
 mod watch;
@@ -130,9 +131,21 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<()> {
         if opts.open {
             open_browser(&url);
         }
+        let listener = idle::IdleListener {
+            listener,
+            idle: idle_time(),
+        };
         axum::serve(listener, http::router(state)).await?;
         Ok(())
     })
+}
+
+/// How long a silent connection stays open: [`idle::IDLE`], or `COE_TEST_IDLE_MS` (tests).
+fn idle_time() -> std::time::Duration {
+    std::env::var("COE_TEST_IDLE_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(idle::IDLE, std::time::Duration::from_millis)
 }
 
 fn url_of(addr: SocketAddr) -> String {

@@ -44,6 +44,8 @@ impl Builder {
         // Re-parse the changed files; each must be a COE of the last build, same id.
         let mut parsed = Vec::new();
         let mut report = BuildReport::default();
+        // Each edited file's own warnings, for the status.
+        let mut file_warnings = Vec::new();
         for path in files {
             let Some(rel) = source_of(&self.content, path) else {
                 return false;
@@ -59,6 +61,7 @@ impl Builder {
                     if coe.slug != cache.all[n].slug {
                         return false;
                     }
+                    file_warnings.push((format!("content/{rel}"), warnings.len()));
                     report.diagnostics.extend(warnings);
                     parsed.push((n, coe));
                 }
@@ -206,17 +209,12 @@ impl Builder {
         let first_pages = publish(&self.state, sink, self.timings);
         let t_first = t.elapsed();
         self.generation += 1;
-        let edited: Vec<String> = files
-            .iter()
-            .filter_map(|p| source_of(&self.content, p))
-            .map(|rel| format!("content/{rel}"))
-            .collect();
-        self.served.edited(&report, &edited);
+        self.served.edited(report.coes, file_warnings);
         // Neither complete nor caught up yet: the follow-up and the catch-up come after.
         let status = Status {
             generation: self.generation,
             ok: true,
-            warnings: self.served.warnings,
+            warnings: self.served.warnings(),
             kind: "incremental",
             millis: t_first.as_millis() as u64,
             coes: self.served.coes,
