@@ -1,0 +1,181 @@
+//! Atom feeds: the site's (`/atom.xml`), one per term of the feed taxonomies and the weekly
+//! digest's (`/digest/atom.xml`).
+
+use super::jobs::absolute;
+use super::{learning, pages, views};
+use crate::config::Config;
+use crate::library::{Library, TaxonomyKind};
+use serde::Serialize;
+use tera::Context;
+
+/// `/atom.xml`: every COE, newest first.
+pub(super) fn site_atom(lib: &Library, config: &Config, ctx: &mut Context) -> &'static str {
+    let all: Vec<usize> = (0..lib.coes.len()).collect();
+    ctx.insert(
+        "feed",
+        &feed(lib, config, &all, config.title.clone(), "atom.xml", ""),
+    );
+    "atom.xml"
+}
+
+/// The feed of term `t` of taxonomy `k`, beside the term's page.
+pub(super) fn term_atom(
+    lib: &Library,
+    config: &Config,
+    k: TaxonomyKind,
+    t: usize,
+    ctx: &mut Context,
+) -> &'static str {
+    let term = &lib.taxonomy(k).terms[t];
+    let url = crate::urls::term(k.path(), &term.slug);
+    let title = format!(
+        "{} · {}: {}",
+        config.title,
+        pages::label(config, k),
+        term.name
+    );
+    ctx.insert(
+        "feed",
+        &feed(
+            lib,
+            config,
+            &term.coes,
+            title,
+            &format!("{url}atom.xml"),
+            &url,
+        ),
+    );
+    "atom.xml"
+}
+
+pub(super) fn digest_atom(
+    lib: &Library,
+    config: &Config,
+    search: Option<&crate::search::SearchData>,
+    ctx: &mut Context,
+) -> &'static str {
+    ctx.insert("feed", &digest_feed(lib, config, search));
+    "digest_atom.xml"
+}
+
+#[derive(Serialize)]
+struct FeedEntry {
+    id: String,
+    title: String,
+    url: String,
+    published: String,
+    updated: String,
+    summary: String,
+    authors: Vec<String>,
+    categories: Vec<String>,
+    severity: String,
+}
+
+#[derive(Serialize)]
+struct Feed {
+    title: String,
+    url: String,
+    site_url: String,
+    updated: String,
+    entries: Vec<FeedEntry>,
+}
+
+fn rfc3339(d: jiff::civil::Date) -> String {
+    format!("{d}T00:00:00Z")
+}
+
+fn feed(
+    lib: &Library,
+    config: &Config,
+    coes: &[usize],
+    title: String,
+    self_rel: &str,
+    site_rel: &str,
+) -> Feed {
+    let mut order: Vec<usize> = coes.to_vec();
+    order.sort_by(|&a, &b| {
+        lib.coes[b]
+            .published
+            .cmp(&lib.coes[a].published)
+            .then(a.cmp(&b))
+    });
+    order.truncate(config.feed_limit);
+    let entries: Vec<FeedEntry> = order
+        .iter()
+        .map(|&i| {
+            let c = &lib.coes[i];
+            FeedEntry {
+                id: absolute(config, &crate::urls::coe(&c.slug)),
+                title: c.title.clone(),
+                url: absolute(config, &crate::urls::coe(&c.slug)),
+                published: rfc3339(c.published),
+                updated: rfc3339(c.published),
+                summary: c.summary.clone(),
+                authors: c.authors.clone(),
+                categories: c.tags.clone(),
+                severity: views::severity(c.severity).label,
+            }
+        })
+        .collect();
+    Feed {
+        title,
+        url: absolute(config, self_rel),
+        site_url: absolute(config, site_rel),
+        updated: entries
+            .first()
+            .map_or_else(|| rfc3339(lib.today), |e| e.updated.clone()),
+        entries,
+    }
+}
+
+#[derive(Serialize)]
+struct DigestEntry {
+    week: String,
+    url: String,
+    updated: String,
+    coes: Vec<views::Link>,
+    recurrences: usize,
+    overdue: usize,
+    prompts: Vec<String>,
+}
+
+/// `/digest/atom.xml`: one entry per week, newest first.
+fn digest_feed(
+    lib: &Library,
+    config: &Config,
+    search: Option<&crate::search::SearchData>,
+) -> serde_json::Value {
+    let entries: Vec<DigestEntry> = lib
+        .weeks
+        .keys()
+        .rev()
+        .take(config.feed_limit)
+        .map(|&w| {
+            let d = learning::digest_for(lib, search, w);
+            DigestEntry {
+                url: absolute(config, &d.url),
+                week: d.week.clone(),
+                // A week's entry is complete when the week is over.
+                updated: rfc3339(w.sunday().min(lib.today)),
+                coes: d
+                    .new_coes
+                    .iter()
+                    .map(|c| views::Link {
+                        name: format!("{} {}", c.id, c.title),
+                        url: absolute(config, &c.url),
+                    })
+                    .collect(),
+                recurrences: d.recurrences.len(),
+                overdue: d.action_items.overdue_total,
+                prompts: d.prompts,
+            }
+        })
+        .collect();
+    serde_json::json!({
+        "title": format!("{} · weekly digest", config.title),
+        "url": absolute(config, &crate::urls::feed(crate::urls::DIGEST)),
+        "site_url": absolute(config, crate::urls::DIGEST),
+        "updated": entries.first().map_or_else(|| rfc3339(lib.today), |e| e.updated.clone()),
+        "entries": entries,
+    })
+}

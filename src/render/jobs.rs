@@ -1,0 +1,215 @@
+//! The pages a build writes: one `Job` per output file, its path, the lists COEs are on and
+//! where a page's links start from.
+
+use super::learning::{self, ActionIndex};
+use crate::config::Config;
+use crate::library::weeks::IsoWeek;
+use crate::library::{Library, TaxonomyKind};
+
+#[derive(Clone, Copy)]
+pub(super) enum Job {
+    Home,
+    AllCoes(Sort, usize),
+    Coe(usize),
+    Years,
+    Year(i16, usize),
+    Taxonomy(TaxonomyKind),
+    Term(TaxonomyKind, usize, usize),
+    NotFound,
+    Search,
+    Atom,
+    Sitemap,
+    /// A week's digest; `None` is `/digest/`, the latest.
+    Digest(Option<IsoWeek>),
+    DigestArchive,
+    DigestAtom,
+    Actions(ActionScope),
+    Metrics,
+    TermAtom(TaxonomyKind, usize),
+}
+
+#[derive(Clone, Copy)]
+pub(super) enum ActionScope {
+    All,
+    Owner(usize),
+    Team(usize),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Sort {
+    Date,
+    Severity,
+    TimeToMitigate,
+}
+
+impl Sort {
+    pub(super) const ALL: [Sort; 3] = [Sort::Date, Sort::Severity, Sort::TimeToMitigate];
+    pub(super) fn path(self) -> &'static str {
+        match self {
+            Sort::Date => "coe/",
+            Sort::Severity => "coe/by-severity/",
+            Sort::TimeToMitigate => "coe/by-time-to-mitigate/",
+        }
+    }
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Sort::Date => "Date",
+            Sort::Severity => "Severity",
+            Sort::TimeToMitigate => "Time to mitigate",
+        }
+    }
+}
+
+impl Job {
+    /// Output path of the page, relative to the output folder.
+    pub(super) fn path(self, lib: &Library, actions: &ActionIndex) -> String {
+        use crate::urls;
+        match self {
+            Job::Home => urls::page(""),
+            Job::AllCoes(s, page) => urls::page(&urls::paginated(s.path(), page)),
+            Job::Coe(i) => urls::page(&urls::coe(&lib.coes[i].slug)),
+            Job::Years => urls::page(urls::YEARS),
+            Job::Year(y, page) => urls::page(&urls::paginated(&urls::year(y), page)),
+            Job::Taxonomy(k) => urls::page(&urls::taxonomy(k.path())),
+            Job::Term(k, t, page) => urls::page(&urls::paginated(
+                &urls::term(k.path(), &lib.taxonomy(k).terms[t].slug),
+                page,
+            )),
+            Job::NotFound => "404.html".to_owned(),
+            Job::Search => urls::page(urls::SEARCH),
+            Job::Atom => urls::feed(""),
+            Job::Sitemap => "sitemap.xml".to_owned(),
+            Job::Digest(None) => urls::page(urls::DIGEST),
+            Job::Digest(Some(w)) => urls::page(&urls::digest_week(&w.slug())),
+            Job::DigestArchive => urls::page(urls::DIGEST_ARCHIVE),
+            Job::DigestAtom => urls::feed(urls::DIGEST),
+            Job::Actions(ActionScope::All) => urls::page(urls::ACTIONS),
+            Job::Actions(ActionScope::Owner(g)) => {
+                urls::page(&urls::actions_of_owner(&actions.owners[g].slug))
+            }
+            Job::Actions(ActionScope::Team(g)) => {
+                urls::page(&urls::actions_of_team(&actions.teams[g].slug))
+            }
+            Job::Metrics => urls::page(urls::METRICS),
+            Job::TermAtom(k, t) => {
+                urls::feed(&urls::term(k.path(), &lib.taxonomy(k).terms[t].slug))
+            }
+        }
+    }
+}
+
+/// `../../` for `coe/x/index.html`; `./` at the top.
+pub(super) fn root_for(path: &str) -> String {
+    let depth = path.matches('/').count();
+    if depth == 0 {
+        "./".to_owned()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+/// The absolute URL of `rel` (a path relative to the site root), for feeds and the sitemap.
+pub(super) fn absolute(config: &Config, rel: &str) -> String {
+    format!("{}/{}", config.base_url.trim_end_matches('/'), rel)
+}
+
+/// The number of pages of a list of `items` (one at least, for an empty list).
+pub(super) fn page_count(items: usize, per_page: usize) -> usize {
+    items.div_ceil(per_page.max(1)).max(1)
+}
+
+pub(super) fn jobs(lib: &Library, per_page: usize, actions: &ActionIndex) -> Vec<Job> {
+    let mut jobs = vec![
+        Job::Home,
+        Job::Years,
+        Job::NotFound,
+        Job::Search,
+        Job::Atom,
+        Job::Sitemap,
+        Job::Digest(None),
+        Job::DigestArchive,
+        Job::DigestAtom,
+        Job::Actions(ActionScope::All),
+        Job::Metrics,
+    ];
+    jobs.extend(lib.weeks.keys().map(|&w| Job::Digest(Some(w))));
+    jobs.extend((0..actions.owners.len()).map(|g| Job::Actions(ActionScope::Owner(g))));
+    jobs.extend((0..actions.teams.len()).map(|g| Job::Actions(ActionScope::Team(g))));
+    for k in learning::FEED_TAXONOMIES {
+        jobs.extend((0..lib.taxonomy(k).terms.len()).map(|t| Job::TermAtom(k, t)));
+    }
+    let all_pages = page_count(lib.coes.len(), per_page);
+    jobs.extend(
+        Sort::ALL
+            .iter()
+            .flat_map(|&s| (0..all_pages).map(move |p| Job::AllCoes(s, p))),
+    );
+    jobs.extend((0..lib.coes.len()).map(Job::Coe));
+    for (&y, coes) in &lib.years {
+        jobs.extend((0..page_count(coes.len(), per_page)).map(|p| Job::Year(y, p)));
+    }
+    for tax in &lib.taxonomies {
+        jobs.push(Job::Taxonomy(tax.kind));
+        for (t, term) in tax.terms.iter().enumerate() {
+            jobs.extend(
+                (0..page_count(term.coes.len(), per_page)).map(|p| Job::Term(tax.kind, t, p)),
+            );
+        }
+    }
+    jobs
+}
+
+/// The output path of every page `render_site` writes, in order (not `coes.json`).
+pub fn page_paths(lib: &Library, config: &Config) -> Vec<String> {
+    let actions = ActionIndex::new(lib);
+    jobs(lib, config.paginate_by, &actions)
+        .into_iter()
+        .map(|j| j.path(lib, &actions))
+        .collect()
+}
+
+/// Every paginated list COE `i` is on, as (path of the list's first page, the page it is on,
+/// the list's number of pages): `/coe/` in its three orders, its year, each of its terms.
+pub fn lists_of(lib: &Library, config: &Config, i: usize) -> Vec<(String, usize, usize)> {
+    let per = config.paginate_by.max(1);
+    let mut out = Vec::new();
+    let mut push = |base: String, list: &[usize]| {
+        if let Some(p) = list.iter().position(|&j| j == i) {
+            out.push((base, p / per, page_count(list.len(), per)));
+        }
+    };
+    for (s, order) in Sort::ALL.iter().zip(sorted_orders(lib)) {
+        push(s.path().to_owned(), &order);
+    }
+    if let Some(c) = lib.coes.get(i) {
+        let y = c.date.year();
+        if let Some(list) = lib.years.get(&y) {
+            push(crate::urls::year(y), list);
+        }
+    }
+    for tax in &lib.taxonomies {
+        for term in &tax.terms {
+            push(crate::urls::term(tax.kind.path(), &term.slug), &term.coes);
+        }
+    }
+    out
+}
+
+/// The path of page `page` (0-based) of the list whose first page is at `base`.
+pub fn list_page_path(base: &str, page: usize) -> String {
+    crate::urls::page(&crate::urls::paginated(base, page))
+}
+
+/// COE orders for the three sorts of `/coe/`, computed once.
+pub(super) fn sorted_orders(lib: &Library) -> [Vec<usize>; 3] {
+    let by_date: Vec<usize> = (0..lib.coes.len()).collect();
+    let mut by_severity = by_date.clone();
+    by_severity.sort_by_key(|&i| lib.coes[i].severity.unwrap_or(9));
+    let mut by_ttm = by_date.clone();
+    by_ttm.sort_by_key(|&i| {
+        lib.coes[i]
+            .time_to_mitigate()
+            .map_or(i64::MAX, |d| d.as_secs())
+    });
+    [by_date, by_severity, by_ttm]
+}
