@@ -178,7 +178,7 @@ pub fn render_selected(
         actions,
         cards: views::CardValues::new(lib, Some(renderer)),
     };
-    let timings = std::env::var_os("COE_TIMINGS").is_some();
+    let timings = crate::timing::enabled();
     let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, TemplateTime>> =
         Default::default();
     let results: Vec<Result<(), Diagnostic>> = jobs
