@@ -3,6 +3,9 @@
 
 mod cache;
 pub(crate) mod codec;
+mod memory;
+
+pub use memory::MemoryCache;
 
 use crate::content::{self, Coe};
 use crate::diag::Diagnostic;
@@ -170,6 +173,34 @@ struct Outcome {
     row: Option<NewRow>,
     /// Same entry as in the previous cache (a cached parse, or the same failing file).
     unchanged: bool,
+}
+
+/// Where the parses of unchanged files are kept between builds: the parse cache on disk
+/// (`coe build`, and the commands that read the library), in memory (`coe serve`), or
+/// nowhere.
+pub enum Parses<'a> {
+    Disk(&'a Path),
+    Memory(&'a mut MemoryCache),
+    Off,
+}
+
+/// Every COE under `content_dir`, parsed again only where the file changed since `parses`
+/// last saw it.
+pub fn load(content_dir: &Path, parses: Parses) -> Loaded {
+    let fresh = |(coes, diagnostics)| Loaded {
+        coes,
+        diagnostics,
+        reparsed: Vec::new(),
+        same_files: false,
+        read_generation: None,
+        generation: None,
+        cache_write: None,
+    };
+    match parses {
+        Parses::Disk(cache_file) => load_all_cached(content_dir, Some(cache_file)),
+        Parses::Memory(memory) => fresh(memory.load_all(content_dir)),
+        Parses::Off => fresh(load_all(content_dir)),
+    }
 }
 
 /// `load_all`, taking the parse of each unchanged file from `cache_file` (when given, and

@@ -5,7 +5,7 @@ use coe::content::front_matter::ItemStatus;
 use coe::digest::{ActionRow, action_row};
 use coe::library::actions;
 use coe::render::learning::ActionIndex;
-use coe::search::open::load_library;
+use coe::site::open::load_library;
 use coe::slug::slugify;
 use serde::Serialize;
 use std::path::PathBuf;

@@ -4,7 +4,7 @@ use super::build::parse_date;
 use coe::digest;
 use coe::library::weeks::IsoWeek;
 use coe::search::EARLIER_PER_COE;
-use coe::search::open::{load_library, similarity};
+use coe::site::open::{load_library, similarity};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

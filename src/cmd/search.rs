@@ -1,7 +1,7 @@
 //! `coe search`: ranked COEs for a query, from the terminal.
 
-use coe::search::open::ask;
 use coe::search::query::{self, Options};
+use coe::site::open::ask;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;

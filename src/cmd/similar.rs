@@ -1,8 +1,8 @@
 //! `coe similar ID|PATH`: what happened before that looks like this COE (or this draft).
 
 use coe::search::SIMILAR_PER_COE;
-use coe::search::open::{load_library, vectors_of};
 use coe::search::similar::{SimilarityIndex, analyzer};
+use coe::site::open::{load_library, vectors_of};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -3,7 +3,7 @@
 pub mod export;
 pub mod freshness;
 pub mod index;
-pub mod open;
+
 pub mod query;
 pub mod schema;
 pub mod similar;

@@ -13,17 +13,17 @@
 mod catchup;
 mod incremental;
 
-use super::parsed::Parsed;
 use super::watch::{Changes, Watch};
 use super::{Event, State, Status};
 use crate::config::Config;
 use crate::content::Coe;
 use crate::diag::{self, Diagnostic};
 use crate::library::Library;
+use crate::load::Parses;
 use crate::output::Memory;
 use crate::render::{self, Renderer};
 use crate::search::{self, SearchData};
-use crate::site::{self, BuildOptions, BuildReport};
+use crate::site::{BuildOptions, BuildReport, IndexAt, Loaded, Pipeline};
 use axum::body::Bytes;
 use catchup::Behind;
 use notify_debouncer_full::DebounceEventResult;
@@ -58,7 +58,7 @@ pub struct Builder {
     cache: Option<Cache>,
     /// Files of a failed incremental build: they are re-read by the next one.
     pending: BTreeSet<PathBuf>,
-    parsed: Parsed,
+    parsed: crate::load::MemoryCache,
     /// Pages an incremental build has not re-rendered yet (see `followup`).
     stale: HashSet<String>,
     /// Changes received while finishing a build, for the next one.
@@ -126,7 +126,7 @@ impl Builder {
             timings: crate::timing::enabled(),
             cache: None,
             pending: BTreeSet::new(),
-            parsed: Parsed::default(),
+            parsed: crate::load::MemoryCache::default(),
             stale: HashSet::new(),
             early: Vec::new(),
             behind: Behind::default(),
@@ -211,52 +211,33 @@ impl Builder {
         self.pending.clear();
         self.stale.clear();
         self.behind = Behind::default();
-        let mut report = BuildReport::default();
-        let (config, diags) = crate::config::load(&self.opts.root);
-        report.diagnostics.extend(diags);
-        let (coes, diags) = self.parsed.load_all(&self.content);
-        self.parse_diagnostics.clone_from(&diags);
-        report.diagnostics.extend(diags);
-        if report.has_errors() {
-            self.failed(report, t);
+        // The pipeline's stages, into memory: the parses kept between builds, the index in
+        // memory (`coe serve` never touches `.coe/`).
+        let mut pipeline = Pipeline::new(BuildOptions {
+            today: None,
+            ..self.opts.clone()
+        });
+        pipeline.keep_parsed = true;
+        let loaded = pipeline.load(Parses::Memory(&mut self.parsed), false);
+        let Some(Loaded {
+            config,
+            lib,
+            parsed: all,
+            parse_diagnostics,
+            ..
+        }) = loaded
+        else {
+            self.failed(pipeline.report, t);
             return;
-        }
-        let all = coes.clone();
-        let (lib, diags) = Library::build(coes, self.opts.drafts, crate::dates::today(None));
-        report.diagnostics.extend(diags);
-        report.coes = lib.coes.len();
-        if report.has_errors() {
-            self.failed(report, t);
-            return;
-        }
-        let t_load = t.elapsed();
-        report.stages.push(("load+library", t_load));
-        let search = match search::index::build(&lib, None)
-            .and_then(|(index, fields)| SearchData::from_index(&lib, index, fields))
-        {
-            Ok(s) => s,
-            Err(e) => {
-                report.diagnostics.push(Diagnostic::error(
-                    "search",
-                    0,
-                    0,
-                    format!("cannot build the search index: {e}"),
-                ));
-                self.failed(report, t);
-                return;
-            }
         };
-        report.stages.push(("index+similar", t.elapsed() - t_load));
+        self.parse_diagnostics = parse_diagnostics;
+        let Some(search) = pipeline.index(&lib, IndexAt::Memory) else {
+            self.failed(pipeline.report, t);
+            return;
+        };
         let sink = Memory::default();
-        site::render_into(
-            &self.opts,
-            &config,
-            &lib,
-            Some(&search),
-            &sink,
-            None,
-            &mut report,
-        );
+        pipeline.render(&config, &lib, Some(&search), &sink, None);
+        let report = pipeline.report;
         if report.has_errors() {
             self.failed(report, t);
             return;

@@ -9,7 +9,6 @@ mod builder;
 mod http;
 mod idle;
 mod overlay;
-mod parsed;
 mod watch;
 
 use crate::diag::Diagnostic;

@@ -1,5 +1,6 @@
-//! Parsed COE files kept between full rebuilds: a file whose stamp (size, mtime, ctime, inode:
-//! `incremental::stamp`) has not changed is not parsed again.
+//! The parse cache's memory backend, for `coe serve`: parsed COE files kept between full
+//! rebuilds; a file whose stamp (size, mtime, ctime, inode: `incremental::stamp`) has not
+//! changed is not parsed again. (`coe build` keeps its parses on disk: `load::cache`.)
 
 use crate::content::{self, Coe};
 use crate::diag::Diagnostic;
@@ -11,11 +12,11 @@ use std::path::{Path, PathBuf};
 type Parse = Result<(Coe, Vec<Diagnostic>), Vec<Diagnostic>>;
 
 #[derive(Default)]
-pub struct Parsed {
+pub struct MemoryCache {
     files: HashMap<PathBuf, (Stamp, Parse)>,
 }
 
-impl Parsed {
+impl MemoryCache {
     /// Parses these files again next time, whatever their time stamps say (file systems with
     /// coarse times can give an edit the same size and time).
     pub fn forget<'a>(&mut self, paths: impl IntoIterator<Item = &'a PathBuf>) {

@@ -1,10 +1,12 @@
-//! Opening the index for `coe search` and `coe similar`: use the one on disk when it matches
-//! the content, otherwise (missing, stale or corrupt) rebuild it.
+//! The entry of the commands that read the library (`coe search`, `similar`, `digest`,
+//! `actions`): the pipeline's load stage, leniently, and the index on disk when it matches
+//! the content, otherwise (missing, stale or corrupt) rebuilt.
 
-use super::schema::Fields;
-use super::store;
+use super::{BuildOptions, Pipeline};
 use crate::diag::Diagnostic;
 use crate::library::Library;
+use crate::search::schema::Fields;
+use crate::search::{guarded, store};
 use std::path::Path;
 use tantivy::Index;
 
@@ -14,16 +16,30 @@ pub struct Opened {
     pub rebuilt: bool,
 }
 
-/// Loads the library for indexing. Files with errors are left out (and reported as warnings):
-/// search should still work while someone is fixing a COE.
+/// The library, from the pipeline's load stage with the parse cache on disk. Files with
+/// errors are left out (and returned with the diagnostics): the commands should still work
+/// while someone is fixing a COE.
 pub fn load_library(
     root: &Path,
     drafts: bool,
     today: Option<jiff::civil::Date>,
 ) -> (Library, Vec<Diagnostic>) {
-    let (coes, mut diags) = crate::load::load_all(&root.join("content"));
-    let (lib, more) = Library::build(coes, drafts, crate::dates::today(today));
-    diags.extend(more);
+    let mut pipeline = Pipeline::new(BuildOptions {
+        root: root.to_path_buf(),
+        drafts,
+        today,
+        ..BuildOptions::default()
+    });
+    let parse_cache = root.join(".coe/parsed.idx");
+    let lib = pipeline
+        .load(crate::load::Parses::Disk(&parse_cache), true)
+        .map(|loaded| loaded.lib)
+        .unwrap_or_else(|| Library::build(Vec::new(), drafts, crate::dates::today(today)).0);
+    // The configuration's diagnostics are the caller's (it loads the configuration itself).
+    let diags = std::mem::take(&mut pipeline.report.diagnostics)
+        .into_iter()
+        .filter(|d| d.path != "coe.toml")
+        .collect();
     (lib, diags)
 }
 
@@ -50,7 +66,7 @@ pub fn ask<T: Send>(
                 fields,
                 rebuilt: false,
             };
-            let answer = super::guarded(|| ask(&opened))?.ok()?;
+            let answer = guarded(|| ask(&opened))?.ok()?;
             Some((answer, opened, stored))
         },
     );
@@ -60,7 +76,7 @@ pub fn ask<T: Send>(
         return Ok((answer, opened, Vec::new()));
     }
     let (opened, diags) = rebuild_from_content(root, drafts, &fingerprint)?;
-    let answer = super::guarded(|| ask(&opened))
+    let answer = guarded(|| ask(&opened))
         .ok_or_else(|| "the search index could not be read".to_owned())??;
     Ok((answer, opened, diags))
 }
@@ -85,7 +101,7 @@ fn rebuild_from_content(
 /// Builds the index of `lib` on disk (in memory if the disk refuses) and installs it.
 pub fn rebuild(root: &Path, lib: &Library, fingerprint: &str) -> Result<(Index, Fields), String> {
     if let Ok(dir) = store::fresh_dir(root) {
-        if let Ok(built) = super::index::build(lib, Some(&dir)) {
+        if let Ok(built) = crate::search::index::build(lib, Some(&dir)) {
             if store::install(root, &dir, fingerprint).is_ok()
                 && let Some(reopened) = store::open_fresh(root, fingerprint)
             {
@@ -96,7 +112,8 @@ pub fn rebuild(root: &Path, lib: &Library, fingerprint: &str) -> Result<(Index, 
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
-    super::index::build(lib, None).map_err(|e| format!("cannot build the search index: {e}"))
+    crate::search::index::build(lib, None)
+        .map_err(|e| format!("cannot build the search index: {e}"))
 }
 
 /// The similarity index of `lib`, from the index on disk when it is fresh (else rebuilt).
@@ -105,10 +122,10 @@ pub fn similarity(
     root: &Path,
     lib: &Library,
     fingerprint: &str,
-) -> Result<super::similar::SimilarityIndex, String> {
+) -> Result<crate::search::similar::SimilarityIndex, String> {
     let (index, _fields, vectors) = vectors_of(root, lib, fingerprint)?;
-    let analyzer = super::similar::analyzer(&index).map_err(|e| e.to_string())?;
-    Ok(super::similar::SimilarityIndex::new(
+    let analyzer = crate::search::similar::analyzer(&index).map_err(|e| e.to_string())?;
+    Ok(crate::search::similar::SimilarityIndex::new(
         vectors, lib, &analyzer,
     ))
 }
@@ -119,15 +136,15 @@ pub fn vectors_of(
     root: &Path,
     lib: &Library,
     fingerprint: &str,
-) -> Result<(Index, Fields, super::similar::Vectors), String> {
+) -> Result<(Index, Fields, crate::search::similar::Vectors), String> {
     if let Some((index, fields)) = store::open_fresh(root, fingerprint)
         && let Some(Ok(vectors)) =
-            super::guarded(|| super::similar::Vectors::from_index(&index, &fields, lib.coes.len()))
+            guarded(|| crate::search::similar::Vectors::from_index(&index, &fields, lib.coes.len()))
     {
         return Ok((index, fields, vectors));
     }
     let (index, fields) = rebuild(root, lib, fingerprint)?;
-    let vectors = super::similar::Vectors::from_index(&index, &fields, lib.coes.len())
+    let vectors = crate::search::similar::Vectors::from_index(&index, &fields, lib.coes.len())
         .map_err(|e| e.to_string())?;
     Ok((index, fields, vectors))
 }
