@@ -52,6 +52,9 @@ struct Output {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_root(&args.root) {
+        return code;
+    }
     let (lib, diags) = load_library(&args.root, false, args.today);
     for d in diags.iter().filter(|d| d.is_error()) {
         coe::errln!("{d} (left out)");

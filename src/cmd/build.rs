@@ -32,6 +32,9 @@ pub fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_root(&args.root) {
+        return code;
+    }
     let opts = BuildOptions {
         root: args.root,
         output: args.output,

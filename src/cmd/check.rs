@@ -37,6 +37,9 @@ struct Target {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_root(&args.root) {
+        return code;
+    }
     let today = coe::dates::today(args.today);
     let (settings, mut findings) = settings(&args.root);
     let targets = match targets(&args) {

@@ -31,6 +31,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_root(&args.root) {
+        return code;
+    }
     // The content's stamp, taken before reading it, for the similar COEs' index.
     let fingerprint = coe::search::store::fingerprint(&args.root, false);
     let (lib, diags) = load_library(&args.root, false, args.today);

@@ -23,6 +23,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_root(&args.root) {
+        return code;
+    }
     let opts = NewOptions {
         root: args.root,
         title: args.title,

@@ -87,6 +87,9 @@ pub fn reorder_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_root(&args.root) {
+        return code;
+    }
     // A search touches a few MB: zeroing 2 MB transparent huge pages for it (mimalloc asks for
     // them) cost ~2 ms of CPU and, when two threads started at once, up to 6 ms of waiting.
     #[cfg(target_os = "linux")]

@@ -25,6 +25,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_root(&args.root) {
+        return code;
+    }
     let opts = ServeOptions {
         root: args.root,
         bind: args.bind,

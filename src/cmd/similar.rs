@@ -37,6 +37,9 @@ struct Output {
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if let Err(code) = super::check_root(&args.root) {
+        return code;
+    }
     match similar(&args) {
         Ok(out) => {
             if args.json {
