@@ -57,3 +57,69 @@ fn netlify_production_uses_the_site_url() {
     }
     assert!(command(&["context", "deploy-preview", "command"]).contains("$DEPLOY_PRIME_URL"));
 }
+
+/// The build says what happened: drafts left out (and how to publish them), an empty
+/// content folder, a broken template once with the pages it broke, a base URL that is not one.
+#[test]
+fn the_build_says_what_happened() {
+    let site = sample_site();
+    let root = site.path();
+    let run = coe(&["build", "--root", "."], root);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("built 17 COEs into")
+            && run
+                .stderr
+                .contains("2 draft or in-review COEs not published (--drafts publishes them)"),
+        "{}",
+        run.stderr
+    );
+
+    let bad = coe(&["build", "--root", ".", "--base-url", "notaurl"], root);
+    assert_eq!(bad.status, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("expected an absolute URL"),
+        "{}",
+        bad.stderr
+    );
+
+    // A template that breaks every COE page: one error, with the count and the first page.
+    let theme = repo_root().join("themes/default/templates/coe.html");
+    let text = std::fs::read_to_string(theme).expect("coe.html");
+    std::fs::create_dir_all(root.join("templates")).expect("mkdir");
+    std::fs::write(
+        root.join("templates/coe.html"),
+        text.replacen(
+            "{% block content %}",
+            "{% block content %}{{ nosuch.x }}",
+            1,
+        ),
+    )
+    .expect("write");
+    let broken = coe(&["build", "--root", "."], root);
+    assert_eq!(broken.status, 1);
+    let errors: Vec<&str> = broken
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: templates/coe.html"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", broken.stderr);
+    assert!(
+        errors[0].contains("cannot render 17 pages (the first: coe/"),
+        "{}",
+        errors[0]
+    );
+
+    let empty = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(empty.path().join("content")).expect("mkdir");
+    std::fs::write(empty.path().join("content/notes.docx"), "x").expect("write");
+    let run = coe(&["build", "--root", "."], empty.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no COE to publish: it holds 1 other file (notes.docx)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("built 0 COEs"), "{}", run.stderr);
+}

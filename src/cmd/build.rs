@@ -20,11 +20,38 @@ pub struct Args {
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<jiff::civil::Date>,
     /// Absolute URL the site is served from (for feeds and the sitemap)
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
     base_url: Option<String>,
     /// Print the time spent in each stage, and every warning
     #[arg(long, short)]
     verbose: bool,
+}
+
+/// An absolute URL (`https://coe.example.com/`, `http://localhost:8080/sub/`): feeds and the
+/// sitemap need one.
+pub fn parse_base_url(s: &str) -> Result<String, String> {
+    let absolute = s.split_once("://").is_some_and(|(scheme, rest)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+            && rest.split('/').next().is_some_and(|host| !host.is_empty())
+            && !rest.contains(char::is_whitespace)
+    });
+    if absolute {
+        Ok(s.to_owned())
+    } else {
+        Err("expected an absolute URL such as https://coe.example.com/".to_owned())
+    }
+}
+
+/// "1 COE", "17 COEs".
+pub fn coes(n: usize) -> String {
+    if n == 1 {
+        "1 COE".to_owned()
+    } else {
+        format!("{n} COEs")
+    }
 }
 
 pub fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
@@ -90,9 +117,14 @@ pub fn run(args: Args) -> ExitCode {
         .changed
         .map(|n| format!(", {n} changed"))
         .unwrap_or_default();
+    let drafts = match report.drafts_skipped {
+        0 => String::new(),
+        1 => "; 1 draft or in-review COE not published (--drafts publishes it)".to_owned(),
+        n => format!("; {n} draft or in-review COEs not published (--drafts publishes them)"),
+    };
     coe::errln!(
-        "built {} COEs into {} ({} files{changed}, {warnings} warning{}) in {:.0} ms",
-        report.coes,
+        "built {} into {} ({} files{changed}, {warnings} warning{}{drafts}) in {:.0} ms",
+        coes(report.coes),
         report.output.display(),
         report.files,
         if warnings == 1 { "" } else { "s" },

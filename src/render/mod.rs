@@ -181,7 +181,8 @@ pub fn render_selected(
     let timings = crate::timing::enabled();
     let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, TemplateTime>> =
         Default::default();
-    let results: Vec<Result<(), Diagnostic>> = jobs
+    // A template error, with the page it broke (reported once per template below).
+    let results: Vec<Result<(), (Diagnostic, Option<String>)>> = jobs
         .par_iter()
         .map(|&job| {
             let started = std::time::Instant::now();
@@ -193,13 +194,17 @@ pub fn render_selected(
             } else {
                 root_for(&path)
             };
-            let (template, ctx) = context(lib, config, search, &shared, job, &root)?;
+            let (template, ctx) =
+                context(lib, config, search, &shared, job, &root).map_err(|d| (d, None))?;
             let views_done = started.elapsed();
-            let html = renderer.render(template, &ctx)?;
+            let html = renderer
+                .render(template, &ctx)
+                .map_err(|d| (d, Some(path.clone())))?;
             let rendered = started.elapsed();
-            let written = sink
-                .write(&path, html.as_bytes())
-                .map_err(|e| Diagnostic::error(&path, 0, 0, format!("cannot write: {e}")));
+            let written = sink.write(&path, html.as_bytes()).map_err(|e| {
+                let d = Diagnostic::error(&path, 0, 0, format!("cannot write: {e}"));
+                (d, None)
+            });
             if timings && let Ok(mut m) = by_kind.lock() {
                 let all = started.elapsed();
                 let e = m.entry(template).or_default();
@@ -220,7 +225,7 @@ pub fn render_selected(
             );
         }
     }
-    let mut diags: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
+    let mut diags = once_per_template(results.into_iter().filter_map(Result::err));
     if !select("coes.json") {
         return (jobs.len(), diags);
     }
@@ -233,6 +238,38 @@ pub fn render_selected(
         ));
     }
     (jobs.len() + 1, diags)
+}
+
+/// One diagnostic per failing template, instead of one per page it broke: how many pages it
+/// broke and the first one's path are added to the message.
+fn once_per_template(
+    failures: impl Iterator<Item = (Diagnostic, Option<String>)>,
+) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut by_template: std::collections::HashMap<(String, String), (usize, usize, String)> =
+        std::collections::HashMap::new();
+    for (d, page) in failures {
+        let Some(page) = page else {
+            out.push(d);
+            continue;
+        };
+        let key = (d.path.clone(), d.message.clone());
+        match by_template.get_mut(&key) {
+            Some((_, pages, _)) => *pages += 1,
+            None => {
+                by_template.insert(key, (out.len(), 1, page));
+                out.push(d);
+            }
+        }
+    }
+    for ((_, message), (at, pages, first)) in by_template {
+        let rest = message.strip_prefix("cannot render:").unwrap_or(&message);
+        out[at].message = format!(
+            "cannot render {pages} page{} (the first: {first}):{rest}",
+            if pages == 1 { "" } else { "s" }
+        );
+    }
+    out
 }
 
 #[cfg(test)]

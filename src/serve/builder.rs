@@ -77,6 +77,7 @@ pub struct Builder {
 #[derive(Default)]
 struct Served {
     coes: usize,
+    drafts_skipped: usize,
     /// Warnings of the library as a whole (from the last full build).
     library_warnings: usize,
     /// Each file's own warnings (from parsing it).
@@ -93,6 +94,7 @@ impl Served {
         let own: usize = file_warnings.values().sum();
         Served {
             coes: report.coes,
+            drafts_skipped: report.drafts_skipped,
             library_warnings: report.diagnostics.len().saturating_sub(own),
             file_warnings,
         }
@@ -289,6 +291,7 @@ impl Builder {
             complete: true,
             caught_up: true,
             coes: report.coes,
+            drafts_skipped: self.served.drafts_skipped,
             ..Status::default()
         };
         if self.timings {
@@ -325,6 +328,7 @@ impl Builder {
             complete: self.stale.is_empty(),
             caught_up: self.stale.is_empty() && !self.behind.any(),
             coes: self.served.coes,
+            drafts_skipped: self.served.drafts_skipped,
             ..Status::default()
         };
         let json = serde_json::to_string(&status).unwrap_or_default();

@@ -53,6 +53,8 @@ pub struct Status {
     /// From the start of the last incremental build until everything caught up (0 while not).
     pub catchup_millis: u64,
     pub coes: usize,
+    /// Draft and in-review COEs not served (`--drafts` serves them).
+    pub drafts_skipped: usize,
 }
 
 /// Sent to every open page over `/__coe/events`.
@@ -105,7 +107,17 @@ pub fn run(opts: ServeOptions) -> anyhow::Result<()> {
     builder.full();
     let status = state.status();
     if status.ok {
-        crate::errln!("built {} COEs in {} ms", status.coes, status.millis);
+        let drafts = match status.drafts_skipped {
+            0 => String::new(),
+            1 => "; 1 draft or in-review COE not shown (--drafts shows it)".to_owned(),
+            n => format!("; {n} draft or in-review COEs not shown (--drafts shows them)"),
+        };
+        crate::errln!(
+            "built {} COE{} in {} ms{drafts}",
+            status.coes,
+            if status.coes == 1 { "" } else { "s" },
+            status.millis
+        );
     } else {
         for e in &status.errors {
             crate::errln!("{e}");

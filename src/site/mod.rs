@@ -34,6 +34,8 @@ pub struct BuildReport {
     pub incremental: bool,
     /// Files whose bytes changed, for an incremental build.
     pub changed: Option<usize>,
+    /// Draft and in-review COEs left out (published with `--drafts`).
+    pub drafts_skipped: usize,
     /// The parse cache (`.coe/parsed.idx`) being written in the background: wait for it before
     /// the process exits (dropping the report waits too).
     pub parse_cache_write: Option<crate::load::CacheWrite>,

@@ -102,6 +102,17 @@ impl Pipeline {
         self.report.stage(("load", t.elapsed()));
 
         let t = Instant::now();
+        if !self.opts.drafts {
+            self.report.drafts_skipped = coes
+                .iter()
+                .filter(|c| c.status != crate::content::front_matter::Status::Published)
+                .count();
+        }
+        if coes.is_empty() && !self.report.has_errors() {
+            self.report
+                .diagnostics
+                .push(nothing_to_publish(&self.opts.root.join("content")));
+        }
         let (lib, diags) =
             Library::build(coes, self.opts.drafts, crate::dates::today(self.opts.today));
         self.report.diagnostics.extend(diags);
@@ -586,6 +597,37 @@ impl Pipeline {
         diag::sort(&mut self.report.diagnostics);
         self.report
     }
+}
+
+/// The warning for a `content/` with no COE in it, saying what is there instead.
+fn nothing_to_publish(content: &Path) -> Diagnostic {
+    let mut others: Vec<String> = walkdir::WalkDir::new(content)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    others.sort();
+    let found = match others.len() {
+        0 => "it is empty".to_owned(),
+        n => {
+            let shown: Vec<&str> = others.iter().take(3).map(String::as_str).collect();
+            format!(
+                "it holds {n} other file{} ({}{})",
+                if n == 1 { "" } else { "s" },
+                shown.join(", "),
+                if n > 3 { ", …" } else { "" }
+            )
+        }
+    };
+    Diagnostic::warning(
+        "content",
+        0,
+        0,
+        format!(
+            "no COE to publish: {found}; a COE is a Markdown file (.md) anywhere under content/ (`coe new \"Title\"` writes one)"
+        ),
+    )
 }
 
 /// What every page depends on besides the COEs: configuration, templates, static files, the

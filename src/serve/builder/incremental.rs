@@ -218,6 +218,7 @@ impl Builder {
             kind: "incremental",
             millis: t_first.as_millis() as u64,
             coes: self.served.coes,
+            drafts_skipped: self.served.drafts_skipped,
             ..Status::default()
         };
         set_status(&self.state, status);
