@@ -7,7 +7,7 @@ use common::*;
 
 #[test]
 fn sample_library_builds_with_every_page_and_no_broken_link() {
-    let (_tmp, out, run) = build(&repo_root(), &[]);
+    let (_tmp, out, run) = build(&repo_root(), &["--base-url", "https://coe.example.com/"]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let files = files(&out);
     for page in [

@@ -123,3 +123,45 @@ fn the_build_says_what_happened() {
     );
     assert!(run.stderr.contains("built 0 COEs"), "{}", run.stderr);
 }
+
+/// Without a base URL the site's address is unknown: the build warns, leaves the sitemap out
+/// (it needs absolute URLs) and the feeds stay valid Atom (relative links, `urn:coe:` ids).
+#[test]
+fn without_a_base_url_the_feeds_stay_valid_and_the_sitemap_is_left_out() {
+    let site = sample_site();
+    let root = site.path();
+    let run = coe(&["build", "--root", "."], root);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("no base_url"), "{}", run.stderr);
+    let out = root.join("public");
+    assert!(!out.join("sitemap.xml").exists());
+    let feed = read(&out, "atom.xml");
+    assert!(feed.contains("<id>urn:coe:site</id>"), "{feed}");
+    assert!(feed.contains("href=\"./coe/"), "{feed}");
+    assert!(!feed.contains("<id>/"), "{feed}");
+    let digest = read(&out, "digest/atom.xml");
+    assert!(
+        digest.contains("<id>urn:coe:digest/atom.xml</id>"),
+        "{digest}"
+    );
+
+    let run = coe(
+        &[
+            "build",
+            "--root",
+            ".",
+            "--base-url",
+            "https://coe.example.com",
+        ],
+        root,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("no base_url"), "{}", run.stderr);
+    let sitemap = read(&out, "sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>https://coe.example.com/</loc>"),
+        "{sitemap}"
+    );
+    let feed = read(&out, "atom.xml");
+    assert!(feed.contains("<id>https://coe.example.com/</id>"), "{feed}");
+}

@@ -1,7 +1,7 @@
 //! Atom feeds: the site's (`/atom.xml`), one per term of the feed taxonomies and the weekly
 //! digest's (`/digest/atom.xml`).
 
-use super::jobs::absolute;
+use super::jobs::root_for;
 use super::{learning, pages, views};
 use crate::config::Config;
 use crate::library::{Library, TaxonomyKind};
@@ -74,6 +74,7 @@ struct FeedEntry {
 #[derive(Serialize)]
 struct Feed {
     title: String,
+    id: String,
     url: String,
     site_url: String,
     updated: String,
@@ -84,6 +85,41 @@ fn rfc3339(d: jiff::civil::Date) -> String {
     format!("{d}T00:00:00Z")
 }
 
+/// Links and ids in a feed: absolute with the site's `base_url`; without one, links are
+/// relative to the feed's own place (feed readers resolve them against the feed's URL) and
+/// ids are `urn:coe:` names, so the feed stays valid Atom.
+struct Linker<'a> {
+    base: &'a str,
+    from_root: String,
+}
+
+impl Linker<'_> {
+    fn new<'a>(config: &'a Config, feed_path: &str) -> Linker<'a> {
+        Linker {
+            base: config.base_url.trim_end_matches('/'),
+            from_root: root_for(feed_path),
+        }
+    }
+
+    fn link(&self, rel: &str) -> String {
+        if self.base.is_empty() {
+            format!("{}{rel}", self.from_root)
+        } else {
+            format!("{}/{rel}", self.base)
+        }
+    }
+
+    fn id(&self, rel: &str) -> String {
+        if !self.base.is_empty() {
+            return self.link(rel);
+        }
+        match rel.trim_end_matches('/') {
+            "" => "urn:coe:site".to_owned(),
+            rel => format!("urn:coe:{rel}"),
+        }
+    }
+}
+
 fn feed(
     lib: &Library,
     config: &Config,
@@ -92,6 +128,7 @@ fn feed(
     self_rel: &str,
     site_rel: &str,
 ) -> Feed {
+    let links = Linker::new(config, self_rel);
     let mut order: Vec<usize> = coes.to_vec();
     order.sort_by(|&a, &b| {
         lib.coes[b]
@@ -105,9 +142,9 @@ fn feed(
         .map(|&i| {
             let c = &lib.coes[i];
             FeedEntry {
-                id: absolute(config, &crate::urls::coe(&c.slug)),
+                id: links.id(&crate::urls::coe(&c.slug)),
                 title: c.title.clone(),
-                url: absolute(config, &crate::urls::coe(&c.slug)),
+                url: links.link(&crate::urls::coe(&c.slug)),
                 published: rfc3339(c.published),
                 updated: rfc3339(c.published),
                 summary: c.summary.clone(),
@@ -119,8 +156,9 @@ fn feed(
         .collect();
     Feed {
         title,
-        url: absolute(config, self_rel),
-        site_url: absolute(config, site_rel),
+        id: links.id(site_rel),
+        url: links.link(self_rel),
+        site_url: links.link(site_rel),
         updated: entries
             .first()
             .map_or_else(|| rfc3339(lib.today), |e| e.updated.clone()),
@@ -130,6 +168,7 @@ fn feed(
 
 #[derive(Serialize)]
 struct DigestEntry {
+    id: String,
     week: String,
     url: String,
     updated: String,
@@ -145,6 +184,8 @@ fn digest_feed(
     config: &Config,
     search: Option<&crate::search::SearchData>,
 ) -> serde_json::Value {
+    let feed_path = crate::urls::feed(crate::urls::DIGEST);
+    let links = Linker::new(config, &feed_path);
     let entries: Vec<DigestEntry> = lib
         .weeks
         .keys()
@@ -153,7 +194,8 @@ fn digest_feed(
         .map(|&w| {
             let d = learning::digest_for(lib, search, w);
             DigestEntry {
-                url: absolute(config, &d.url),
+                id: links.id(&d.url),
+                url: links.link(&d.url),
                 week: d.week.clone(),
                 // A week's entry is complete when the week is over.
                 updated: rfc3339(w.sunday().min(lib.today)),
@@ -162,7 +204,7 @@ fn digest_feed(
                     .iter()
                     .map(|c| views::Link {
                         name: format!("{} {}", c.id, c.title),
-                        url: absolute(config, &c.url),
+                        url: links.link(&c.url),
                     })
                     .collect(),
                 recurrences: d.recurrences.len(),
@@ -173,8 +215,9 @@ fn digest_feed(
         .collect();
     serde_json::json!({
         "title": format!("{} · weekly digest", config.title),
-        "url": absolute(config, &crate::urls::feed(crate::urls::DIGEST)),
-        "site_url": absolute(config, crate::urls::DIGEST),
+        "id": links.id(&feed_path),
+        "url": links.link(&feed_path),
+        "site_url": links.link(crate::urls::DIGEST),
         "updated": entries.first().map_or_else(|| rfc3339(lib.today), |e| e.updated.clone()),
         "entries": entries,
     })

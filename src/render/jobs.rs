@@ -118,7 +118,10 @@ pub(super) fn page_count(items: usize, per_page: usize) -> usize {
     items.div_ceil(per_page.max(1)).max(1)
 }
 
-pub(super) fn jobs(lib: &Library, per_page: usize, actions: &ActionIndex) -> Vec<Job> {
+/// Every page of the site. The sitemap needs absolute URLs: without a `base_url` it is left
+/// out (the build warns).
+pub(super) fn jobs(lib: &Library, config: &Config, actions: &ActionIndex) -> Vec<Job> {
+    let per_page = config.paginate_by;
     let mut jobs = vec![
         Job::Home,
         Job::Years,
@@ -132,6 +135,9 @@ pub(super) fn jobs(lib: &Library, per_page: usize, actions: &ActionIndex) -> Vec
         Job::Actions(ActionScope::All),
         Job::Metrics,
     ];
+    if config.base_url.is_empty() {
+        jobs.retain(|j| !matches!(j, Job::Sitemap));
+    }
     jobs.extend(lib.weeks.keys().map(|&w| Job::Digest(Some(w))));
     jobs.extend((0..actions.owners.len()).map(|g| Job::Actions(ActionScope::Owner(g))));
     jobs.extend((0..actions.teams.len()).map(|g| Job::Actions(ActionScope::Team(g))));
@@ -162,7 +168,7 @@ pub(super) fn jobs(lib: &Library, per_page: usize, actions: &ActionIndex) -> Vec
 /// The output path of every page `render_site` writes, in order (not `coes.json`).
 pub fn page_paths(lib: &Library, config: &Config) -> Vec<String> {
     let actions = ActionIndex::new(lib);
-    jobs(lib, config.paginate_by, &actions)
+    jobs(lib, config, &actions)
         .into_iter()
         .map(|j| j.path(lib, &actions))
         .collect()

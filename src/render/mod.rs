@@ -169,7 +169,7 @@ pub fn render_selected(
     select: &(dyn Fn(&str) -> bool + Sync),
 ) -> (usize, Vec<Diagnostic>) {
     let actions = ActionIndex::new(lib);
-    let jobs: Vec<Job> = jobs(lib, config.paginate_by, &actions)
+    let jobs: Vec<Job> = jobs(lib, config, &actions)
         .into_iter()
         .filter(|j| select(&j.path(lib, &actions)))
         .collect();

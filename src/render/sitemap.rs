@@ -25,7 +25,7 @@ struct SitemapUrl {
 
 fn urls(lib: &Library, config: &Config, actions: &ActionIndex) -> Vec<SitemapUrl> {
     let mut urls = Vec::new();
-    for job in jobs(lib, config.paginate_by, actions) {
+    for job in jobs(lib, config, actions) {
         if matches!(
             job,
             Job::NotFound | Job::Atom | Job::Sitemap | Job::DigestAtom | Job::TermAtom(..)

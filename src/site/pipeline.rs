@@ -391,12 +391,24 @@ impl Pipeline {
         // beside the reading, it could see an edit that the reading missed.)
         let fingerprint = search::store::fingerprint(&self.opts.root, self.opts.drafts);
         let parse_cache = self.opts.root.join(".coe/parsed.idx");
+        let loaded = self.load(Parses::Disk(&parse_cache), false);
+        if loaded
+            .as_ref()
+            .is_some_and(|l| l.config.base_url.is_empty())
+        {
+            self.report.diagnostics.push(Diagnostic::warning(
+                "coe.toml",
+                0,
+                0,
+                "no base_url: the site's address is unknown, so sitemap.xml is left out and the Atom feeds link relative to themselves; set base_url in coe.toml or pass --base-url https://…",
+            ));
+        }
         let Some(Loaded {
             config,
             mut lib,
             edits,
             ..
-        }) = self.load(Parses::Disk(&parse_cache), false)
+        }) = loaded
         else {
             diag::sort(&mut self.report.diagnostics);
             return self.report;
