@@ -8,6 +8,7 @@ pub mod diag;
 pub mod digest;
 pub mod html;
 pub mod incremental;
+pub mod init;
 pub mod library;
 pub mod lint;
 pub mod load;

@@ -16,6 +16,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a library: coe.toml, an example COE, .gitignore (and a deploy file with --deploy)
+    Init(cmd::init::Args),
     /// Build the site from content/ into public/
     Build(cmd::build::Args),
     /// Search the library: words, "phrases", -exclusions, field:value
@@ -37,6 +39,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse_from(cmd::search::reorder_args(std::env::args_os().collect()));
     match cli.command {
+        Command::Init(args) => cmd::init::run(args),
         Command::Build(args) => cmd::build::run(args),
         Command::Search(args) => cmd::search::run(args),
         Command::Similar(args) => cmd::similar::run(args),

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["digest", "lint"],
     &["render"],
     &["site"],
-    &["serve", "new"],
+    &["serve", "new", "init"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

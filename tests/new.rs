@@ -234,3 +234,75 @@ fn a_site_template_overrides_the_built_in_one_and_is_not_a_page_template() {
     assert!(read(&out, "coe/coe-2026-012/index.html").contains("Ours: &quot;quoted&quot;"));
     assert!(!out.join("new.md").exists());
 }
+
+/// `coe init` starts a library that checks and builds with no other step, writes the deploy
+/// file asked for, and refuses to touch an existing library.
+#[test]
+fn init_starts_a_library_that_checks_and_builds() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for (deploy, file, needle) in [
+        ("netlify", "netlify.toml", "--base-url \\\"$URL\\\""),
+        (
+            "github",
+            ".github/workflows/coe.yml",
+            "actions/deploy-pages",
+        ),
+        ("gitlab", ".gitlab-ci.yml", "pages:"),
+    ] {
+        let dir = tmp.path().join(deploy);
+        let run = coe(
+            &["init", &dir.to_string_lossy(), "--deploy", deploy],
+            tmp.path(),
+        );
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        for f in ["coe.toml", ".gitignore", file] {
+            assert!(dir.join(f).is_file(), "{deploy}: {f}");
+        }
+        let text = std::fs::read_to_string(dir.join(file)).expect("deploy file");
+        assert!(text.contains(needle), "{deploy}: {text}");
+        assert!(
+            text.contains("cargo install --locked --git"),
+            "installs coe once"
+        );
+        assert!(!text.contains("{{ git"), "placeholders filled: {text}");
+        let gitignore = std::fs::read_to_string(dir.join(".gitignore")).expect("gitignore");
+        assert!(gitignore.contains("public/") && gitignore.contains(".coe/"));
+
+        let check = coe(&["check"], &dir);
+        assert_eq!(check.status, 0, "{}{}", check.stdout, check.stderr);
+        assert!(
+            check.stdout.contains("no problems found"),
+            "{}",
+            check.stdout
+        );
+        let build = coe(&["build"], &dir);
+        assert_eq!(build.status, 0, "{}", build.stderr);
+        assert!(
+            build.stderr.contains("built 1 COE into"),
+            "{}",
+            build.stderr
+        );
+        let tracker = read(&dir.join("public"), "action-items/index.html");
+        assert!(
+            tracker.contains("Validate connection pool settings"),
+            "front-matter items"
+        );
+
+        // An existing library: exit 1, nothing changed.
+        let before = files(&dir);
+        let again = coe(&["init", &dir.to_string_lossy()], tmp.path());
+        assert_eq!(again.status, 1, "{}", again.stderr);
+        assert!(
+            again.stderr.contains("already holds a library"),
+            "{}",
+            again.stderr
+        );
+        assert_eq!(files(&dir), before);
+    }
+    // `coe init` in the current folder.
+    let here = tmp.path().join("here");
+    std::fs::create_dir_all(&here).expect("mkdir");
+    let run = coe(&["init"], &here);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(here.join("coe.toml").is_file());
+}

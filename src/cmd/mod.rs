@@ -2,6 +2,7 @@ pub mod actions;
 pub mod build;
 pub mod check;
 pub mod digest;
+pub mod init;
 pub mod new;
 pub mod search;
 pub mod serve;

@@ -16,7 +16,7 @@ pub const RULES: &[Rule] = &[
         id: "parse",
         severity: Error,
         description: "the file cannot be read as a COE: broken front matter, a bad field value, no title or no date",
-        hint: "fix the value at this position; docs: COE-FORMAT.md lists every field and its type",
+        hint: "fix the value at this position; docs/format.md#front-matter lists every field and its type",
     },
     Rule {
         id: "parse-warning",
