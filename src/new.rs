@@ -105,7 +105,7 @@ fn yaml_string(s: &str) -> String {
 }
 
 /// `sev2`, `Sev 2`, `2` → 2, exactly as the front matter reads it.
-fn parse_severity(s: &str) -> Result<u8, String> {
+pub fn parse_severity(s: &str) -> Result<u8, String> {
     let mut diags = Vec::new();
     let fm = front_matter::parse(
         &format!("severity: {}\n", yaml_string(s)),

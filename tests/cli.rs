@@ -165,3 +165,73 @@ fn without_a_base_url_the_feeds_stay_valid_and_the_sitemap_is_left_out() {
     let feed = read(&out, "atom.xml");
     assert!(feed.contains("<id>https://coe.example.com/</id>"), "{feed}");
 }
+
+/// Every flag of every command has help text (`coe <command> -h` shows one line per flag:
+/// a flag without text shows nothing after it).
+#[test]
+fn every_flag_has_help_text() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for command in [
+        "init", "build", "search", "similar", "digest", "actions", "check", "new", "serve",
+    ] {
+        let run = coe(&[command, "-h"], tmp.path());
+        assert_eq!(run.status, 0, "{command}: {}", run.stderr);
+        for line in run.stdout.lines() {
+            let flag = line.trim_start();
+            if flag.starts_with('-') {
+                // "  -r, --root <ROOT>  Site root ..." : text after the flag and its value.
+                let spec_end = flag.find("  ").unwrap_or(flag.len());
+                assert!(
+                    flag[spec_end..].trim().len() > 3,
+                    "coe {command}: no help text for {flag:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Values from a fixed set are checked (exit 2, "expected …"); one output flag everywhere
+/// (`--format json`, `--json` its shorthand); short flags as Zola has them.
+#[test]
+fn values_are_checked_and_flags_agree() {
+    let site = sample_site();
+    let root = site.path();
+    let bad = coe(&["search", "dns", "--severity", "urgent", "-r", "."], root);
+    assert_eq!(bad.status, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("expected SEV1..SEV5"), "{}", bad.stderr);
+    let ok = coe(
+        &["search", "thumbnail", "--severity", "sev2", "-r", "."],
+        root,
+    );
+    assert_eq!(ok.status, 0, "{}", ok.stderr);
+    for args in [
+        vec!["search", "thumbnail"],
+        vec!["actions", "--today", "2026-11-26"],
+        vec!["similar", "COE-2024-017"],
+    ] {
+        let mut format = args.clone();
+        format.extend(["--format", "json", "-r", "."]);
+        let mut json = args.clone();
+        json.extend(["--json", "--root", "."]);
+        let (a, b) = (coe(&format, root), coe(&json, root));
+        assert_eq!(a.status, 0, "{args:?}: {}", a.stderr);
+        let parsed: serde_json::Value = serde_json::from_str(&a.stdout).expect("JSON");
+        assert!(parsed.is_object(), "{args:?}");
+        assert_eq!(a.stdout, b.stdout, "{args:?}: --json is --format json");
+    }
+    let out = root.join("elsewhere");
+    let run = coe(
+        &[
+            "build",
+            "-r",
+            ".",
+            "-o",
+            "elsewhere",
+            "-u",
+            "https://coe.example.com",
+        ],
+        root,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(out.join("sitemap.xml").is_file(), "-o and -u");
+}

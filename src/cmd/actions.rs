@@ -29,6 +29,7 @@ pub struct Args {
     /// Only items of COEs owned by this team
     #[arg(long)]
     team: Option<String>,
+    /// Only items with this status
     #[arg(long, value_enum)]
     status: Option<Status>,
     /// Only open or in-progress items past their due date
@@ -37,10 +38,14 @@ pub struct Args {
     /// The date to treat as today
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<jiff::civil::Date>,
+    /// Output: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = super::OutFormat::Text)]
+    format: super::OutFormat,
+    /// Print one JSON object (--format json)
     #[arg(long)]
     json: bool,
     /// Site root
-    #[arg(long, default_value = ".")]
+    #[arg(long, short = 'r', default_value = ".")]
     root: PathBuf,
 }
 
@@ -86,7 +91,7 @@ pub fn run(args: Args) -> ExitCode {
         })
         .map(|&r| action_row(&lib, r, actions::days_overdue(r.get(&lib), lib.today)))
         .collect();
-    if args.json {
+    if args.json || args.format == super::OutFormat::Json {
         let out = Output {
             today: lib.today.to_string(),
             total: items.len(),

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 pub struct Args {
     /// Site root: holds content/, and optionally coe.toml, templates/, static/, themes/
-    #[arg(long, default_value = ".")]
+    #[arg(long, short = 'r', default_value = ".")]
     root: PathBuf,
     /// Output folder (default: <root>/public)
-    #[arg(long)]
+    #[arg(long, short = 'o')]
     output: Option<PathBuf>,
     /// Publish draft and in-review COEs too
     #[arg(long)]
@@ -20,7 +20,7 @@ pub struct Args {
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<jiff::civil::Date>,
     /// Absolute URL the site is served from (for feeds and the sitemap)
-    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+    #[arg(long, short = 'u', value_name = "URL", value_parser = parse_base_url)]
     base_url: Option<String>,
     /// Print the time spent in each stage, and every warning
     #[arg(long, short)]

@@ -9,7 +9,7 @@ pub struct Args {
     /// COE files or folders to check (default: <root>/content)
     paths: Vec<PathBuf>,
     /// Site root: holds content/ and coe.toml (with the [lint.rules] settings)
-    #[arg(long, default_value = ".")]
+    #[arg(long, short = 'r', default_value = ".")]
     root: PathBuf,
     /// Output: text for people, json for tools, github for workflow annotations
     #[arg(long, value_enum, default_value_t = Format::Text)]

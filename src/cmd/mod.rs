@@ -8,6 +8,19 @@ pub mod search;
 pub mod serve;
 pub mod similar;
 
+/// `--format` of the commands that print results: text for people, json for scripts
+/// (`--json` is its shorthand).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutFormat {
+    Text,
+    Json,
+}
+
+/// A severity as the front matter takes it (`SEV2`, `sev2`, `2`), as `SEV2`.
+pub fn parse_severity(s: &str) -> Result<String, String> {
+    coe::new::parse_severity(s).map(|n| format!("SEV{n}"))
+}
+
 use std::path::Path;
 use std::process::ExitCode;
 

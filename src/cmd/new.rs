@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::build::parse_date)]
     date: Option<jiff::civil::Date>,
     /// Site root: where content/ is
-    #[arg(long, default_value = ".")]
+    #[arg(long, short = 'r', default_value = ".")]
     root: PathBuf,
 }
 

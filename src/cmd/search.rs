@@ -11,16 +11,20 @@ pub struct Args {
     /// Words, "exact phrases", -excluded words, field:value (tag, service, root_cause, team, severity, year)
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
+    /// Only COEs with this tag (repeat for any of several)
     #[arg(long)]
     tag: Vec<String>,
+    /// Only COEs of this service (repeat for any of several)
     #[arg(long)]
     service: Vec<String>,
+    /// Only COEs with this root cause (repeat for any of several)
     #[arg(long = "root-cause")]
     root_cause: Vec<String>,
+    /// Only COEs of this team (repeat for any of several)
     #[arg(long)]
     team: Vec<String>,
-    /// SEV1..SEV5
-    #[arg(long)]
+    /// Only COEs of this severity: SEV1..SEV5 (repeat for any of several)
+    #[arg(long, value_parser = super::parse_severity)]
     severity: Vec<String>,
     /// Only COEs that started on or after this date
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::build::parse_date)]
@@ -28,13 +32,17 @@ pub struct Args {
     /// Only COEs that started on or before this date
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::build::parse_date)]
     until: Option<jiff::civil::Date>,
+    /// How many results to show
     #[arg(long, default_value_t = 10)]
     limit: usize,
-    /// Print one JSON object
+    /// Output: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = super::OutFormat::Text)]
+    format: super::OutFormat,
+    /// Print one JSON object (--format json)
     #[arg(long)]
     json: bool,
     /// Site root
-    #[arg(long, default_value = ".")]
+    #[arg(long, short = 'r', default_value = ".")]
     root: PathBuf,
 }
 
@@ -44,7 +52,7 @@ pub fn reorder_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let Some(pos) = args.iter().position(|a| a == "search") else {
         return args;
     };
-    const WITH_VALUE: [&str; 9] = [
+    const WITH_VALUE: [&str; 11] = [
         "--tag",
         "--service",
         "--root-cause",
@@ -54,6 +62,8 @@ pub fn reorder_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
         "--until",
         "--limit",
         "--root",
+        "-r",
+        "--format",
     ];
     const ALONE: [&str; 4] = ["--json", "--help", "-h", "--"];
     let mut flags = Vec::new();
@@ -141,10 +151,10 @@ pub fn run(args: Args) -> ExitCode {
             "warning: {errors} COE file(s) have errors and are not searched (run `coe build` to see them)"
         );
     }
-    if opened.rebuilt && !args.json {
+    if opened.rebuilt && !(args.json || args.format == super::OutFormat::Json) {
         coe::errln!("(search index rebuilt)");
     }
-    if args.json {
+    if args.json || args.format == super::OutFormat::Json {
         match serde_json::to_string_pretty(&results) {
             Ok(s) => coe::outln!("{s}"),
             Err(e) => {
@@ -157,7 +167,9 @@ pub fn run(args: Args) -> ExitCode {
     for note in &results.notes {
         coe::errln!("note: {note}");
     }
-    let tty = std::io::stdout().is_terminal();
+    // Bold titles only on a terminal, and never with NO_COLOR set (https://no-color.org).
+    let tty = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     coe::outln!(
         "{} {} \"{}\"",
         results.total,

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 pub struct Args {
     /// Site root: holds content/, and optionally coe.toml, templates/, static/, themes/
-    #[arg(long, default_value = ".")]
+    #[arg(long, short = 'r', default_value = ".")]
     root: PathBuf,
     /// Port to listen on, or the next free one (0: any free port)
-    #[arg(long, default_value_t = 1111)]
+    #[arg(long, short = 'p', default_value_t = 1111)]
     port: u16,
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1")]

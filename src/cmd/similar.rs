@@ -11,12 +11,17 @@ use std::process::ExitCode;
 pub struct Args {
     /// A COE id (COE-2024-017) or the path of a Markdown file, in the library or not
     target: String,
+    /// How many similar COEs to show
     #[arg(long, default_value_t = SIMILAR_PER_COE)]
     limit: usize,
+    /// Output: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = super::OutFormat::Text)]
+    format: super::OutFormat,
+    /// Print one JSON object (--format json)
     #[arg(long)]
     json: bool,
     /// Site root
-    #[arg(long, default_value = ".")]
+    #[arg(long, short = 'r', default_value = ".")]
     root: PathBuf,
 }
 
@@ -42,7 +47,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     match similar(&args) {
         Ok(out) => {
-            if args.json {
+            if args.json || args.format == super::OutFormat::Json {
                 match serde_json::to_string_pretty(&out) {
                     Ok(s) => coe::outln!("{s}"),
                     Err(e) => coe::errln!("error: {e}"),
