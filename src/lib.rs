@@ -15,6 +15,7 @@ pub mod load;
 pub mod new;
 pub mod output;
 pub mod render;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod site;

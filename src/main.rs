@@ -34,6 +34,8 @@ enum Command {
     New(cmd::new::Args),
     /// Serve the site locally, rebuilt and reloaded when a file changes
     Serve(cmd::serve::Args),
+    /// Print the JSON Schema of the front matter (for editors: completion and checks)
+    Schema(cmd::schema::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(args),
         Command::New(args) => cmd::new::run(args),
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
     }
 }
 

@@ -110,6 +110,29 @@ fn the_build_says_what_happened() {
         errors[0]
     );
 
+    // A mistake in base.html breaks the pages of every template: one error, at its place.
+    std::fs::remove_file(root.join("templates/coe.html")).expect("rm");
+    let base = std::fs::read_to_string(repo_root().join("themes/default/templates/base.html"))
+        .expect("base.html");
+    std::fs::write(
+        root.join("templates/base.html"),
+        base.replacen("<body>", "<body>{{ nosuch.x }}", 1),
+    )
+    .expect("write");
+    let broken = coe(&["build", "--root", "."], root);
+    assert_eq!(broken.status, 1);
+    let errors: Vec<&str> = broken
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: templates/"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", broken.stderr);
+    assert!(
+        errors[0].starts_with("error: templates/base.html:"),
+        "{}",
+        errors[0]
+    );
+
     let empty = tempfile::tempdir().expect("tmp");
     std::fs::create_dir_all(empty.path().join("content")).expect("mkdir");
     std::fs::write(empty.path().join("content/notes.docx"), "x").expect("write");

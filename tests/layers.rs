@@ -10,6 +10,7 @@ const LAYERS: &[&[&str]] = &[
     &["dates", "urls", "incremental", "output", "timing"],
     &["config"],
     &["content"],
+    &["schema"],
     &["load"],
     &["library"],
     &["search"],

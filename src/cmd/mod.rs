@@ -4,6 +4,7 @@ pub mod check;
 pub mod digest;
 pub mod init;
 pub mod new;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod similar;

@@ -400,9 +400,9 @@ impl Fields<'_> {
             return Status::Published;
         };
         match normal(&text).as_str() {
-            "draft" => Status::Draft,
-            "inreview" | "review" | "underreview" => Status::InReview,
-            "published" | "final" | "done" | "complete" | "" => Status::Published,
+            s if STATUS_DRAFT.contains(&s) => Status::Draft,
+            s if STATUS_IN_REVIEW.contains(&s) => Status::InReview,
+            s if STATUS_PUBLISHED.contains(&s) => Status::Published,
             _ => {
                 self.error(
                     n,
@@ -506,10 +506,10 @@ impl Fields<'_> {
             return ItemStatus::Open;
         };
         match normal(&text).as_str() {
-            "open" | "todo" | "new" | "" => ItemStatus::Open,
-            "inprogress" | "wip" | "started" | "doing" => ItemStatus::InProgress,
-            "done" | "closed" | "complete" | "completed" | "fixed" | "resolved" => ItemStatus::Done,
-            "wontdo" | "wontfix" | "cancelled" | "canceled" | "dropped" => ItemStatus::WontDo,
+            s if ITEM_OPEN.contains(&s) => ItemStatus::Open,
+            s if ITEM_IN_PROGRESS.contains(&s) => ItemStatus::InProgress,
+            s if ITEM_DONE.contains(&s) => ItemStatus::Done,
+            s if ITEM_WONT_DO.contains(&s) => ItemStatus::WontDo,
             _ => {
                 self.error(
                     n,
@@ -523,9 +523,9 @@ impl Fields<'_> {
     fn priority(&mut self, key: &str, n: &SNode) -> Option<Priority> {
         let text = n.node.scalar_text()?;
         match normal(&text).as_str() {
-            "high" | "p0" | "p1" | "critical" | "urgent" => Some(Priority::High),
-            "medium" | "p2" | "normal" | "med" => Some(Priority::Medium),
-            "low" | "p3" | "p4" => Some(Priority::Low),
+            s if PRIORITY_HIGH.contains(&s) => Some(Priority::High),
+            s if PRIORITY_MEDIUM.contains(&s) => Some(Priority::Medium),
+            s if PRIORITY_LOW.contains(&s) => Some(Priority::Low),
             "" => None,
             _ => {
                 self.error(
@@ -539,7 +539,38 @@ impl Fields<'_> {
 }
 
 /// Lowercase ASCII letters and digits only: `Sev 2` → `sev2`, `in-review` → `inreview`.
-fn normal(s: &str) -> String {
+/// The accepted spellings of each value, as [`normal`] makes them (lowercase, letters and digits
+/// only). The JSON Schema of the front matter (`coe schema`) is made from the same lists.
+pub const STATUS_DRAFT: &[&str] = &["draft"];
+pub const STATUS_IN_REVIEW: &[&str] = &["inreview", "review", "underreview"];
+pub const STATUS_PUBLISHED: &[&str] = &["published", "final", "done", "complete", ""];
+pub const ITEM_OPEN: &[&str] = &["open", "todo", "new", ""];
+pub const ITEM_IN_PROGRESS: &[&str] = &["inprogress", "wip", "started", "doing"];
+pub const ITEM_DONE: &[&str] = &[
+    "done",
+    "closed",
+    "complete",
+    "completed",
+    "fixed",
+    "resolved",
+];
+pub const ITEM_WONT_DO: &[&str] = &["wontdo", "wontfix", "cancelled", "canceled", "dropped"];
+pub const PRIORITY_HIGH: &[&str] = &["high", "p0", "p1", "critical", "urgent"];
+pub const PRIORITY_MEDIUM: &[&str] = &["medium", "p2", "normal", "med"];
+pub const PRIORITY_LOW: &[&str] = &["low", "p3", "p4"];
+/// Field names and the spellings they accept.
+pub const LIST_FIELDS: &[&[&str]] = &[
+    &["services"],
+    &["tags"],
+    &["root_cause", "root_causes", "root-cause"],
+    &["team", "teams"],
+    &["authors", "author"],
+    &["reviewers", "reviewer"],
+    &["related"],
+];
+
+/// Lowercase ASCII letters and digits only: how values are compared with their spellings.
+pub fn normal(s: &str) -> String {
     s.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())

@@ -240,36 +240,72 @@ pub fn render_selected(
     (jobs.len() + 1, diags)
 }
 
-/// One diagnostic per failing template, instead of one per page it broke: how many pages it
-/// broke and the first one's path are added to the message.
+/// One diagnostic per template error, instead of one per page it broke: how many pages it
+/// broke and the first one's path are added to the message. Errors are grouped by their
+/// message, which names the template file and line at fault (a mistake in `base.html` breaks
+/// pages of every template that extends it: one error). The same error without a page (a
+/// card partial, rendered while the views are built) is reported once with its count.
 fn once_per_template(
     failures: impl Iterator<Item = (Diagnostic, Option<String>)>,
 ) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::new();
-    let mut by_template: std::collections::HashMap<(String, String), (usize, usize, String)> =
+    // message → (position in `out`, pages or times, first page)
+    let mut seen: std::collections::HashMap<String, (usize, usize, Option<String>)> =
         std::collections::HashMap::new();
     for (d, page) in failures {
-        let Some(page) = page else {
+        if d.message.starts_with("cannot write") {
             out.push(d);
             continue;
+        }
+        // The variables a page has differ by page kind: not part of what the error is.
+        let key = match d.message.find(". Available variables:") {
+            Some(i) => {
+                let end = d.message[i..].find('\n').map_or(d.message.len(), |e| i + e);
+                format!("{}{}", &d.message[..i], &d.message[end..])
+            }
+            None => d.message.clone(),
         };
-        let key = (d.path.clone(), d.message.clone());
-        match by_template.get_mut(&key) {
-            Some((_, pages, _)) => *pages += 1,
+        match seen.get_mut(&key) {
+            Some((_, n, _)) => *n += 1,
             None => {
-                by_template.insert(key, (out.len(), 1, page));
+                seen.insert(key, (out.len(), 1, page));
                 out.push(d);
             }
         }
     }
-    for ((_, message), (at, pages, first)) in by_template {
-        let rest = message.strip_prefix("cannot render:").unwrap_or(&message);
-        out[at].message = format!(
-            "cannot render {pages} page{} (the first: {first}):{rest}",
-            if pages == 1 { "" } else { "s" }
-        );
+    for (_, (at, n, first)) in seen {
+        let message = out[at].message.clone();
+        // Tera names the file and place at fault (`--> base.html:12:10`): the error is there,
+        // not in the page's own template when that extends or includes another.
+        if let Some((file, line, column)) = fault_location(&message) {
+            out[at].path = format!("templates/{file}");
+            out[at].line = line;
+            out[at].column = column;
+        }
+        match first {
+            Some(first) => {
+                let rest = message.strip_prefix("cannot render:").unwrap_or(&message);
+                out[at].message = format!(
+                    "cannot render {n} page{} (the first: {first}):{rest}",
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+            None if n > 1 => out[at].message = format!("{message} ({n} times)"),
+            None => {}
+        }
     }
     out
+}
+
+/// `(file, line, column)` from the `--> file:line:column` line of a Tera error.
+fn fault_location(message: &str) -> Option<(String, usize, usize)> {
+    let at = message
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("--> "))?;
+    let mut parts = at.trim().rsplitn(3, ':');
+    let column = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    Some((parts.next()?.to_owned(), line, column))
 }
 
 #[cfg(test)]
