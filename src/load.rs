@@ -3,6 +3,8 @@
 
 mod cache;
 pub(crate) mod codec;
+#[cfg(test)]
+mod codec_bench;
 
 use crate::content::{self, Coe};
 use crate::diag::Diagnostic;
