@@ -23,3 +23,9 @@ pub mod slug;
 pub mod term;
 pub mod timing;
 pub mod urls;
+
+// The unit tests run on the binary's allocator (src/main.rs), so that timings taken in them
+// (load::codec_bench) are the binary's.
+#[cfg(test)]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

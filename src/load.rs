@@ -3,6 +3,8 @@
 
 mod cache;
 pub(crate) mod codec;
+#[cfg(test)]
+mod codec_bench;
 mod memory;
 
 pub use memory::MemoryCache;
