@@ -306,3 +306,28 @@ fn init_starts_a_library_that_checks_and_builds() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(here.join("coe.toml").is_file());
 }
+
+/// `coe new` in a folder that is not a library yet says the COE is a draft and how to start a
+/// library, so the next `coe build` is no surprise.
+#[test]
+fn new_in_an_empty_folder_points_at_init_and_drafts() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = coe(&["new", "Checkout failed"], tmp.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is a draft") && run.stderr.contains("--drafts"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("`coe init`"), "{}", run.stderr);
+    let build = coe(&["build"], tmp.path());
+    assert_eq!(build.status, 0, "{}", build.stderr);
+    assert!(
+        build.stderr.contains("built 0 COEs")
+            && build
+                .stderr
+                .contains("1 draft or in-review COE not published (--drafts publishes it)"),
+        "{}",
+        build.stderr
+    );
+}

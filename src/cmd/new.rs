@@ -27,7 +27,7 @@ pub fn run(args: Args) -> ExitCode {
         return code;
     }
     let opts = NewOptions {
-        root: args.root,
+        root: args.root.clone(),
         title: args.title,
         severity: args.severity,
         services: args.services,
@@ -36,6 +36,15 @@ pub fn run(args: Args) -> ExitCode {
     match new::create(&opts) {
         Ok(path) => {
             coe::outln!("{}", path.display());
+            coe::errln!(
+                "note: the new COE is a draft: `coe build` publishes it once its status is `published` (or with --drafts)"
+            );
+            if !opts.root.join("coe.toml").exists() {
+                coe::errln!(
+                    "note: {} has no coe.toml: `coe init` adds one, with a .gitignore and an example COE",
+                    opts.root.display()
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
