@@ -1002,3 +1002,25 @@ fn an_edit_keeping_size_and_mtime_is_rebuilt_and_searched_alike() {
     assert!(search.stdout.contains("COE-2024-017"), "{}", search.stdout);
     assert_same_as_clean_build(root, &args);
 }
+
+/// A theme holds only the files it changes; the rest come from the built-in theme.
+#[test]
+fn a_theme_with_a_few_files_falls_back_to_the_built_in_theme() {
+    let site = sample_site();
+    let root = site.path();
+    let config = std::fs::read_to_string(root.join("coe.toml")).expect("coe.toml");
+    std::fs::write(
+        root.join("coe.toml"),
+        config.replace("theme = \"default\"", "theme = \"acme\""),
+    )
+    .expect("write");
+    let dir = root.join("themes/acme/static");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("acme.css"), "body { color: #123456 }").expect("write");
+    let run = coe(&["build", "--root", "."], root);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let out = root.join("public");
+    assert!(out.join("acme.css").is_file(), "the theme's own file");
+    assert!(out.join("style.css").is_file(), "the built-in theme's");
+    assert!(read(&out, "coe/coe-2024-017/index.html").contains("Thumbnails"));
+}

@@ -45,7 +45,8 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
 );
 
 /// Files under `prefix` (`templates/` or `static/`), layered: built-in default theme, then
-/// `themes/<theme>/`, then the site's own folder.
+/// `themes/<theme>/`, then the site's own folder. A theme holds only the files it changes
+/// (as Hugo's theme components): whatever it leaves out comes from the built-in theme.
 pub fn layered_files(
     root: &Path,
     theme: &str,
@@ -53,11 +54,9 @@ pub fn layered_files(
     diags: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
-    if theme == "default" {
-        for (path, bytes) in DEFAULT_THEME {
-            if let Some(rel) = path.strip_prefix(prefix).and_then(|p| p.strip_prefix('/')) {
-                files.insert(rel.to_owned(), bytes.to_vec());
-            }
+    for (path, bytes) in DEFAULT_THEME {
+        if let Some(rel) = path.strip_prefix(prefix).and_then(|p| p.strip_prefix('/')) {
+            files.insert(rel.to_owned(), bytes.to_vec());
         }
     }
     let theme_dir = root.join("themes").join(theme);
