@@ -258,3 +258,30 @@ fn values_are_checked_and_flags_agree() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(out.join("sitemap.xml").is_file(), "-o and -u");
 }
+
+/// An error in a COE's front matter points at the section of the format reference that
+/// explains the field, and that section exists.
+#[test]
+fn front_matter_errors_point_at_the_format_reference() {
+    let site = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(site.path().join("content")).expect("mkdir");
+    std::fs::write(
+        site.path().join("content/a.md"),
+        "---\ntitle: x\ndate: 2024-01-02\nseverity: urgent\ntags: {a: 1}\naction_items:\n  - owner: q\n---\n\n## Summary\n\nx\n",
+    )
+    .expect("write");
+    let run = coe(&["build", "-r", "."], site.path());
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let format = std::fs::read_to_string(repo_root().join("docs/format.md")).expect("format.md");
+    for field in ["severity", "tags", "action_items"] {
+        assert!(
+            run.stderr.contains(&format!("see docs/format.md#{field}")),
+            "{field}: {}",
+            run.stderr
+        );
+        assert!(
+            format.contains(&format!("\n### {field}\n")),
+            "docs/format.md has ### {field}"
+        );
+    }
+}
