@@ -189,19 +189,25 @@ pub enum Parses<'a> {
 /// Every COE under `content_dir`, parsed again only where the file changed since `parses`
 /// last saw it.
 pub fn load(content_dir: &Path, parses: Parses) -> Loaded {
-    let fresh = |(coes, diagnostics)| Loaded {
-        coes,
-        diagnostics,
-        reparsed: Vec::new(),
-        same_files: false,
-        read_generation: None,
-        generation: None,
-        cache_write: None,
-    };
     match parses {
         Parses::Disk(cache_file) => load_all_cached(content_dir, Some(cache_file)),
-        Parses::Memory(memory) => fresh(memory.load_all(content_dir)),
-        Parses::Off => fresh(load_all(content_dir)),
+        Parses::Memory(memory) => Loaded::uncached(memory.load_all(content_dir)),
+        Parses::Off => Loaded::uncached(load_all(content_dir)),
+    }
+}
+
+impl Loaded {
+    /// What a load without the disk cache found: no generations, nothing to write.
+    fn uncached((coes, diagnostics): (Vec<Coe>, Vec<Diagnostic>)) -> Loaded {
+        Loaded {
+            coes,
+            diagnostics,
+            reparsed: Vec::new(),
+            same_files: false,
+            read_generation: None,
+            generation: None,
+            cache_write: None,
+        }
     }
 }
 
@@ -212,16 +218,7 @@ pub fn load(content_dir: &Path, parses: Parses) -> Loaded {
 pub fn load_all_cached(content_dir: &Path, cache_file: Option<&Path>) -> Loaded {
     let exe = cache_file.and_then(|_| cache::exe_identity());
     if !content_dir.is_dir() || exe.is_none() {
-        let (coes, diagnostics) = load_all(content_dir);
-        return Loaded {
-            coes,
-            diagnostics,
-            reparsed: Vec::new(),
-            same_files: false,
-            read_generation: None,
-            generation: None,
-            cache_write: None,
-        };
+        return Loaded::uncached(load_all(content_dir));
     }
     // Taken before any file is stat'ed: a file changed after its stat has a time after this.
     let scanned_at_ns = crate::incremental::stamp::now_ns();

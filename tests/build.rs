@@ -494,16 +494,6 @@ fn search_page_without_javascript_says_so_and_links_to_the_indexes() {
 }
 
 /// Every file under `dir` with its bytes.
-fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    files(dir)
-        .into_iter()
-        .map(|f| {
-            let bytes = std::fs::read(dir.join(&f)).expect("read");
-            (f, bytes)
-        })
-        .collect()
-}
-
 fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
     let (ta, tb) = (tree(a), tree(b));
     let (ka, kb): (Vec<_>, Vec<_>) = (ta.keys().collect(), tb.keys().collect());

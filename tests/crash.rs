@@ -8,16 +8,6 @@ use common::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    files(dir)
-        .into_iter()
-        .map(|f| {
-            let bytes = std::fs::read(dir.join(&f)).expect("read");
-            (f, bytes)
-        })
-        .collect()
-}
-
 /// Names beside `public/` in the site root, other than the site's own folders.
 fn beside_public(root: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root)

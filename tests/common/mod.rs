@@ -381,3 +381,14 @@ pub fn edit_keeping_size_and_mtime(path: &Path, from: &str, to: &str) {
     assert_eq!(after.modified().expect("mtime"), mtime);
     assert_eq!(after.len() as usize, text.len());
 }
+
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    files(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(dir.join(&f)).expect("read");
+            (f, bytes)
+        })
+        .collect()
+}
