@@ -499,7 +499,18 @@ fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
     let (ka, kb): (Vec<_>, Vec<_>) = (ta.keys().collect(), tb.keys().collect());
     assert_eq!(ka, kb, "the same files");
     for (f, bytes) in &ta {
-        assert!(bytes == &tb[f], "{f} differs");
+        if bytes != &tb[f] {
+            let (x, y) = (
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&tb[f]),
+            );
+            let at = x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count();
+            panic!(
+                "{f} differs at {at}: {:?} vs {:?}",
+                &x[at.saturating_sub(300)..(at + 200).min(x.len())],
+                &y[at.saturating_sub(300)..(at + 200).min(y.len())]
+            );
+        }
     }
 }
 
@@ -672,6 +683,9 @@ fn aged_sample_site() -> (tempfile::TempDir, std::time::SystemTime) {
 fn assert_same_as_clean_build(root: &std::path::Path, args: &[&str]) -> tempfile::TempDir {
     let fresh = tempfile::tempdir().expect("tempdir");
     copy_dir(&root.join("content"), &fresh.path().join("content"));
+    if root.join("templates").is_dir() {
+        copy_dir(&root.join("templates"), &fresh.path().join("templates"));
+    }
     std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
     let clean = coe(args, fresh.path());
     assert_eq!(clean.status, 0, "{}", clean.stderr);
@@ -798,11 +812,45 @@ fn a_rebuild_after_edits_renders_only_what_changed_and_equals_a_clean_build() {
         assert!(!run.stderr.contains(", 0 changed"), "{}", run.stderr);
         assert_same_as_clean_build(root, &args);
     }
-    // A new tag changes the taxonomy pages: everything is rendered, with the same result.
+    // Edits that change what the library makes of the COEs, every COE keeping its place: a new
+    // tag (a new term page), a term spelt anew (its name on other COEs' cards), another
+    // severity (another order of /coe/), an item's new owner (an owner page comes, one may
+    // go), a new related COE (a backlink on its page). Still only what they change.
+    let structural = [
+        (
+            "content/2023/COE-2023-009.md",
+            "tags: [",
+            "tags: [zorblax-tag, ",
+        ),
+        (
+            "content/2023/COE-2023-009.md",
+            "connection-pool, capacity",
+            "Connection-Pool, capacity",
+        ),
+        ("content/2023/COE-2023-009.md", "severity: 2", "severity: 1"),
+        (
+            "content/2023/COE-2023-009.md",
+            "    owner: chloe.martin",
+            "    owner: zorblax.owner",
+        ),
+        (
+            "content/2024/COE-2024-017.md",
+            "related: [COE-2024-021, COE-2025-031]",
+            "related: [COE-2024-021, COE-2025-031, COE-2023-009]",
+        ),
+    ];
+    for (rel, from, to) in structural {
+        edit(rel, from, to);
+        let run = coe(&args, root);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert!(run.stderr.contains("pages to render"), "{}", run.stderr);
+        assert_same_as_clean_build(root, &args);
+    }
+    // A new date moves the COE in the library: everything is rendered, with the same result.
     edit(
         "content/2023/COE-2023-009.md",
-        "tags: [",
-        "tags: [zorblax-tag, ",
+        "date: 2023-03-29",
+        "date: 2021-03-29",
     );
     let run = coe(&args, root);
     assert_eq!(run.status, 0, "{}", run.stderr);
@@ -819,6 +867,49 @@ fn a_rebuild_after_edits_renders_only_what_changed_and_equals_a_clean_build() {
         "{}",
         other_day.stderr
     );
+}
+
+/// The planner knows nothing of templates: a site's own COE page that shows more of the
+/// COEs it lists (their summaries, times to mitigate) is rendered again when those change.
+#[test]
+fn a_template_showing_more_of_other_coes_is_rendered_again_when_they_change() {
+    let (site, hour_ago) = aged_sample_site();
+    let root = site.path();
+    std::fs::create_dir_all(root.join("templates")).expect("mkdir");
+    std::fs::write(
+        root.join("templates/coe.html"),
+        "<h1>{{ coe.title }}</h1>\
+         {% for r in coe.related %}<p>related: {{ r.summary }} {{ r.time_to_mitigate }}</p>{% endfor %}\
+         {% for r in coe.referenced_by %}<p>backlink: {{ r.summary }}</p>{% endfor %}\
+         {% for s in coe.similar %}<p>similar: {{ s.summary }}</p>{% endfor %}",
+    )
+    .expect("template");
+    let args = ["build", "--root", ".", "--today", "2026-11-26", "--verbose"];
+    let first = coe(&args, root);
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    // COE-2024-017 lists COE-2024-021 as related: its page shows 021's summary.
+    let page = "coe/coe-2024-017/index.html";
+    let before = read(&root.join("public"), page);
+    let path = root.join("content/2024/COE-2024-021.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    // Its summary is the first paragraph of its Summary section.
+    let edited = text.replacen(
+        "On 9 April 2024 the commerce",
+        "Zorblax. On 9 April 2024 the commerce",
+        1,
+    );
+    assert_ne!(edited, text, "COE-2024-021's summary");
+    std::fs::write(&path, edited).expect("write");
+    set_mtime(&path, hour_ago + std::time::Duration::from_secs(60));
+    let run = coe(&args, root);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("pages to render"), "{}", run.stderr);
+    let after = read(&root.join("public"), page);
+    assert!(
+        !before.contains("Zorblax") && after.contains("related: Zorblax."),
+        "{after}"
+    );
+    assert_same_as_clean_build(root, &args);
 }
 
 /// A library of `n` COEs, each a story told mostly with one neighbourhood of a made-up

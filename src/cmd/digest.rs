@@ -63,7 +63,7 @@ pub fn run(args: Args) -> ExitCode {
             .map(|s| s.earlier_than(&lib, i, EARLIER_PER_COE))
             .unwrap_or_default()
     };
-    let d = digest::build(&lib, week, &earlier);
+    let d = digest::build(&lib, week, &earlier, &Default::default());
     let text = match args.format {
         Format::Md => digest::markdown::render(&d, &config.title, &config.base_url),
         Format::Json => match serde_json::to_string_pretty(&d) {

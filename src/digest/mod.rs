@@ -10,6 +10,7 @@ use crate::content::Coe;
 use crate::content::front_matter::ItemStatus;
 use crate::content::markdown::SectionKind;
 use crate::content::time::human_duration;
+use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::actions::{self, ItemRef};
 use crate::library::weeks::IsoWeek;
 use crate::library::{Library, TaxonomyKind, severity_label};
@@ -166,10 +167,20 @@ pub fn latest_week(lib: &Library) -> Option<IsoWeek> {
 }
 
 /// Builds the digest of `week`. `earlier(i)` gives COE `i`'s most similar earlier COEs.
-pub fn build(lib: &Library, week: IsoWeek, earlier: &dyn Fn(usize) -> Vec<Similar>) -> Digest {
+/// What it reads of the library is recorded in `deps` (see `incremental::deps`).
+pub fn build(
+    lib: &Library,
+    week: IsoWeek,
+    earlier: &dyn Fn(usize) -> Vec<Similar>,
+    deps: &Deps,
+) -> Digest {
     let (from, to) = (week.monday(), week.sunday());
     let as_of = to.checked_add(1.day()).unwrap_or(to).min(lib.today);
     let coes: &[usize] = lib.weeks.get(&week).map_or(&[], Vec::as_slice);
+    deps.add(Key::new(Kind::Week, week_key(week)));
+    // Its new COEs are summarised from their whole text (lessons, five whys).
+    deps.coes(Kind::Page, coes);
+    deps.coes(Kind::Earlier, coes);
 
     let mut new_coes = Vec::with_capacity(coes.len());
     let mut recurrences = Vec::new();
@@ -177,7 +188,7 @@ pub fn build(lib: &Library, week: IsoWeek, earlier: &dyn Fn(usize) -> Vec<Simila
         let similar: Vec<EarlierCoe> = earlier(i)
             .iter()
             .filter(|s| s.score >= EARLIER_MIN_SCORE)
-            .map(|s| earlier_coe(lib, s))
+            .map(|s| earlier_coe(lib, s, deps))
             .collect();
         let c = &lib.coes[i];
         if let Some(e) = similar.iter().find(|e| is_recurrence(e)) {
@@ -192,9 +203,9 @@ pub fn build(lib: &Library, week: IsoWeek, earlier: &dyn Fn(usize) -> Vec<Simila
     }
 
     let themes = Themes {
-        rising: rising(lib, week),
-        time_to_detect: medians(lib, week, Coe::time_to_detect),
-        time_to_mitigate: medians(lib, week, Coe::time_to_mitigate),
+        rising: rising(lib, week, deps),
+        time_to_detect: medians(lib, week, Coe::time_to_detect, deps),
+        time_to_mitigate: medians(lib, week, Coe::time_to_mitigate, deps),
     };
     let mut digest = Digest {
         week: week.to_string(),
@@ -204,11 +215,11 @@ pub fn build(lib: &Library, week: IsoWeek, earlier: &dyn Fn(usize) -> Vec<Simila
         url: format!("digest/{}/", week.slug()),
         new_coes,
         recurrences,
-        action_items: action_summary(lib, from, to, as_of),
+        action_items: action_summary(lib, from, to, as_of, deps),
         themes,
         champions: Champions {
-            week: champions(lib, week, 1),
-            quarter: champions(lib, week, QUARTER_WEEKS),
+            week: champions(lib, week, 1, deps),
+            quarter: champions(lib, week, QUARTER_WEEKS, deps),
         },
         prompts: Vec::new(),
     };
@@ -221,7 +232,8 @@ fn is_recurrence(e: &EarlierCoe) -> bool {
     e.score >= RECURRENCE_MIN_SCORE && e.action_items > 0 && e.action_items_done == e.action_items
 }
 
-fn earlier_coe(lib: &Library, s: &Similar) -> EarlierCoe {
+fn earlier_coe(lib: &Library, s: &Similar, deps: &Deps) -> EarlierCoe {
+    deps.coe(Kind::Shown, s.idx);
     let c = &lib.coes[s.idx];
     let done = c
         .action_items
@@ -311,7 +323,13 @@ fn rank(heading: &str) -> u8 {
     }
 }
 
-fn action_summary(lib: &Library, from: Date, to: Date, as_of: Date) -> ActionSummary {
+fn action_summary(lib: &Library, from: Date, to: Date, as_of: Date, deps: &Deps) -> ActionSummary {
+    // Which items are closed, due or late depends on every item of the library.
+    deps.add(Key::all(Kind::AllItems));
+    let row = |r: ItemRef, late: Option<i32>| {
+        deps.coe(Kind::Shown, r.coe);
+        action_row(lib, r, late)
+    };
     let dates = &lib.item_dates;
     let next_week_end = as_of.checked_add(7.days()).unwrap_or(as_of);
     // The current week is counted on today's statuses; a past week as it was then.
@@ -361,32 +379,51 @@ fn action_summary(lib: &Library, from: Date, to: Date, as_of: Date) -> ActionSum
         closed: closed
             .into_iter()
             .take(MAX_ITEMS)
-            .map(|r| action_row(lib, r, None))
+            .map(|r| row(r, None))
             .collect(),
         due_soon: due_soon
             .into_iter()
             .take(MAX_ITEMS)
-            .map(|r| action_row(lib, r, None))
+            .map(|r| row(r, None))
             .collect(),
         overdue: shown
             .into_iter()
             .take(MAX_ITEMS)
-            .map(|d| action_row(lib, d.item, Some((as_of - d.due).get_days())))
+            .map(|d| row(d.item, Some((as_of - d.due).get_days())))
             .collect(),
         overdue_total,
     }
 }
 
-/// COEs published from `first` to `last` weeks before `week` (0 is `week` itself).
-fn window(lib: &Library, week: IsoWeek, first: i32, last: i32) -> impl Iterator<Item = usize> + '_ {
+/// COEs published from `first` to `last` weeks before `week` (0 is `week` itself); the weeks
+/// and what is shown of their COEs are recorded in `deps`.
+fn window<'a>(
+    lib: &'a Library,
+    week: IsoWeek,
+    first: i32,
+    last: i32,
+    deps: &'a Deps,
+) -> impl Iterator<Item = usize> + 'a {
     (first..=last)
-        .filter_map(move |k| lib.weeks.get(&week.plus(-k)))
+        .filter_map(move |k| {
+            let w = week.plus(-k);
+            deps.add(Key::new(Kind::Week, week_key(w)));
+            lib.weeks.get(&w)
+        })
         .flatten()
         .copied()
+        .inspect(|&i| deps.coe(Kind::Shown, i))
+}
+
+/// A week as a dependency key's id.
+pub fn week_key(w: IsoWeek) -> u64 {
+    w.slug()
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)))
 }
 
 /// Terms seen more often in the last five weeks than in the twelve before (per week).
-fn rising(lib: &Library, week: IsoWeek) -> Vec<Theme> {
+fn rising(lib: &Library, week: IsoWeek, deps: &Deps) -> Vec<Theme> {
     let mut out = Vec::new();
     for kind in [
         TaxonomyKind::RootCauses,
@@ -396,7 +433,7 @@ fn rising(lib: &Library, week: IsoWeek) -> Vec<Theme> {
         let tax = lib.taxonomy(kind);
         let count = |first, last| {
             let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-            for i in window(lib, week, first, last) {
+            for i in window(lib, week, first, last, deps) {
                 for &t in tax.of_coe.get(i).map_or(&[][..], Vec::as_slice) {
                     *counts.entry(t).or_default() += 1;
                 }
@@ -433,14 +470,15 @@ fn medians(
     lib: &Library,
     week: IsoWeek,
     get: fn(&Coe) -> Option<jiff::SignedDuration>,
+    deps: &Deps,
 ) -> MedianPair {
     // Durations that are unknown or negative are `None` here: left out.
     let collect = |it: &mut dyn Iterator<Item = usize>| -> Vec<f64> {
         it.filter_map(|i| get(&lib.coes[i]).map(|d| (d.as_secs() / 60) as f64))
             .collect()
     };
-    let this = collect(&mut window(lib, week, 0, 0));
-    let quarter = collect(&mut window(lib, week, 1, QUARTER_WEEKS));
+    let this = collect(&mut window(lib, week, 0, 0, deps));
+    let quarter = collect(&mut window(lib, week, 1, QUARTER_WEEKS, deps));
     let (wc, qc) = (this.len(), quarter.len());
     let median = |v| crate::library::metrics::median(v).map(|m: f64| m as i64);
     let (w, q) = (median(this), median(quarter));
@@ -456,10 +494,10 @@ fn medians(
 }
 
 /// Who wrote and reviewed the COEs of the `weeks` weeks ending with `week`, most first.
-fn champions(lib: &Library, week: IsoWeek, weeks: i32) -> Vec<Champion> {
+fn champions(lib: &Library, week: IsoWeek, weeks: i32, deps: &Deps) -> Vec<Champion> {
     let people = lib.taxonomy(TaxonomyKind::Authors);
     let mut counts: BTreeMap<String, (String, usize, usize)> = BTreeMap::new();
-    for i in window(lib, week, 0, weeks - 1) {
+    for i in window(lib, week, 0, weeks - 1, deps) {
         let c = &lib.coes[i];
         for (list, wrote) in [(&c.authors, true), (&c.reviewers, false)] {
             for name in list {

@@ -25,6 +25,20 @@ impl TaxonomyKind {
         TaxonomyKind::Severity,
     ];
 
+    /// A dependency key about term `slug` of this taxonomy (see `incremental::deps`).
+    pub fn key(
+        self,
+        kind: crate::incremental::deps::Kind,
+        slug: &str,
+    ) -> crate::incremental::deps::Key {
+        crate::incremental::deps::Key::term(kind, self as u8, slug)
+    }
+
+    /// A dependency key about this taxonomy as a whole: its terms and their counts.
+    pub fn taxonomy_key(self) -> crate::incremental::deps::Key {
+        crate::incremental::deps::Key::new(crate::incremental::deps::Kind::Taxonomy, self as u64)
+    }
+
     /// URL path segment: `/root-causes/`.
     pub fn path(self) -> &'static str {
         match self {

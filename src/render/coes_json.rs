@@ -92,7 +92,8 @@ pub fn coes_json_entry(lib: &Library, i: usize, c: &Coe) -> String {
             .action_items
             .iter()
             .map(|a| {
-                let v = views::action_item(lib, a, lib.today);
+                // Recorded for the whole file instead (see `render_selected`).
+                let v = views::action_item(lib, a, lib.today, &Default::default());
                 ActionJson {
                     closed: v.closed,
                     due: v.due,

@@ -4,16 +4,30 @@
 use super::jobs::root_for;
 use super::{learning, pages, views};
 use crate::config::Config;
+use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::{Library, TaxonomyKind};
 use serde::Serialize;
 use tera::Context;
 
 /// `/atom.xml`: every COE, newest first.
-pub(super) fn site_atom(lib: &Library, config: &Config, ctx: &mut Context) -> &'static str {
+pub(super) fn site_atom(
+    lib: &Library,
+    config: &Config,
+    ctx: &mut Context,
+    deps: &Deps,
+) -> &'static str {
     let all: Vec<usize> = (0..lib.coes.len()).collect();
     ctx.insert(
         "feed",
-        &feed(lib, config, &all, config.title.clone(), "atom.xml", ""),
+        &feed(
+            lib,
+            config,
+            &all,
+            config.title.clone(),
+            "atom.xml",
+            "",
+            deps,
+        ),
     );
     "atom.xml"
 }
@@ -25,8 +39,11 @@ pub(super) fn term_atom(
     k: TaxonomyKind,
     t: usize,
     ctx: &mut Context,
+    deps: &Deps,
 ) -> &'static str {
     let term = &lib.taxonomy(k).terms[t];
+    deps.add(k.key(Kind::TermList, &term.slug));
+    deps.add(k.key(Kind::Term, &term.slug));
     let url = crate::urls::term(k.path(), &term.slug);
     let title = format!(
         "{} · {}: {}",
@@ -43,6 +60,7 @@ pub(super) fn term_atom(
             title,
             &format!("{url}atom.xml"),
             &url,
+            deps,
         ),
     );
     "atom.xml"
@@ -53,8 +71,9 @@ pub(super) fn digest_atom(
     config: &Config,
     search: Option<&crate::search::SearchData>,
     ctx: &mut Context,
+    deps: &Deps,
 ) -> &'static str {
-    ctx.insert("feed", &digest_feed(lib, config, search));
+    ctx.insert("feed", &digest_feed(lib, config, search, deps));
     "digest_atom.xml"
 }
 
@@ -127,7 +146,10 @@ fn feed(
     title: String,
     self_rel: &str,
     site_rel: &str,
+    deps: &Deps,
 ) -> Feed {
+    // The newest entries by publication date: which they are depends on every date.
+    deps.add(Key::all(Kind::AllDates));
     let links = Linker::new(config, self_rel);
     let mut order: Vec<usize> = coes.to_vec();
     order.sort_by(|&a, &b| {
@@ -140,6 +162,7 @@ fn feed(
     let entries: Vec<FeedEntry> = order
         .iter()
         .map(|&i| {
+            deps.coe(Kind::Shown, i);
             let c = &lib.coes[i];
             FeedEntry {
                 id: links.id(&crate::urls::coe(&c.slug)),
@@ -183,7 +206,9 @@ fn digest_feed(
     lib: &Library,
     config: &Config,
     search: Option<&crate::search::SearchData>,
+    deps: &Deps,
 ) -> serde_json::Value {
+    deps.add(Key::all(Kind::Weeks));
     let feed_path = crate::urls::feed(crate::urls::DIGEST);
     let links = Linker::new(config, &feed_path);
     let entries: Vec<DigestEntry> = lib
@@ -192,7 +217,7 @@ fn digest_feed(
         .rev()
         .take(config.feed_limit)
         .map(|&w| {
-            let d = learning::digest_for(lib, search, w);
+            let d = learning::digest_for(lib, search, w, deps);
             DigestEntry {
                 id: links.id(&d.url),
                 url: links.link(&d.url),

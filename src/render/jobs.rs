@@ -174,40 +174,8 @@ pub fn page_paths(lib: &Library, config: &Config) -> Vec<String> {
         .collect()
 }
 
-/// Every paginated list COE `i` is on, as (path of the list's first page, the page it is on,
-/// the list's number of pages): `/coe/` in its three orders, its year, each of its terms.
-pub fn lists_of(lib: &Library, config: &Config, i: usize) -> Vec<(String, usize, usize)> {
-    let per = config.paginate_by.max(1);
-    let mut out = Vec::new();
-    let mut push = |base: String, list: &[usize]| {
-        if let Some(p) = list.iter().position(|&j| j == i) {
-            out.push((base, p / per, page_count(list.len(), per)));
-        }
-    };
-    for (s, order) in Sort::ALL.iter().zip(sorted_orders(lib)) {
-        push(s.path().to_owned(), &order);
-    }
-    if let Some(c) = lib.coes.get(i) {
-        let y = c.date.year();
-        if let Some(list) = lib.years.get(&y) {
-            push(crate::urls::year(y), list);
-        }
-    }
-    for tax in &lib.taxonomies {
-        for term in &tax.terms {
-            push(crate::urls::term(tax.kind.path(), &term.slug), &term.coes);
-        }
-    }
-    out
-}
-
-/// The path of page `page` (0-based) of the list whose first page is at `base`.
-pub fn list_page_path(base: &str, page: usize) -> String {
-    crate::urls::page(&crate::urls::paginated(base, page))
-}
-
 /// COE orders for the three sorts of `/coe/`, computed once.
-pub(super) fn sorted_orders(lib: &Library) -> [Vec<usize>; 3] {
+pub fn sorted_orders(lib: &Library) -> [Vec<usize>; 3] {
     let by_date: Vec<usize> = (0..lib.coes.len()).collect();
     let mut by_severity = by_date.clone();
     by_severity.sort_by_key(|&i| lib.coes[i].severity.unwrap_or(9));

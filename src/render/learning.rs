@@ -13,9 +13,14 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The digest of `week`, with "this happened before" from the build's similar COEs.
-pub fn digest_for(lib: &Library, search: Option<&SearchData>, week: IsoWeek) -> Digest {
+pub fn digest_for(
+    lib: &Library,
+    search: Option<&SearchData>,
+    week: IsoWeek,
+    deps: &crate::incremental::deps::Deps,
+) -> Digest {
     let earlier = |i: usize| search.map(|s| s.earlier[i].clone()).unwrap_or_default();
-    digest::build(lib, week, &earlier)
+    digest::build(lib, week, &earlier, deps)
 }
 
 #[derive(Serialize)]

@@ -17,13 +17,14 @@ pub mod views;
 
 pub use coes_json::coes_json_entry;
 pub use email::digest_email;
-pub use jobs::{list_page_path, lists_of, page_paths};
+pub use jobs::{page_paths, sorted_orders};
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::Library;
 use crate::output::Sink;
-use jobs::{Job, jobs, root_for, sorted_orders};
+use jobs::{Job, jobs, root_for};
 use learning::ActionIndex;
 use pages::{Shared, context};
 use rayon::prelude::*;
@@ -138,14 +139,22 @@ impl Renderer {
     }
 }
 
-/// Renders every page into `sink`. Returns the number of files written and every problem.
+/// What rendering did: the number of files written, every problem, and what each page
+/// rendered showed (its recorded dependencies, by output path).
+pub struct Rendered {
+    pub files: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    pub deps: Vec<(String, Box<[Key]>)>,
+}
+
+/// Renders every page into `sink`.
 pub fn render_site(
     lib: &Library,
     config: &Config,
     renderer: &Renderer,
     search: Option<&crate::search::SearchData>,
     sink: &dyn Sink,
-) -> (usize, Vec<Diagnostic>) {
+) -> Rendered {
     render_selected(lib, config, renderer, search, sink, &|_| true)
 }
 
@@ -167,7 +176,7 @@ pub fn render_selected(
     search: Option<&crate::search::SearchData>,
     sink: &dyn Sink,
     select: &(dyn Fn(&str) -> bool + Sync),
-) -> (usize, Vec<Diagnostic>) {
+) -> Rendered {
     let actions = ActionIndex::new(lib);
     let jobs: Vec<Job> = jobs(lib, config, &actions)
         .into_iter()
@@ -182,7 +191,8 @@ pub fn render_selected(
     let by_kind: std::sync::Mutex<std::collections::BTreeMap<&'static str, TemplateTime>> =
         Default::default();
     // A template error, with the page it broke (reported once per template below).
-    let results: Vec<Result<(), (Diagnostic, Option<String>)>> = jobs
+    type Done = Result<(String, Box<[Key]>), (Diagnostic, Option<String>)>;
+    let results: Vec<Done> = jobs
         .par_iter()
         .map(|&job| {
             let started = std::time::Instant::now();
@@ -194,8 +204,9 @@ pub fn render_selected(
             } else {
                 root_for(&path)
             };
+            let deps = Deps::default();
             let (template, ctx) =
-                context(lib, config, search, &shared, job, &root).map_err(|d| (d, None))?;
+                context(lib, config, search, &shared, job, &root, &deps).map_err(|d| (d, None))?;
             let views_done = started.elapsed();
             let html = renderer
                 .render(template, &ctx)
@@ -213,7 +224,7 @@ pub fn render_selected(
                 e.views += views_done;
                 e.write += all - rendered;
             }
-            written
+            written.map(|()| (path, deps.finish()))
         })
         .collect();
     if timings && let Ok(m) = by_kind.lock() {
@@ -225,19 +236,42 @@ pub fn render_selected(
             );
         }
     }
-    let mut diags = once_per_template(results.into_iter().filter_map(Result::err));
+    let mut deps = Vec::with_capacity(results.len() + 1);
+    let mut failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(done) => deps.push(done),
+            Err(failed) => failures.push(failed),
+        }
+    }
+    let mut diagnostics = once_per_template(failures.into_iter());
     if !select("coes.json") {
-        return (jobs.len(), diags);
+        return Rendered {
+            files: jobs.len(),
+            diagnostics,
+            deps,
+        };
     }
     if let Err(e) = sink.write_pieces("coes.json", &mut coes_json::pieces(lib)) {
-        diags.push(Diagnostic::error(
+        diagnostics.push(Diagnostic::error(
             "coes.json",
             0,
             0,
             format!("cannot write: {e}"),
         ));
     }
-    (jobs.len() + 1, diags)
+    // Every COE's entry: what pages show of it, its related COEs and links, its items'
+    // owners (linked when they are authors).
+    let json = Deps::default();
+    json.add(Key::all(Kind::AllShown));
+    json.add(Key::all(Kind::AllLinks));
+    json.add(crate::library::TaxonomyKind::Authors.taxonomy_key());
+    deps.push(("coes.json".to_owned(), json.finish()));
+    Rendered {
+        files: jobs.len() + 1,
+        diagnostics,
+        deps,
+    }
 }
 
 /// One diagnostic per template error, instead of one per page it broke: how many pages it

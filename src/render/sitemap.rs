@@ -3,6 +3,7 @@
 use super::jobs::{Job, absolute, jobs};
 use super::learning::ActionIndex;
 use crate::config::Config;
+use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::Library;
 use serde::Serialize;
 use tera::Context;
@@ -12,7 +13,10 @@ pub(super) fn view(
     config: &Config,
     actions: &ActionIndex,
     ctx: &mut Context,
+    deps: &Deps,
 ) -> &'static str {
+    // Every page's address (new pages come with new paths) and every COE's date.
+    deps.add(Key::all(Kind::AllDates));
     ctx.insert("urls", &urls(lib, config, actions));
     "sitemap.xml"
 }

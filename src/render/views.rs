@@ -4,6 +4,7 @@ use crate::content::Coe;
 use crate::content::front_matter::ActionItem;
 use crate::content::markdown::LINK_PREFIX;
 use crate::content::time::human_duration;
+use crate::incremental::deps::{Deps, Kind};
 use crate::library::severity_label;
 use crate::library::{Library, TaxonomyKind, Term};
 use jiff::Timestamp;
@@ -210,14 +211,15 @@ impl<'a> CardValues<'a> {
         }
     }
 
-    /// Card `i` itself (a position in the library).
-    pub fn card(&self, i: usize) -> &CoeCard {
+    /// Card `i` itself (a position in the library), recorded as shown on the page of `deps`.
+    pub fn card(&self, i: usize, deps: &Deps) -> &CoeCard {
+        deps.coe(Kind::Shown, i);
         self.cards[i].get_or_init(|| card(self.lib, &self.lib.coes[i]))
     }
 
-    pub fn get(&self, i: usize) -> Option<tera::Value> {
+    pub fn get(&self, i: usize, deps: &Deps) -> Option<tera::Value> {
         let value = self.values.get(i)?;
-        let card = self.card(i);
+        let card = self.card(i, deps);
         Some(
             value
                 .get_or_init(|| tera::Value::from_serializable(card))
@@ -225,8 +227,8 @@ impl<'a> CardValues<'a> {
         )
     }
 
-    pub fn list(&self, idx: &[usize]) -> Vec<tera::Value> {
-        idx.iter().filter_map(|&i| self.get(i)).collect()
+    pub fn list(&self, idx: &[usize], deps: &Deps) -> Vec<tera::Value> {
+        idx.iter().filter_map(|&i| self.get(i, deps)).collect()
     }
 
     /// A list of cards on a page at `root`, each with its `card_html` when templates use it.
@@ -234,13 +236,16 @@ impl<'a> CardValues<'a> {
         &self,
         idx: &[usize],
         root: &str,
+        deps: &Deps,
     ) -> Result<Vec<tera::Value>, crate::diag::Diagnostic> {
         let Some(html) = &self.html else {
-            return Ok(self.list(idx));
+            return Ok(self.list(idx, deps));
         };
         let mut out = Vec::with_capacity(idx.len());
         for &i in idx {
-            let Some(value) = self.get(i) else { continue };
+            let Some(value) = self.get(i, deps) else {
+                continue;
+            };
             let Some(slot) = html.by_root.get(i) else {
                 continue;
             };
@@ -274,7 +279,9 @@ fn fmt_ts(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-pub fn action_item(lib: &Library, item: &ActionItem, today: Date) -> ActionItemView {
+/// An action item's view; its owner links to the owner's page among the authors when there is
+/// one (recorded in `deps`: that page may come or go with another COE).
+pub fn action_item(lib: &Library, item: &ActionItem, today: Date, deps: &Deps) -> ActionItemView {
     let overdue = item.status.is_pending() && item.due.is_some_and(|d| d < today);
     let days_overdue = match (overdue, item.due) {
         (true, Some(due)) => (today - due).get_days(),
@@ -283,6 +290,7 @@ pub fn action_item(lib: &Library, item: &ActionItem, today: Date) -> ActionItemV
     let owner = item
         .owner
         .as_ref()
+        .inspect(|o| deps.add(TaxonomyKind::Authors.key(Kind::Term, &crate::slug::slugify(o))))
         .map(|o| match lib.taxonomy(TaxonomyKind::Authors).term(o) {
             Some(t) => Link {
                 name: o.clone(),
@@ -309,7 +317,13 @@ pub fn action_item(lib: &Library, item: &ActionItem, today: Date) -> ActionItemV
 }
 
 /// Replaces the internal-link placeholders in a COE's HTML with relative URLs.
-fn resolve_links(html: &str, targets: &[Option<usize>], lib: &Library, root: &str) -> String {
+fn resolve_links(
+    html: &str,
+    targets: &[Option<usize>],
+    lib: &Library,
+    root: &str,
+    deps: &Deps,
+) -> String {
     if !html.contains(LINK_PREFIX) {
         return html.to_owned();
     }
@@ -321,7 +335,10 @@ fn resolve_links(html: &str, targets: &[Option<usize>], lib: &Library, root: &st
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
         let n: Option<usize> = after[..digits].parse().ok();
         match n.and_then(|n| targets.get(n).copied().flatten()) {
-            Some(j) => out.push_str(&format!("{root}{}", crate::urls::coe(&lib.coes[j].slug))),
+            Some(j) => {
+                deps.coe(Kind::Shown, j);
+                out.push_str(&format!("{root}{}", crate::urls::coe(&lib.coes[j].slug)))
+            }
             None => {
                 out.push_str(&format!("{root}404.html"));
                 // Drop a fragment that belonged to the missing page.
@@ -364,13 +381,16 @@ pub fn coe_page<'a>(
     i: usize,
     root: &str,
     similar: Option<&[crate::search::similar::Similar]>,
+    deps: &Deps,
 ) -> CoePage<'a> {
     let coe = &lib.coes[i];
+    deps.coe(Kind::Page, i);
+    deps.coe(Kind::Similar, i);
     let today = lib.today;
     let action_items: Vec<ActionItemView> = coe
         .action_items
         .iter()
-        .map(|a| action_item(lib, a, today))
+        .map(|a| action_item(lib, a, today, deps))
         .collect();
     let first = coe
         .started
@@ -393,7 +413,7 @@ pub fn coe_page<'a>(
                     _ => None,
                 },
                 new_day,
-                html: resolve_links(&e.html, &lib.link_targets[i], lib, root),
+                html: resolve_links(&e.html, &lib.link_targets[i], lib, root, deps),
             }
         })
         .collect();
@@ -419,11 +439,11 @@ pub fn coe_page<'a>(
             title: s.title.clone(),
             id: s.id.clone(),
             kind: s.kind,
-            html: resolve_links(&s.html, &lib.link_targets[i], lib, root),
+            html: resolve_links(&s.html, &lib.link_targets[i], lib, root, deps),
         })
         .collect();
     CoePage {
-        card: cards.card(i),
+        card: cards.card(i, deps),
         published: coe.published.to_string(),
         show_summary: !coe.summary.is_empty()
             && coe
@@ -448,14 +468,14 @@ pub fn coe_page<'a>(
             .count(),
         overdue_items: action_items.iter().filter(|a| a.overdue).count(),
         action_items,
-        related: cards.list(&lib.related[i]),
-        referenced_by: cards.list(&lib.referenced_by[i]),
+        related: cards.list(&lib.related[i], deps),
+        referenced_by: cards.list(&lib.referenced_by[i], deps),
         similar: similar
             .unwrap_or_default()
             .iter()
             .filter_map(|s| {
                 Some(SimilarView {
-                    card: cards.get(s.idx)?,
+                    card: cards.get(s.idx, deps)?,
                     score: (s.score * 100.0).round() / 100.0,
                     reasons: s.reasons.clone(),
                 })
@@ -474,7 +494,9 @@ pub struct TermCount {
     pub count: usize,
 }
 
-pub fn term_count(kind: TaxonomyKind, t: &Term) -> TermCount {
+pub fn term_count(kind: TaxonomyKind, t: &Term, deps: &Deps) -> TermCount {
+    deps.add(kind.key(Kind::TermList, &t.slug));
+    deps.add(kind.key(Kind::Term, &t.slug));
     TermCount {
         name: t.name.clone(),
         url: crate::urls::term(kind.path(), &t.slug),

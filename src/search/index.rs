@@ -189,15 +189,21 @@ pub fn update(
 ) -> tantivy::Result<()> {
     let mut writer: IndexWriter = index.writer_with_num_threads(1, 16_000_000)?;
     writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    // Every delete before any add: a delete applies to the documents added before it, so a COE
+    // that moved to another position (re-added there) would otherwise be deleted by the entry
+    // of the position it left.
     for (i, old_id) in edited {
-        let Some(coe) = lib.coes.get(*i) else {
-            continue;
-        };
         writer.delete_term(tantivy::Term::from_field_text(fields.id, old_id));
-        if coe.id != *old_id {
+        if let Some(coe) = lib.coes.get(*i)
+            && coe.id != *old_id
+        {
             writer.delete_term(tantivy::Term::from_field_text(fields.id, &coe.id));
         }
-        writer.add_document(document(fields, *i, coe))?;
+    }
+    for (i, _) in edited {
+        if let Some(coe) = lib.coes.get(*i) {
+            writer.add_document(document(fields, *i, coe))?;
+        }
     }
     writer.commit()?;
     // Each update adds a segment of its own: merge the small ones now and then.

@@ -71,6 +71,29 @@ impl SearchData {
         })
     }
 
+    /// COE `i`'s similar lists, from its new text (`coe serve` after a save); the other COEs
+    /// keep theirs, and the index keeps `i`'s old terms, until the catch-up.
+    pub fn update_one(
+        &mut self,
+        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+        lib: &Library,
+        i: usize,
+    ) {
+        let coe = &lib.coes[i];
+        let q = self.similarity.vector_for(analyzer, coe, &self.fields);
+        // Not excluded by position: its old vector is still in the index, so skip it by hand.
+        let mut ranked = self.similarity.similar_to(lib, &q, Some(coe), None, 64);
+        ranked.retain(|s| s.idx != i);
+        self.earlier[i] = ranked
+            .iter()
+            .filter(|s| lib.coes[s.idx].date < coe.date)
+            .take(EARLIER_PER_COE)
+            .cloned()
+            .collect();
+        ranked.truncate(SIMILAR_PER_COE);
+        self.similar[i] = ranked;
+    }
+
     /// Computes the lists of the COEs at `positions` that were left out as unchanged.
     pub fn complete(&mut self, lib: &Library, positions: &[usize]) {
         let missing: Vec<usize> = positions

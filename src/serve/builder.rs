@@ -5,8 +5,8 @@
 //! When the only change is to existing COE files whose ids stay the same, an incremental build
 //! (`incremental.rs`) re-parses just those files, updates the `Library` (in place when
 //! positions stay), keeps the search index and every other COE's similarity data, recomputes
-//! the changed COEs' similar COEs, and re-renders only the pages that show them
-//! (`pages::affected`). Anything else falls back to a full build: config, templates, themes,
+//! the changed COEs' similar COEs, and re-renders only the pages that showed what changed
+//! (`site::plan`, the planner `coe build` uses too). Anything else falls back to a full build: config, templates, themes,
 //! static files, a file added, removed or renamed, an id changed, an order or a set of pages
 //! changed.
 
@@ -18,6 +18,7 @@ use super::{Event, State, Status};
 use crate::config::Config;
 use crate::content::Coe;
 use crate::diag::{self, Diagnostic};
+use crate::incremental::deps::PageDeps;
 use crate::library::Library;
 use crate::load::Parses;
 use crate::output::Memory;
@@ -47,6 +48,10 @@ struct Cache {
     renderer: Renderer,
     /// Every page's output path, in render order.
     paths: Vec<String>,
+    /// What each page served showed when it was rendered, and what the library made of the
+    /// COEs (the planner's inputs, `site::plan`).
+    deps: PageDeps,
+    shape: crate::site::plan::Shape,
 }
 
 pub struct Builder {
@@ -238,7 +243,7 @@ impl Builder {
             return;
         };
         let sink = Memory::default();
-        pipeline.render(&config, &lib, Some(&search), &sink, None);
+        let rendered = pipeline.render(&config, &lib, Some(&search), &sink, None);
         let report = pipeline.report;
         if report.has_errors() {
             self.failed(report, t);
@@ -262,8 +267,14 @@ impl Builder {
         let renderer = Renderer::new(&self.opts.root, &config, lib.today).ok();
         let analyzer = search::similar::analyzer(&search.index).ok();
         if let (Some(renderer), Some(analyzer)) = (renderer, analyzer) {
+            let mut deps = PageDeps::default();
+            for (path, keys) in rendered {
+                deps.record(path, keys);
+            }
             self.cache = Some(Cache {
                 paths: render::page_paths(&lib, &config),
+                deps,
+                shape: crate::site::plan::Shape::of(&lib),
                 by_source: all
                     .iter()
                     .enumerate()

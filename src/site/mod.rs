@@ -1,10 +1,11 @@
 //! The site: the options and report of a run, and the one [`Pipeline`] of stages that every
-//! command uses (`pipeline.rs`); selective rebuilds (`selective.rs`, `affected.rs`,
-//! `state.rs`); the entry of the commands that read the library (`open.rs`).
+//! command uses (`pipeline.rs`); the planner of incremental rebuilds (`plan.rs`, also used by
+//! `coe serve`) and selective rebuilds (`selective.rs`, `state.rs`); the entry of the commands
+//! that read the library (`open.rs`).
 
-pub mod affected;
 pub mod open;
 mod pipeline;
+pub mod plan;
 mod selective;
 pub mod state;
 

@@ -4,12 +4,14 @@
 //! that read the library (`coe search`, `similar`, `digest`, `actions`) run load and index
 //! (`site::open`). No other place strings the stages together.
 
+use super::plan;
 use super::selective::{self, Edits};
 use super::state;
 use super::{BuildOptions, BuildReport};
 use crate::config::{self, Config};
 use crate::content::missing_sections;
 use crate::diag::{self, Diagnostic};
+use crate::incremental::deps::{Key, PageDeps};
 use crate::library::Library;
 use crate::load::Parses;
 use crate::output::{self, DiskSink, OutputLock, Sink};
@@ -289,7 +291,8 @@ impl Pipeline {
     }
 
     /// Stages 5 and 6, **render** and **export**: every page (or only those in `select`), the
-    /// static search index and the static files, into any sink (disk or memory).
+    /// static search index and the static files, into any sink (disk or memory). Returns what
+    /// each rendered page showed (see `incremental::deps`).
     pub fn render(
         &mut self,
         config: &Config,
@@ -297,19 +300,19 @@ impl Pipeline {
         search: Option<&SearchData>,
         sink: &dyn Sink,
         select: Option<&Selection>,
-    ) {
+    ) -> Vec<(String, Box<[Key]>)> {
         let t = Instant::now();
         let renderer = match Renderer::new(&self.opts.root, config, lib.today) {
             Ok(r) => r,
             Err(diags) => {
                 self.report.diagnostics.extend(diags);
-                return;
+                return Vec::new();
             }
         };
         self.report.stage(("templates", t.elapsed()));
 
         let t = Instant::now();
-        let (files, diags) = match select {
+        let rendered = match select {
             Some(selection) => {
                 render::render_selected(lib, config, &renderer, search, sink, &|p| {
                     selection.pages.contains(p)
@@ -317,8 +320,8 @@ impl Pipeline {
             }
             None => render::render_site(lib, config, &renderer, search, sink),
         };
-        self.report.diagnostics.extend(diags);
-        self.report.files += files;
+        self.report.diagnostics.extend(rendered.diagnostics);
+        self.report.files += rendered.files;
         self.report.stage(("render+write", t.elapsed()));
 
         if let Some(search) = search {
@@ -364,6 +367,7 @@ impl Pipeline {
         }
         self.report.files += statics.len();
         self.report.stage(("static", t.elapsed()));
+        rendered.deps
     }
 
     /// `coe build`: every stage, then stage 7, **commit**: the new site assembled beside the
@@ -404,10 +408,7 @@ impl Pipeline {
             ));
         }
         let Some(Loaded {
-            config,
-            mut lib,
-            edits,
-            ..
+            config, lib, edits, ..
         }) = loaded
         else {
             diag::sort(&mut self.report.diagnostics);
@@ -432,8 +433,8 @@ impl Pipeline {
         let previous = output::read_manifest(&manifest_path, &output);
         self.report.incremental = previous.is_some();
         let key = render_key(&self.opts, &config, &lib);
-        let last = previous.as_ref().and_then(|_| state::read(&state_path));
-        let plan = selective::plan(&mut lib, &config, last.as_ref(), key, &edits);
+        let mut last = previous.as_ref().and_then(|_| state::read(&state_path));
+        let plan = selective::plan(&lib, last.as_ref(), key, &edits);
         self.report.stage(("plan", t.elapsed()));
         if plan.as_ref().is_some_and(selective::Plan::is_empty)
             && let Some(previous) = &previous
@@ -489,9 +490,11 @@ impl Pipeline {
             (Some(plan), Some(search), Some(last), true) => {
                 let t = Instant::now();
                 let paths = render::page_paths(&lib, &config);
-                let pages = selective::pages(plan, &lib, &config, search, &last.coes, &paths);
+                let pages = selective::pages(plan, &lib, search, last, &paths);
                 let t1 = t.elapsed();
-                let shown = selective::lists_shown(&lib, &config, &pages);
+                // A page the last build did not have may show any COE's lists.
+                let shown = plan::lists_shown(&last.deps, &pages)
+                    .unwrap_or_else(|| (0..lib.coes.len()).collect());
                 let t2 = t.elapsed();
                 search.complete(&lib, &shown);
                 crate::timing!(
@@ -506,13 +509,31 @@ impl Pipeline {
             }
             _ => None,
         };
-        self.render(
+        let rendered = self.render(
             &config,
             &lib,
             search.as_ref(),
             &sink,
             selected.as_ref().map(|(selection, _)| selection),
         );
+        // What every page of the new output shows: the pages rendered now, the others as the
+        // last build recorded them.
+        let mut deps = match (&selected, last.as_mut()) {
+            (Some((_, paths)), Some(last)) => {
+                let mut deps = std::mem::take(&mut last.deps);
+                let now: HashSet<&str> = paths
+                    .iter()
+                    .map(String::as_str)
+                    .chain(["coes.json"])
+                    .collect();
+                deps.retain(|p| now.contains(p));
+                deps
+            }
+            _ => PageDeps::default(),
+        };
+        for (path, keys) in rendered {
+            deps.record(path, keys);
+        }
         if let Some((selection, paths)) = &selected {
             let fragments =
                 search::export::unchanged_fragment_paths(lib.coes.len(), &selection.edited);
@@ -587,6 +608,7 @@ impl Pipeline {
                                     &lib,
                                     search,
                                     last.as_ref().map(|l| l.coes.as_slice()),
+                                    deps,
                                 ),
                             );
                         }

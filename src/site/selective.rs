@@ -1,19 +1,17 @@
 //! A rebuild after a few edits renders only the pages those edits change.
 //!
-//! The pages an edited COE appears on come from [`affected`](super::affected) (the same
-//! reasoning `coe serve` uses after a save); the pages whose similar lists changed come from
-//! comparing what each page shows of its similar COEs with what the last build's state
-//! recorded. Everything else a full build would write is kept as it is. A test compares the
-//! result with a clean build, byte for byte.
+//! Which pages those are comes from the planner (`plan.rs`, shared with `coe serve`): what
+//! each page recorded while the last build rendered it, against the keys the edits changed,
+//! the similar lists that changed included. Everything else a full build would write is kept
+//! as it is. A test compares the result with a clean build, byte for byte.
 
-use super::affected::{self, Before};
+use super::plan;
 use super::state::{self, BuildState, CoeState};
-use crate::config::Config;
 use crate::content::Coe;
+use crate::incremental::deps::PageDeps;
 use crate::library::Library;
-use crate::library::weeks::IsoWeek;
 use crate::search::SearchData;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 /// More edited files than this: render everything.
 const MAX_EDITED: usize = 16;
@@ -31,33 +29,27 @@ pub struct Edits {
     pub reparsed: Vec<(String, Option<Coe>)>,
 }
 
-/// What the previous versions of the edited COEs showed, when only pages need updating.
+/// The edited COEs: (library position, the version the last build rendered).
 pub struct Plan {
-    befores: Vec<Before>,
+    edited: Vec<(usize, Coe)>,
 }
 
 impl Plan {
-    /// Nothing a page shows can have changed.
+    /// No COE the pages show was edited.
     pub fn is_empty(&self) -> bool {
-        self.befores.is_empty()
+        self.edited.is_empty()
     }
 
     /// The library positions of the edited COEs (the others kept their parse and position).
     pub fn edited(&self) -> Vec<usize> {
-        self.befores.iter().map(|b| b.i).collect()
+        self.edited.iter().map(|(i, _)| *i).collect()
     }
 }
 
-/// A plan, when the last build's `state` still describes the output and every edited COE
-/// keeps its structure (same id, dates, status, taxonomies, links, owners); `None`: render
-/// everything.
-pub fn plan(
-    lib: &mut Library,
-    config: &Config,
-    previous: Option<&BuildState>,
-    key: u64,
-    edits: &Edits,
-) -> Option<Plan> {
+/// A plan, when the last build's `state` still describes the output: same inputs besides the
+/// COEs, the same COEs at the same positions, each edited COE at the same address. `None`:
+/// render everything.
+pub fn plan(lib: &Library, previous: Option<&BuildState>, key: u64, edits: &Edits) -> Option<Plan> {
     let previous = previous?;
     let trusted = previous.key == key
         && edits.read == Some(previous.parsed)
@@ -72,7 +64,7 @@ pub fn plan(
     if !trusted {
         return None;
     }
-    let mut olds = Vec::new();
+    let mut edited = Vec::new();
     for (source, old) in &edits.reparsed {
         let old = old.as_ref()?;
         // Not in the library now, nor in the last build's (it listed the same sources): a
@@ -80,106 +72,52 @@ pub fn plan(
         let Some(i) = lib.coes.iter().position(|c| &c.source == source) else {
             continue;
         };
-        if !affected::same_structure(old, &lib.coes[i]) {
+        if old.slug != lib.coes[i].slug {
             return None;
         }
-        olds.push((i, old.clone()));
+        edited.push((i, old.clone()));
     }
-    Some(Plan {
-        befores: affected::befores(lib, config, olds),
-    })
+    Some(Plan { edited })
 }
 
 /// Every page the plan's edits change, similar lists included. A COE whose lists were not
-/// computed again (same input key) shows what it showed: its lists are read from `previous`.
+/// computed again (same inputs) shows what it showed.
 pub fn pages(
     plan: &Plan,
     lib: &Library,
-    config: &Config,
     search: &SearchData,
-    previous: &[CoeState],
-    all_paths: &[String],
+    previous: &BuildState,
+    paths: &[String],
 ) -> HashSet<String> {
-    let (mut first, mut then) = (HashSet::new(), HashSet::new());
-    let shows = |j: usize, i: usize| {
-        if search.computed.get(j) == Some(&true) {
-            affected::shown_in(search, j, i)
-        } else {
-            let was = previous.get(j);
-            let has = |ids: Option<&Vec<u32>>| ids.is_some_and(|l| l.contains(&(i as u32)));
-            (
-                has(was.map(|w| &w.similar_ids)),
-                has(was.map(|w| &w.earlier_ids)),
-            )
-        }
-    };
-    for before in &plan.befores {
-        affected::affected(
-            before, lib, config, &shows, all_paths, &mut first, &mut then,
-        );
-    }
-    first.extend(then);
-    let mut weeks = BTreeSet::new();
-    for (j, coe) in lib.coes.iter().enumerate() {
-        if search.computed.get(j) != Some(&true) {
-            continue;
-        }
-        let was = previous.get(j);
-        let similar = search.similar.get(j).map(|l| state::similar_view(l));
-        if was.map(|w| w.similar) != similar {
-            first.insert(crate::urls::page(&crate::urls::coe(&coe.slug)));
-        }
-        let earlier = search.earlier.get(j).map(|l| state::earlier_view(l));
-        if was.map(|w| w.earlier) != earlier {
-            weeks.insert(IsoWeek::of(coe.published));
-        }
-    }
-    affected::digest_pages(lib, config, &weeks, &mut first);
-    first
+    let edited: Vec<(usize, &Coe)> = plan.edited.iter().map(|(i, c)| (*i, c)).collect();
+    let mut keys = plan::changes(&previous.shape, lib, &edited);
+    keys.extend(plan::similar_changes(
+        lib.coes.len(),
+        |j| previous.coes.get(j).map(|c| (c.similar, c.earlier)),
+        |j| (search.computed.get(j) == Some(&true)).then(|| views(search, j)),
+    ));
+    plan::pages(&previous.deps, &keys, paths)
 }
 
-/// The COEs whose similar lists the `pages` show: a COE's page shows its similar list, a
-/// digest its week's earlier lists (the latest week's on `digest/`, the feed's weeks in its
-/// feed).
-pub fn lists_shown(lib: &Library, config: &Config, pages: &HashSet<String>) -> Vec<usize> {
-    let mut shown = Vec::new();
-    let mut weeks = BTreeSet::new();
-    for (i, coe) in lib.coes.iter().enumerate() {
-        if pages.contains(&crate::urls::page(&crate::urls::coe(&coe.slug))) {
-            shown.push(i);
-        }
-    }
-    for w in lib.weeks.keys() {
-        if pages.contains(&crate::urls::page(&crate::urls::digest_week(&w.slug()))) {
-            weeks.insert(*w);
-        }
-    }
-    if pages.contains("digest/index.html")
-        && let Some(w) = crate::digest::latest_week(lib)
-    {
-        weeks.insert(w);
-    }
-    if pages.contains("digest/atom.xml") {
-        weeks.extend(lib.weeks.keys().rev().take(config.feed_limit));
-    }
-    for w in weeks {
-        shown.extend(lib.weeks.get(&w).into_iter().flatten().copied());
-    }
-    shown.sort_unstable();
-    shown.dedup();
-    shown
+/// What COE `j`'s page and digest show of its similar lists (see `state::similar_view`).
+fn views(search: &SearchData, j: usize) -> (u64, u64) {
+    (
+        search.similar.get(j).map_or(0, |l| state::similar_view(l)),
+        search.earlier.get(j).map_or(0, |l| state::earlier_view(l)),
+    )
 }
 
-/// The state a build leaves for the next one. The lists of a COE not computed again are the
-/// last build's: so is what the state says of them.
+/// The state a build leaves for the next one: `deps` what every page of the output showed.
+/// The lists of a COE not computed again are the last build's: so is what the state says of
+/// them.
 pub fn new_state(
     key: u64,
     parsed: i64,
     lib: &Library,
     search: &SearchData,
     previous: Option<&[CoeState]>,
+    deps: PageDeps,
 ) -> BuildState {
-    let ids = |l: &[crate::search::similar::Similar]| l.iter().map(|s| s.idx as u32).collect();
     BuildState {
         key,
         parsed,
@@ -192,15 +130,18 @@ pub fn new_state(
                     source: c.source.clone(),
                     ..was.clone()
                 },
-                _ => CoeState {
-                    source: c.source.clone(),
-                    similar: search.similar.get(j).map_or(0, |l| state::similar_view(l)),
-                    earlier: search.earlier.get(j).map_or(0, |l| state::earlier_view(l)),
-                    similar_ids: search.similar.get(j).map_or_else(Vec::new, |l| ids(l)),
-                    earlier_ids: search.earlier.get(j).map_or_else(Vec::new, |l| ids(l)),
-                },
+                _ => {
+                    let (similar, earlier) = views(search, j);
+                    CoeState {
+                        source: c.source.clone(),
+                        similar,
+                        earlier,
+                    }
+                }
             })
             .collect(),
         traces: search.traces.clone(),
+        shape: plan::Shape::of(lib),
+        deps,
     }
 }

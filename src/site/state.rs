@@ -7,12 +7,15 @@
 //! cache: the state names the parse cache generation it was built from, so the previous
 //! version of an edited COE is exactly the one the output shows.
 
+use super::plan::Shape;
+use crate::incremental::deps::{Key, Kind, PageDeps};
 use crate::load::codec::{Reader, Writer};
 use crate::search::similar::{Similar, Trace};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::Path;
 
-const HEADER: &str = "coe build state v2";
+const HEADER: &str = "coe build state v3";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildState {
@@ -26,6 +29,10 @@ pub struct BuildState {
     /// Per library position, how its similar lists were found (kept in a binary file beside
     /// the state; empty when that is missing or damaged: the lists are then computed).
     pub traces: Vec<Trace>,
+    /// What the library made of the COEs (see `plan::Shape`).
+    pub shape: Shape,
+    /// What each page of the output showed when it was rendered.
+    pub deps: PageDeps,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -33,9 +40,6 @@ pub struct CoeState {
     pub source: String,
     pub similar: u64,
     pub earlier: u64,
-    /// Library positions of the COEs in its similar list, then in its earlier list.
-    pub similar_ids: Vec<u32>,
-    pub earlier_ids: Vec<u32>,
 }
 
 fn hasher() -> impl Hasher {
@@ -83,21 +87,10 @@ pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
     s.push_str(HEADER);
     s.push('\n');
     s.push_str(&format!("{:016x} {}\n", state.key, state.parsed));
-    let ids = |ids: &[u32]| {
-        if ids.is_empty() {
-            "-".to_owned()
-        } else {
-            ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
-        }
-    };
     for c in &state.coes {
         s.push_str(&format!(
-            "{:016x} {:016x} {} {} {}\n",
-            c.similar,
-            c.earlier,
-            ids(&c.similar_ids),
-            ids(&c.earlier_ids),
-            c.source
+            "{:016x} {:016x} {}\n",
+            c.similar, c.earlier, c.source
         ));
     }
     if let Some(dir) = path.parent() {
@@ -107,6 +100,8 @@ pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, encode_traces(&state.traces))?;
     std::fs::rename(&tmp, traces)?;
+    std::fs::write(&tmp, encode_deps(&state.shape, &state.deps))?;
+    std::fs::rename(&tmp, path.with_extension("deps"))?;
     std::fs::write(&tmp, s)?;
     std::fs::rename(tmp, path)
 }
@@ -194,20 +189,12 @@ pub fn read(path: &Path) -> Option<BuildState> {
     }
     let (key, parsed) = lines.next()?.split_once(' ')?;
     let hex = |s: &str| u64::from_str_radix(s, 16).ok();
-    let ids = |s: &str| -> Option<Vec<u32>> {
-        if s == "-" {
-            return Some(Vec::new());
-        }
-        s.split(',').map(|n| n.parse().ok()).collect()
-    };
     let mut coes = Vec::new();
     for line in lines {
-        let mut parts = line.splitn(5, ' ');
+        let mut parts = line.splitn(3, ' ');
         coes.push(CoeState {
             similar: hex(parts.next()?)?,
             earlier: hex(parts.next()?)?,
-            similar_ids: ids(parts.next()?)?,
-            earlier_ids: ids(parts.next()?)?,
             source: parts.next()?.to_owned(),
         });
     }
@@ -216,12 +203,149 @@ pub fn read(path: &Path) -> Option<BuildState> {
         .and_then(|b| decode_traces(&b))
         .filter(|t| t.len() == coes.len())
         .unwrap_or_default();
+    // Without what the pages showed, nothing can be rendered selectively: no state.
+    let (shape, deps) = decode_deps(&std::fs::read(path.with_extension("deps")).ok()?)?;
     Some(BuildState {
         key: hex(key)?,
         parsed: parsed.parse().ok()?,
         coes,
         traces,
+        shape,
+        deps,
     })
+}
+
+const DEPS_FORMAT: &str = "coe page deps v1";
+
+/// The shape and the pages' keys, in the parse cache's codec, then a hash of all of it. Each
+/// distinct key is written once; a page lists the numbers of its keys.
+fn encode_deps(shape: &Shape, deps: &PageDeps) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.str(DEPS_FORMAT);
+    w.varint(shape.terms.len() as u64);
+    for ((kind, slug), (name, list)) in &shape.terms {
+        w.byte(*kind);
+        w.str(slug);
+        w.str(name);
+        w.u64_le(*list);
+    }
+    w.varint(shape.years.len() as u64);
+    for (y, h) in &shape.years {
+        w.varint(u64::from(*y as u16));
+        w.u64_le(*h);
+    }
+    w.varint(shape.weeks.len() as u64);
+    for (k, h) in &shape.weeks {
+        w.u64_le(*k);
+        w.u64_le(*h);
+    }
+    for groups in [&shape.owners, &shape.teams] {
+        w.varint(groups.len() as u64);
+        for (slug, h) in groups {
+            w.str(slug);
+            w.u64_le(*h);
+        }
+    }
+    for hashes in [&shape.links, &shape.sorts] {
+        w.varint(hashes.len() as u64);
+        for h in hashes {
+            w.u64_le(*h);
+        }
+    }
+    let mut table: HashMap<Key, u32> = HashMap::new();
+    let mut keys: Vec<Key> = Vec::new();
+    let mut pages: Vec<(&String, Vec<u32>)> = Vec::with_capacity(deps.len());
+    for (path, page_keys) in deps.iter() {
+        let mut numbers: Vec<u32> = page_keys
+            .iter()
+            .map(|k| {
+                *table.entry(*k).or_insert_with(|| {
+                    keys.push(*k);
+                    (keys.len() - 1) as u32
+                })
+            })
+            .collect();
+        numbers.sort_unstable();
+        pages.push((path, numbers));
+    }
+    w.varint(keys.len() as u64);
+    for k in &keys {
+        w.byte(k.kind as u8);
+        w.varint(k.id);
+    }
+    w.varint(pages.len() as u64);
+    for (path, numbers) in pages {
+        w.str(path);
+        w.varint(numbers.len() as u64);
+        let mut last = 0;
+        for n in numbers {
+            w.varint(u64::from(n - last));
+            last = n;
+        }
+    }
+    let mut b = w.finish();
+    let check = checksum(&b);
+    b.extend_from_slice(&check.to_le_bytes());
+    b
+}
+
+/// What `encode_deps` wrote; `None` when anything is off.
+fn decode_deps(b: &[u8]) -> Option<(Shape, PageDeps)> {
+    let (body, check) = b.split_last_chunk::<8>()?;
+    if checksum(body).to_le_bytes() != *check {
+        return None;
+    }
+    let mut r = Reader::new(body)?;
+    if r.str()? != DEPS_FORMAT {
+        return None;
+    }
+    let mut shape = Shape::default();
+    for _ in 0..r.varint()? {
+        let kind = r.byte()?;
+        let slug = r.str()?.to_owned();
+        let name = r.str()?.to_owned();
+        shape.terms.insert((kind, slug), (name, r.u64_le()?));
+    }
+    for _ in 0..r.varint()? {
+        let y = u16::try_from(r.varint()?).ok()? as i16;
+        shape.years.insert(y, r.u64_le()?);
+    }
+    for _ in 0..r.varint()? {
+        let k = r.u64_le()?;
+        shape.weeks.insert(k, r.u64_le()?);
+    }
+    for groups in [&mut shape.owners, &mut shape.teams] {
+        for _ in 0..r.varint()? {
+            let slug = r.str()?.to_owned();
+            groups.insert(slug, r.u64_le()?);
+        }
+    }
+    for hashes in [&mut shape.links, &mut shape.sorts] {
+        for _ in 0..r.varint()? {
+            hashes.push(r.u64_le()?);
+        }
+    }
+    let n = usize::try_from(r.varint()?).ok()?;
+    // Lengths come from the file: bounded by what is left of it before anything is reserved.
+    let mut keys = Vec::with_capacity(n.min(body.len()));
+    for _ in 0..n {
+        let kind = Kind::from_u8(r.byte()?)?;
+        keys.push(Key::new(kind, r.varint()?));
+    }
+    let mut deps = PageDeps::default();
+    for _ in 0..r.varint()? {
+        let path = r.str()?.to_owned();
+        let count = usize::try_from(r.varint()?).ok()?;
+        let mut page = Vec::with_capacity(count.min(keys.len()));
+        let mut at = 0u64;
+        for _ in 0..count {
+            at = at.checked_add(r.varint()?)?;
+            page.push(*keys.get(usize::try_from(at).ok()?)?);
+        }
+        page.sort_unstable();
+        deps.record(path, page.into_boxed_slice());
+    }
+    r.is_empty().then_some((shape, deps))
 }
 
 #[cfg(test)]
@@ -263,12 +387,9 @@ mod tests {
                     source: "2024/a b.md".to_owned(),
                     similar: 1,
                     earlier: 2,
-                    similar_ids: vec![3, 0, 9999],
-                    earlier_ids: vec![],
                 },
                 CoeState {
                     source: "c.md".to_owned(),
-                    earlier_ids: vec![7],
                     ..CoeState::default()
                 },
             ],
@@ -283,6 +404,27 @@ mod tests {
                 },
                 Trace::default(),
             ],
+            shape: Shape {
+                terms: [((0, "dns".to_owned()), ("DNS".to_owned(), 9))].into(),
+                years: [(-3, 1), (2024, 2)].into(),
+                weeks: [(202_401, 3)].into(),
+                owners: [("ana".to_owned(), 4)].into(),
+                teams: [("sre".to_owned(), 5)].into(),
+                links: vec![6, 7],
+                sorts: vec![8, 9, 10],
+            },
+            deps: {
+                let mut deps = PageDeps::default();
+                let mut keys = vec![
+                    Key::coe(Kind::Shown, 1),
+                    Key::named(Kind::Owner, "ana"),
+                    Key::all(Kind::AllItems),
+                ];
+                keys.sort_unstable();
+                deps.record("coe/x/index.html".to_owned(), keys.into());
+                deps.record("empty.html".to_owned(), Box::new([]));
+                deps
+            },
         };
         write(&path, &state).expect("written");
         assert_eq!(read(&path), Some(state.clone()));
@@ -297,6 +439,18 @@ mod tests {
         }
         std::fs::write(&traces, &bytes[..bytes.len() - 1]).expect("written");
         assert_eq!(read(&path).map(|s| s.traces), Some(Vec::new()));
+        // Damaged page records: no state at all (nothing can be rendered selectively).
+        std::fs::write(&traces, &bytes).expect("written");
+        let deps = path.with_extension("deps");
+        let mut bytes = std::fs::read(&deps).expect("deps");
+        for i in 0..bytes.len() {
+            bytes[i] ^= 0x01;
+            std::fs::write(&deps, &bytes).expect("written");
+            assert_eq!(read(&path), None, "byte {i}");
+            bytes[i] ^= 0x01;
+        }
+        std::fs::write(&deps, &bytes).expect("written");
+        assert_eq!(read(&path), Some(state));
         std::fs::write(&path, format!("{HEADER}\n12 zz\n")).expect("written");
         assert_eq!(read(&path), None);
     }

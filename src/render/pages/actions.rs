@@ -1,5 +1,6 @@
 //! The action-item tracker: every action item, and one page per owner and per team.
 
+use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::Library;
 use crate::render::jobs::ActionScope;
 use crate::render::learning::{self, ActionIndex};
@@ -11,22 +12,34 @@ pub(super) fn view(
     scope: ActionScope,
     root: &str,
     ctx: &mut Context,
+    deps: &Deps,
 ) -> &'static str {
     let (title, positions): (String, Vec<usize>) = match scope {
-        ActionScope::All => ("Action items".to_owned(), (0..idx.items.len()).collect()),
-        ActionScope::Owner(g) => (
-            format!("Action items owned by {}", idx.owners[g].name),
-            idx.owners[g].items.clone(),
-        ),
-        ActionScope::Team(g) => (
-            format!("Action items of team {}", idx.teams[g].name),
-            idx.teams[g].items.clone(),
-        ),
+        ActionScope::All => {
+            // Every item, and the owners' and teams' indexes with their counts.
+            deps.add(Key::all(Kind::AllItems));
+            ("Action items".to_owned(), (0..idx.items.len()).collect())
+        }
+        ActionScope::Owner(g) => {
+            deps.add(Key::named(Kind::Owner, &idx.owners[g].slug));
+            (
+                format!("Action items owned by {}", idx.owners[g].name),
+                idx.owners[g].items.clone(),
+            )
+        }
+        ActionScope::Team(g) => {
+            deps.add(Key::named(Kind::Team, &idx.teams[g].slug));
+            (
+                format!("Action items of team {}", idx.teams[g].name),
+                idx.teams[g].items.clone(),
+            )
+        }
     };
     let refs: Vec<_> = positions.iter().map(|&n| idx.items[n]).collect();
     let rows: Vec<crate::digest::ActionRow> = refs
         .iter()
         .map(|&r| {
+            deps.coe(Kind::Shown, r.coe);
             let late = crate::library::actions::days_overdue(r.get(lib), lib.today);
             crate::digest::action_row(lib, r, late)
         })

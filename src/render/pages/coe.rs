@@ -1,6 +1,7 @@
 //! A COE's own page (its view is `views::coe_page`).
 
 use super::Shared;
+use crate::incremental::deps::Deps;
 use crate::library::Library;
 use crate::render::views::coe_page;
 use tera::Context;
@@ -12,6 +13,7 @@ pub(super) fn view(
     i: usize,
     root: &str,
     ctx: &mut Context,
+    deps: &Deps,
 ) -> &'static str {
     ctx.insert(
         "coe",
@@ -21,6 +23,7 @@ pub(super) fn view(
             i,
             root,
             search.map(|s| s.similar[i].as_slice()),
+            deps,
         ),
     );
     "coe.html"

@@ -1,5 +1,6 @@
 //! The weekly digest pages: one week (the latest at `/digest/`) and the archive of weeks.
 
+use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::Library;
 use crate::library::weeks::IsoWeek;
 use crate::render::learning;
@@ -11,21 +12,25 @@ pub(super) fn week(
     search: Option<&crate::search::SearchData>,
     week: Option<IsoWeek>,
     ctx: &mut Context,
+    deps: &Deps,
 ) -> &'static str {
+    // Which week is the latest, and the weeks before and after this one.
+    deps.add(Key::all(Kind::Weeks));
     let Some(w) = week.or_else(|| crate::digest::latest_week(lib)) else {
         ctx.insert("digest", &None::<crate::digest::Digest>);
         ctx.insert("latest", &true);
         return "digest.html";
     };
     let (prev, next) = learning::neighbours(lib, w);
-    ctx.insert("digest", &Some(learning::digest_for(lib, search, w)));
+    ctx.insert("digest", &Some(learning::digest_for(lib, search, w, deps)));
     ctx.insert("latest", &week.is_none());
     ctx.insert("prev", &prev);
     ctx.insert("next", &next);
     "digest.html"
 }
 
-pub(super) fn archive(lib: &Library, ctx: &mut Context) -> &'static str {
+pub(super) fn archive(lib: &Library, ctx: &mut Context, deps: &Deps) -> &'static str {
+    deps.add(Key::all(Kind::Weeks));
     let weeks: Vec<learning::WeekLink> = lib
         .weeks
         .keys()

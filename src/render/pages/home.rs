@@ -3,6 +3,7 @@
 use super::{Shared, taxonomy_views, top_terms, year_counts};
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::{Library, TaxonomyKind};
 use crate::render::views::severity;
 use serde::Serialize;
@@ -14,18 +15,25 @@ pub(super) fn view(
     shared: &Shared,
     root: &str,
     ctx: &mut Context,
+    deps: &Deps,
 ) -> Result<&'static str, Diagnostic> {
     let n = config.home_limit.min(lib.coes.len());
+    deps.add(Key::new(Kind::Sort, 0));
     ctx.insert(
         "recent",
-        &shared.cards.list_with_html(&shared.sorted[0][..n], root)?,
+        &shared
+            .cards
+            .list_with_html(&shared.sorted[0][..n], root, deps)?,
     );
     ctx.insert("total", &lib.coes.len());
-    ctx.insert("severities", &severity_counts(lib));
-    ctx.insert("top_tags", &top_terms(lib, TaxonomyKind::Tags, 12));
-    ctx.insert("top_services", &top_terms(lib, TaxonomyKind::Services, 12));
-    ctx.insert("taxonomies", &taxonomy_views(lib, config));
-    ctx.insert("years", &year_counts(lib));
+    ctx.insert("severities", &severity_counts(lib, deps));
+    ctx.insert("top_tags", &top_terms(lib, TaxonomyKind::Tags, 12, deps));
+    ctx.insert(
+        "top_services",
+        &top_terms(lib, TaxonomyKind::Services, 12, deps),
+    );
+    ctx.insert("taxonomies", &taxonomy_views(lib, config, deps));
+    ctx.insert("years", &year_counts(lib, deps));
     Ok("index.html")
 }
 
@@ -37,7 +45,8 @@ struct SeverityCount {
     count: usize,
 }
 
-fn severity_counts(lib: &Library) -> Vec<SeverityCount> {
+fn severity_counts(lib: &Library, deps: &Deps) -> Vec<SeverityCount> {
+    deps.add(TaxonomyKind::Severity.taxonomy_key());
     let tax = lib.taxonomy(TaxonomyKind::Severity);
     let mut out: Vec<SeverityCount> = tax
         .terms

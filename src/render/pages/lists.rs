@@ -4,6 +4,7 @@
 use super::{Shared, taxonomy_view, top_terms, year_counts};
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::{Library, TaxonomyKind};
 use crate::render::jobs::{Sort, page_count};
 use crate::render::views::{TermCount, term_count};
@@ -25,8 +26,11 @@ pub(super) fn all_coes(
     sort: Sort,
     page: usize,
     ctx: &mut Context,
+    deps: &Deps,
 ) -> &'static str {
-    let order = &shared.sorted[Sort::ALL.iter().position(|&s| s == sort).unwrap_or(0)];
+    let n = Sort::ALL.iter().position(|&s| s == sort).unwrap_or(0);
+    deps.add(Key::new(Kind::Sort, n as u64));
+    let order = &shared.sorted[n];
     let (slice, pager) = paginate(order, page, config.paginate_by, sort.path());
     let sorts: Vec<SortLink> = Sort::ALL
         .iter()
@@ -36,7 +40,7 @@ pub(super) fn all_coes(
             active: s == sort,
         })
         .collect();
-    ctx.insert("coes", &shared.cards.list(slice));
+    ctx.insert("coes", &shared.cards.list(slice, deps));
     ctx.insert("paginator", &pager);
     ctx.insert("total", &lib.coes.len());
     ctx.insert("sorts", &sorts);
@@ -44,8 +48,8 @@ pub(super) fn all_coes(
     "coe_list.html"
 }
 
-pub(super) fn years(lib: &Library, ctx: &mut Context) -> &'static str {
-    ctx.insert("years", &year_counts(lib));
+pub(super) fn years(lib: &Library, ctx: &mut Context, deps: &Deps) -> &'static str {
+    ctx.insert("years", &year_counts(lib, deps));
     "years.html"
 }
 
@@ -55,16 +59,17 @@ pub(super) fn year(
     config: &Config,
     shared: &Shared,
     y: i16,
-    page: usize,
-    root: &str,
+    (page, root): (usize, &str),
     ctx: &mut Context,
+    deps: &Deps,
 ) -> Result<&'static str, Diagnostic> {
+    deps.add(Key::new(Kind::Year, y as u64));
     let coes = lib.years.get(&y).map_or(&[][..], Vec::as_slice);
     let (slice, pager) = paginate(coes, page, config.paginate_by, &crate::urls::year(y));
     ctx.insert("year", &y);
-    ctx.insert("coes", &shared.cards.list_with_html(slice, root)?);
+    ctx.insert("coes", &shared.cards.list_with_html(slice, root, deps)?);
     ctx.insert("paginator", &pager);
-    ctx.insert("years", &year_counts(lib));
+    ctx.insert("years", &year_counts(lib, deps));
     Ok("year.html")
 }
 
@@ -74,15 +79,16 @@ pub(super) fn taxonomy(
     config: &Config,
     k: TaxonomyKind,
     ctx: &mut Context,
+    deps: &Deps,
 ) -> &'static str {
     let tax = lib.taxonomy(k);
-    let mut terms: Vec<TermCount> = tax.terms.iter().map(|t| term_count(k, t)).collect();
+    let mut terms: Vec<TermCount> = tax.terms.iter().map(|t| term_count(k, t, deps)).collect();
     if k == TaxonomyKind::Severity {
         terms.sort_by(|a, b| a.url.cmp(&b.url));
     }
-    ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
+    ctx.insert("taxonomy", &taxonomy_view(lib, config, k, deps));
     ctx.insert("terms", &terms);
-    ctx.insert("by_count", &top_terms(lib, k, usize::MAX));
+    ctx.insert("by_count", &top_terms(lib, k, usize::MAX, deps));
     "taxonomy.html"
 }
 
@@ -92,20 +98,22 @@ pub(super) fn term(
     config: &Config,
     shared: &Shared,
     (k, t): (TaxonomyKind, usize),
-    page: usize,
-    root: &str,
+    (page, root): (usize, &str),
     ctx: &mut Context,
+    deps: &Deps,
 ) -> Result<&'static str, Diagnostic> {
     let term = &lib.taxonomy(k).terms[t];
+    deps.add(k.key(Kind::TermList, &term.slug));
+    deps.add(k.key(Kind::Term, &term.slug));
     let (slice, pager) = paginate(
         &term.coes,
         page,
         config.paginate_by,
         &crate::urls::term(k.path(), &term.slug),
     );
-    ctx.insert("taxonomy", &taxonomy_view(lib, config, k));
-    ctx.insert("term", &term_count(k, term));
-    ctx.insert("coes", &shared.cards.list_with_html(slice, root)?);
+    ctx.insert("taxonomy", &taxonomy_view(lib, config, k, deps));
+    ctx.insert("term", &term_count(k, term, deps));
+    ctx.insert("coes", &shared.cards.list_with_html(slice, root, deps)?);
     ctx.insert("paginator", &pager);
     Ok("term.html")
 }

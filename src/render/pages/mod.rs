@@ -16,6 +16,7 @@ use super::views::{self, TermCount, term_count};
 use super::{feeds, sitemap};
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::{Library, TaxonomyKind};
 use serde::Serialize;
 use tera::Context;
@@ -35,28 +36,30 @@ pub(super) fn context(
     shared: &Shared,
     job: Job,
     root: &str,
+    deps: &Deps,
 ) -> Result<(&'static str, Context), Diagnostic> {
     let mut ctx = Context::new();
     ctx.insert("root", root);
     let c = &mut ctx;
+    let d = deps;
     let template = match job {
-        Job::Home => home::view(lib, config, shared, root, c)?,
-        Job::AllCoes(sort, page) => lists::all_coes(lib, config, shared, sort, page, c),
-        Job::Coe(i) => coe::view(lib, search, shared, i, root, c),
-        Job::Years => lists::years(lib, c),
-        Job::Year(y, page) => lists::year(lib, config, shared, y, page, root, c)?,
-        Job::Taxonomy(k) => lists::taxonomy(lib, config, k, c),
-        Job::Term(k, t, page) => lists::term(lib, config, shared, (k, t), page, root, c)?,
+        Job::Home => home::view(lib, config, shared, root, c, d)?,
+        Job::AllCoes(sort, page) => lists::all_coes(lib, config, shared, sort, page, c, d),
+        Job::Coe(i) => coe::view(lib, search, shared, i, root, c, d),
+        Job::Years => lists::years(lib, c, d),
+        Job::Year(y, page) => lists::year(lib, config, shared, y, (page, root), c, d)?,
+        Job::Taxonomy(k) => lists::taxonomy(lib, config, k, c, d),
+        Job::Term(k, t, page) => lists::term(lib, config, shared, (k, t), (page, root), c, d)?,
         Job::NotFound => not_found::view(),
-        Job::Search => search::view(lib, config, c),
-        Job::Atom => feeds::site_atom(lib, config, c),
-        Job::TermAtom(k, t) => feeds::term_atom(lib, config, k, t, c),
-        Job::Digest(week) => digest::week(lib, search, week, c),
-        Job::DigestArchive => digest::archive(lib, c),
-        Job::DigestAtom => feeds::digest_atom(lib, config, search, c),
-        Job::Actions(scope) => actions::view(lib, &shared.actions, scope, root, c),
-        Job::Metrics => metrics::view(lib, c),
-        Job::Sitemap => sitemap::view(lib, config, &shared.actions, c),
+        Job::Search => search::view(lib, config, c, d),
+        Job::Atom => feeds::site_atom(lib, config, c, d),
+        Job::TermAtom(k, t) => feeds::term_atom(lib, config, k, t, c, d),
+        Job::Digest(week) => digest::week(lib, search, week, c, d),
+        Job::DigestArchive => digest::archive(lib, c, d),
+        Job::DigestAtom => feeds::digest_atom(lib, config, search, c, d),
+        Job::Actions(scope) => actions::view(lib, &shared.actions, scope, root, c, d),
+        Job::Metrics => metrics::view(lib, c, d),
+        Job::Sitemap => sitemap::view(lib, config, &shared.actions, c, d),
     };
     Ok((template, ctx))
 }
@@ -82,7 +85,8 @@ pub(super) fn label(config: &Config, k: TaxonomyKind) -> String {
     .clone()
 }
 
-fn taxonomy_view(lib: &Library, config: &Config, k: TaxonomyKind) -> TaxonomyView {
+fn taxonomy_view(lib: &Library, config: &Config, k: TaxonomyKind, deps: &Deps) -> TaxonomyView {
+    deps.add(k.taxonomy_key());
     TaxonomyView {
         label: label(config, k),
         url: format!("{}/", k.path()),
@@ -91,10 +95,10 @@ fn taxonomy_view(lib: &Library, config: &Config, k: TaxonomyKind) -> TaxonomyVie
 }
 
 /// Every taxonomy, in `TaxonomyKind::ALL`'s order (the home and search pages).
-fn taxonomy_views(lib: &Library, config: &Config) -> Vec<TaxonomyView> {
+fn taxonomy_views(lib: &Library, config: &Config, deps: &Deps) -> Vec<TaxonomyView> {
     TaxonomyKind::ALL
         .iter()
-        .map(|&k| taxonomy_view(lib, config, k))
+        .map(|&k| taxonomy_view(lib, config, k, deps))
         .collect()
 }
 
@@ -105,7 +109,8 @@ struct YearCount {
     count: usize,
 }
 
-fn year_counts(lib: &Library) -> Vec<YearCount> {
+fn year_counts(lib: &Library, deps: &Deps) -> Vec<YearCount> {
+    deps.add(Key::all(Kind::Years));
     lib.years
         .iter()
         .rev()
@@ -118,7 +123,8 @@ fn year_counts(lib: &Library) -> Vec<YearCount> {
 }
 
 /// Terms by count (most first), then name.
-fn top_terms(lib: &Library, k: TaxonomyKind, n: usize) -> Vec<TermCount> {
+fn top_terms(lib: &Library, k: TaxonomyKind, n: usize, deps: &Deps) -> Vec<TermCount> {
+    deps.add(k.taxonomy_key());
     let mut terms: Vec<_> = lib.taxonomy(k).terms.iter().collect();
     terms.sort_by(|a, b| {
         b.coes
@@ -129,6 +135,6 @@ fn top_terms(lib: &Library, k: TaxonomyKind, n: usize) -> Vec<TermCount> {
     terms
         .into_iter()
         .take(n)
-        .map(|t| term_count(k, t))
+        .map(|t| term_count(k, t, deps))
         .collect()
 }

@@ -9,14 +9,12 @@
 //! again, from where it was, when the builder is idle again.
 
 use super::Builder;
-use crate::library::weeks::IsoWeek;
 use crate::output::{Memory, Sink};
 use crate::search::{self, Similarities};
 use crate::serve::Event;
-use crate::site::affected::Before;
-use crate::site::state;
+use crate::site::{plan, state};
 use axum::body::Bytes;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -39,11 +37,12 @@ impl Behind {
         !self.index.is_empty() || self.similar || self.export
     }
 
-    /// An incremental build served new versions of these COEs.
-    pub fn edited(&mut self, befores: &[Before], started: Instant) {
-        for b in befores {
+    /// An incremental build served new versions of these COEs: (library position, the
+    /// version served before).
+    pub fn edited(&mut self, olds: &[(usize, crate::content::Coe)], started: Instant) {
+        for (i, old) in olds {
             // Edited twice before a catch-up: the index still has the first version's id.
-            self.index.entry(b.i).or_insert_with(|| b.coe.id.clone());
+            self.index.entry(*i).or_insert_with(|| old.id.clone());
         }
         self.similar = true;
         self.export = true;
@@ -120,28 +119,24 @@ impl Builder {
                     return;
                 }
             };
-            let old = &cache.search;
-            let mut weeks = BTreeSet::new();
-            for j in 0..lib.coes.len() {
-                let coe = &lib.coes[j];
-                let (before, after) = (old.similar.get(j), new.similar.get(j));
-                if before.map(|l| state::similar_view(l)) != after.map(|l| state::similar_view(l)) {
-                    self.stale
-                        .insert(crate::urls::page(&crate::urls::coe(&coe.slug)));
-                }
-                let (before, after) = (old.earlier.get(j), new.earlier.get(j));
-                if before.map(|l| state::earlier_view(l)) != after.map(|l| state::earlier_view(l)) {
-                    weeks.insert(IsoWeek::of(coe.published));
-                }
-            }
-            if !weeks.is_empty() {
-                for w in &weeks {
-                    self.stale
-                        .insert(crate::urls::page(&crate::urls::digest_week(&w.slug())));
-                }
-                self.stale.insert("digest/index.html".to_owned());
-                self.stale.insert("digest/atom.xml".to_owned());
-            }
+            // The pages that showed a similar list that changed.
+            let views = |s: &search::SearchData, j: usize| {
+                Some((
+                    state::similar_view(s.similar.get(j)?),
+                    state::earlier_view(s.earlier.get(j)?),
+                ))
+            };
+            let keys = plan::similar_changes(
+                lib.coes.len(),
+                |j| views(&cache.search, j),
+                |j| {
+                    Some((
+                        state::similar_view(new.similar.get(j)?),
+                        state::earlier_view(new.earlier.get(j)?),
+                    ))
+                },
+            );
+            self.stale.extend(cache.deps.showing(&keys));
             cache.search.similarity = new.similarity;
             cache.search.similar = new.similar;
             cache.search.earlier = new.earlier;

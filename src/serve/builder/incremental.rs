@@ -9,7 +9,7 @@ use crate::render;
 use crate::search;
 use crate::serve::{Event, Status};
 use crate::site::BuildReport;
-use crate::site::affected::{self as pages, Before};
+use crate::site::plan;
 use axum::body::Bytes;
 use notify_debouncer_full::DebounceEventResult;
 use std::collections::{BTreeSet, HashSet};
@@ -75,22 +75,22 @@ impl Builder {
             return true;
         }
         let t_parse = t.elapsed();
-        // Library positions of the edited COEs (drafts not served have none), and what their
-        // pages showed before.
+        // Library positions of the edited COEs (drafts not served have none), with the
+        // versions the pages show now.
         let published = |lib: &Library, c: &Coe| {
             lib.by_slug
                 .get(&c.slug)
                 .copied()
                 .filter(|&i| lib.coes[i].source == c.source)
         };
-        let befores: Vec<Before> = parsed
+        let olds: Vec<(usize, Coe)> = parsed
             .iter()
             .filter_map(|(_, c)| published(&cache.lib, c))
-            .map(|i| Before::of(&cache.lib, &cache.config, i))
+            .map(|i| (i, cache.lib.coes[i].clone()))
             .collect();
         let in_place = parsed
             .iter()
-            .all(|(n, c)| pages::same_structure(&cache.all[*n], c));
+            .all(|(n, c)| same_structure(&cache.all[*n], c));
         let keeps_places = parsed.iter().all(|(n, c)| {
             let o = &cache.all[*n];
             o.date == c.date && o.published == c.published && o.status == c.status
@@ -100,10 +100,6 @@ impl Builder {
             // Taxonomies, links or owners changed, every position stays: the library takes
             // the new COEs and rebuilds what derives from them.
             how = "replaced";
-            let terms_before = pages::term_pages(&cache.lib, cache.config.paginate_by);
-            let groups_changed = parsed
-                .iter()
-                .any(|(n, c)| !pages::same_action_groups(&cache.all[*n], c));
             let mut positions = Vec::new();
             for (n, coe) in &parsed {
                 cache.all[*n] = coe.clone();
@@ -120,12 +116,7 @@ impl Builder {
                 }
             }
             report.coes = cache.lib.coes.len();
-            let same_pages = if groups_changed {
-                render::page_paths(&cache.lib, &cache.config) == cache.paths
-            } else {
-                pages::term_pages(&cache.lib, cache.config.paginate_by) == terms_before
-            };
-            if !same_pages {
+            if render::page_paths(&cache.lib, &cache.config) != cache.paths {
                 self.cache = None;
                 return false;
             }
@@ -169,26 +160,26 @@ impl Builder {
         let lib = &cache.lib;
         let t_lib = t.elapsed();
 
-        let (mut first, mut then) = (HashSet::new(), HashSet::new());
-        for before in &befores {
-            pages::affected(
-                before,
-                lib,
-                &cache.config,
-                &|j, i| pages::shown_in(&cache.search, j, i),
-                &cache.paths,
-                &mut first,
-                &mut then,
-            );
-        }
-        for before in &befores {
-            pages::update_similar(&mut cache.search, &mut cache.analyzer, lib, before.i);
+        // The pages that showed what changed (`site::plan`, as `coe build` plans its rebuilds).
+        let edited: Vec<(usize, &Coe)> = olds.iter().map(|(i, c)| (*i, c)).collect();
+        let keys = plan::changes(&cache.shape, lib, &edited);
+        let mut then = plan::pages(&cache.deps, &keys, &cache.paths);
+        cache.shape = plan::Shape::of(lib);
+        // First what the author is looking at: the edited COEs' pages and the home page.
+        let mut first: HashSet<String> = olds
+            .iter()
+            .map(|(i, _)| crate::urls::page(&crate::urls::coe(&lib.coes[*i].slug)))
+            .chain([crate::urls::page("")])
+            .filter(|p| then.contains(p))
+            .collect();
+        for (i, _) in &olds {
+            cache.search.update_one(&mut cache.analyzer, lib, *i);
         }
         let t_similar = t.elapsed();
 
-        // First what the author is looking at, served and reloaded at once...
+        // ...served and reloaded at once...
         let sink = Memory::default();
-        let (_, diags) = render::render_selected(
+        let rendered = render::render_selected(
             lib,
             &cache.config,
             &cache.renderer,
@@ -196,7 +187,10 @@ impl Builder {
             &sink,
             &|p| first.contains(p),
         );
-        report.diagnostics.extend(diags);
+        report.diagnostics.extend(rendered.diagnostics);
+        for (path, keys) in rendered.deps {
+            cache.deps.record(path, keys);
+        }
         if report.has_errors() {
             // The library may already hold the new COEs: the next build starts afresh.
             self.failed(report, t);
@@ -229,9 +223,9 @@ impl Builder {
 
         // ...then every other page that shows the edited COEs; the index, the other COEs'
         // similar lists and the search files catch up after that (`catchup.rs`).
-        self.behind.edited(&befores, t);
-        for before in &befores {
-            match search::export::fragment(lib, before.i) {
+        self.behind.edited(&olds, t);
+        for (i, _) in &olds {
+            match search::export::fragment(lib, *i) {
                 Ok((path, json)) => {
                     if let Ok(mut site) = self.state.files.write() {
                         site.insert(path, Bytes::from(json));
@@ -241,6 +235,7 @@ impl Builder {
             }
         }
         then.retain(|p| !first.contains(p));
+        first.clear();
         let then_count = then.len();
         self.stale.extend(then);
         let t_then = Instant::now();
@@ -271,7 +266,7 @@ impl Builder {
             "digest/atom.xml",
         ];
         let t = Instant::now();
-        let Some(cache) = self.cache.as_ref() else {
+        let Some(cache) = self.cache.as_mut() else {
             self.stale.clear();
             return;
         };
@@ -294,7 +289,7 @@ impl Builder {
             }
             let wanted: HashSet<&str> = chunk.iter().map(String::as_str).collect();
             let sink = Memory::default();
-            let (_, diags) = render::render_selected(
+            let rendered = render::render_selected(
                 &cache.lib,
                 &cache.config,
                 &cache.renderer,
@@ -302,9 +297,12 @@ impl Builder {
                 &sink,
                 &|p| wanted.contains(p),
             );
-            if diags.iter().any(Diagnostic::is_error) {
+            for (path, keys) in rendered.deps {
+                cache.deps.record(path, keys);
+            }
+            if rendered.diagnostics.iter().any(Diagnostic::is_error) {
                 let report = BuildReport {
-                    diagnostics: diags,
+                    diagnostics: rendered.diagnostics,
                     ..BuildReport::default()
                 };
                 self.failed(report, t);
@@ -322,4 +320,39 @@ impl Builder {
                 .send(Event::Reload(self.generation, Some(done)));
         }
     }
+}
+
+/// Nothing the `Library` derives from a COE changed: same id, dates, status, taxonomy values
+/// (as written: the first spelling names a term), related ids, links and action-item owners.
+/// The library can then take the new COE in place.
+fn same_structure(a: &Coe, b: &Coe) -> bool {
+    let related = |c: &Coe| {
+        c.related
+            .iter()
+            .map(|r| r.value.clone())
+            .collect::<Vec<_>>()
+    };
+    let links = |c: &Coe| c.links.iter().map(|l| l.target.clone()).collect::<Vec<_>>();
+    let owners = |c: &Coe| {
+        c.action_items
+            .iter()
+            .map(|a| a.owner.clone())
+            .collect::<Vec<_>>()
+    };
+    a.slug == b.slug
+        && a.id == b.id
+        && a.source == b.source
+        && a.date == b.date
+        && a.published == b.published
+        && a.status == b.status
+        && a.severity == b.severity
+        && a.services == b.services
+        && a.tags == b.tags
+        && a.root_causes == b.root_causes
+        && a.teams == b.teams
+        && a.authors == b.authors
+        && a.reviewers == b.reviewers
+        && related(a) == related(b)
+        && links(a) == links(b)
+        && owners(a) == owners(b)
 }
