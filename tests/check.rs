@@ -52,6 +52,20 @@ fn findings(file: &str) -> Vec<Found> {
 const FIRES: &[(&str, &str, u64, u64, &str)] = &[
     ("parse.md", "parse", 6, 11, "severity: expected SEV1..SEV5"),
     (
+        "body-metadata.md",
+        "body-metadata",
+        37,
+        1,
+        "severity \"SEV2\" read from the body (line 37): move it into the front matter",
+    ),
+    (
+        "body-action-items.md",
+        "body-action-items",
+        80,
+        1,
+        "2 action items read from the body (line 80)",
+    ),
+    (
         "parse-warning.md",
         "parse-warning",
         42,
@@ -257,6 +271,16 @@ const FIRES: &[(&str, &str, u64, u64, &str)] = &[
 /// (fixture, rule, the near miss it holds): the rule must not fire there.
 const QUIET: &[(&str, &str, &str)] = &[
     ("clean.md", "parse", "every field well formed"),
+    (
+        "clean.md",
+        "body-metadata",
+        "every field in the front matter, `Questions about…` prose in a section",
+    ),
+    (
+        "clean.md",
+        "body-action-items",
+        "front-matter items, prose in the Action Items section",
+    ),
     (
         "action-none-sev3.md",
         "parse",
@@ -561,7 +585,7 @@ fn default_paths_are_the_roots_content_and_files_are_not_modified() {
         run.stdout
     );
     assert!(
-        run.stdout.contains(" of 25 files checked"),
+        run.stdout.contains(" of 27 files checked"),
         "{}",
         run.stdout
     );

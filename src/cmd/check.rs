@@ -1,4 +1,5 @@
-//! `coe check [PATH...]`: lint COEs; exit 1 on errors (or warnings with --strict), 2 on usage.
+//! `coe check [PATH...]`: lint COEs; exit 1 on errors (or warnings with --strict; suggestions
+//! never fail), 2 on usage.
 
 use coe::lint::{self, Finding, Settings, report};
 use std::path::{Path, PathBuf};
@@ -75,7 +76,8 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     let errors = report::count(&findings, lint::Severity::Error);
-    let failed = errors > 0 || (args.strict && !findings.is_empty());
+    let warnings = report::count(&findings, lint::Severity::Warning);
+    let failed = errors > 0 || (args.strict && warnings > 0);
     if failed {
         ExitCode::FAILURE
     } else {

@@ -116,6 +116,9 @@ pub struct FrontMatter {
     pub action_items: Vec<ActionItem>,
     pub related: Vec<Located<String>>,
     pub extra: BTreeMap<String, serde_json::Value>,
+    /// Whether `status` / `severity` were written (their values have defaults).
+    pub status_given: bool,
+    pub severity_given: bool,
 }
 
 /// Where the front matter is in a file.
@@ -216,8 +219,14 @@ pub fn parse(
             "id" => fm.id = f.string(&key, v),
             "date" => fm.date = f.date(&key, v),
             "published" => fm.published = f.date(&key, v),
-            "status" => fm.status = f.status(v),
-            "severity" => fm.severity = f.severity(v),
+            "status" => {
+                fm.status = f.status(v);
+                fm.status_given = true;
+            }
+            "severity" => {
+                fm.severity = f.severity(v);
+                fm.severity_given = true;
+            }
             "summary" => fm.summary = f.string(&key, v),
             "services" => fm.services = f.list(&key, v),
             "tags" => fm.tags = f.list(&key, v),

@@ -1,6 +1,8 @@
 //! The Markdown body: sections by heading, the parsed timeline and five whys, links to
 //! other COE files, and sanitised HTML per section.
 
+use super::body_actions;
+use super::front_matter::ActionItem;
 use super::sanitize;
 use super::time::find_iso_date;
 use super::timeline::{self, RawEntry};
@@ -50,8 +52,19 @@ impl SectionKind {
             | "rootcauseandcontributingfactors" => SectionKind::RootCause,
             "lessonslearned" | "learnings" | "lessons" | "whatwentwell" | "whatwentwrong"
             | "wherewegotlucky" => SectionKind::LessonsLearned,
-            "actionitems" | "correctiveactions" | "followups" | "followupactions"
-            | "remediation" | "remediations" | "nextsteps" => SectionKind::ActionItems,
+            "actionitems"
+            | "actions"
+            | "correctiveactions"
+            | "followups"
+            | "followupactions"
+            | "followupitems"
+            | "remediation"
+            | "remediations"
+            | "nextsteps"
+            | "preventiveactions"
+            | "preventativeactions"
+            | "correctiveandpreventiveactions"
+            | "actionplan" => SectionKind::ActionItems,
             "relateditems" | "related" | "relatedincidents" | "references" => SectionKind::Related,
             _ => return None,
         })
@@ -124,6 +137,8 @@ pub struct Body {
     pub links: Vec<FileLink>,
     /// Warnings found while reading the body: (line, message).
     pub warnings: Vec<(usize, String)>,
+    /// Action items read from the Action Items sections' lists and tables (only when asked).
+    pub actions: Vec<ActionItem>,
 }
 
 /// Internal links are written as `/@coe/<n>#frag` (n indexes `Body::links`) and replaced
@@ -135,6 +150,12 @@ const SECTION_MARK: &str = "\u{0}coe-section\u{0}";
 /// Parses a body. `source_dir` is the file's folder relative to `content/` (`2024`), used to
 /// resolve relative links; `first_line` is the body's first line in the file.
 pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
+    parse_body(text, source_dir, first_line, false)
+}
+
+/// [`parse`], and with `read_actions` the action items of the Action Items sections are
+/// read into `Body::actions` (when the front matter has none).
+pub fn parse_body(text: &str, source_dir: &str, first_line: usize, read_actions: bool) -> Body {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_FOOTNOTES);
@@ -198,6 +219,9 @@ pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
         line: first_line,
     }];
     let mut section_events: Vec<Vec<Event>> = vec![Vec::new()];
+    // Where each section's content starts in `events`, and where the next heading is.
+    let mut content_starts: Vec<usize> = vec![0];
+    let mut content_ends: Vec<usize> = Vec::new();
     let mut i = 0;
     let mut saw_block = false;
     while i < events.len() {
@@ -238,6 +262,8 @@ pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
                     line: line_at(*off),
                 });
                 section_events.push(Vec::new());
+                content_ends.push(i);
+                content_starts.push(end + 1);
                 out.push(Event::Html(CowStr::from(SECTION_MARK)));
                 i = end + 1;
                 continue;
@@ -251,6 +277,19 @@ pub fn parse(text: &str, source_dir: &str, first_line: usize) -> Body {
         }
         out.push(ev.clone());
         i += 1;
+    }
+
+    if read_actions {
+        for (k, section) in sections.iter().enumerate() {
+            if section.kind != Some(SectionKind::ActionItems) {
+                continue;
+            }
+            let from = content_starts.get(k).copied().unwrap_or(events.len());
+            let to = content_ends.get(k).copied().unwrap_or(events.len());
+            if let Some(evs) = events.get(from..to.max(from)) {
+                body.actions.extend(body_actions::extract(evs, &line_at));
+            }
+        }
     }
 
     // One HTML rendering for the whole body keeps footnote numbering consistent.

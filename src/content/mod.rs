@@ -1,7 +1,10 @@
 //! One COE from one file: front matter, Markdown structure, timeline, five whys.
 //! Pure functions of the file's bytes; the only I/O is `load_file`.
 
+pub mod body_actions;
+pub mod body_meta;
 pub mod front_matter;
+pub mod hints;
 pub mod markdown;
 pub mod sanitize;
 pub mod time;
@@ -11,6 +14,7 @@ mod yaml_events;
 
 use crate::diag::Diagnostic;
 use crate::slug::slugify;
+use body_meta::{BodyField, Field};
 use front_matter::{ActionItem, FrontMatter, Located, Status};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -46,12 +50,26 @@ pub struct Coe {
     pub resolved: Option<Timestamp>,
     pub customer_impact: Option<String>,
     pub action_items: Vec<ActionItem>,
+    /// Where `action_items` came from: the front matter, or (when it has none) the body's
+    /// Action Items section.
+    pub action_items_source: ItemsSource,
+    /// Metadata read from lines of the body (`**Date:** …`) because the front matter lacks it.
+    pub body_metadata: Vec<BodyField>,
     pub related: Vec<Located<String>>,
     pub extra: BTreeMap<String, serde_json::Value>,
     pub sections: Vec<Section>,
     pub timeline: Vec<Event>,
     pub whys: Vec<Why>,
     pub links: Vec<FileLink>,
+}
+
+/// Where a COE's action items were read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemsSource {
+    #[default]
+    FrontMatter,
+    Body,
 }
 
 impl Coe {
@@ -167,7 +185,13 @@ fn parse_with(
     // When the front matter itself is broken, "no title"/"no date" would only be noise.
     let front_matter_broken = diags.iter().any(Diagnostic::is_error);
     let source_dir = source.rsplit_once('/').map_or("", |(d, _)| d);
-    let body = markdown::parse(split.body, source_dir, split.body_line);
+    // Action items in the body are read only when the front matter has none.
+    let mut body = markdown::parse_body(
+        split.body,
+        source_dir,
+        split.body_line,
+        fm.action_items.is_empty(),
+    );
     for (line, msg) in &body.warnings {
         diags.push(Diagnostic::warning(display_path, *line, 0, msg.clone()));
     }
@@ -176,6 +200,7 @@ fn parse_with(
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or(source);
+    let meta = body_metadata(&fm, &body, split.body, split.body_line);
     let title = fm.title.clone().or_else(|| {
         body.title
             .as_ref()
@@ -184,6 +209,7 @@ fn parse_with(
     });
     let date = fm
         .date
+        .or(meta.date)
         .or_else(|| date_from_name(stem, display_path, &mut diags))
         .or_else(|| timeline::first_day(&body.timeline))
         .or(draft_date);
@@ -247,7 +273,7 @@ fn parse_with(
         }
     }
 
-    let summary = fm.summary.clone().unwrap_or_else(|| {
+    let summary = fm.summary.clone().or(meta.summary).unwrap_or_else(|| {
         body.sections
             .iter()
             .find(|s| s.kind == Some(SectionKind::Summary))
@@ -255,6 +281,19 @@ fn parse_with(
             .unwrap_or_default()
     });
     let timeline = timeline::resolve(&body.timeline, Some(date));
+    let (action_items, action_items_source) =
+        if fm.action_items.is_empty() && !body.actions.is_empty() {
+            (std::mem::take(&mut body.actions), ItemsSource::Body)
+        } else {
+            (fm.action_items, ItemsSource::FrontMatter)
+        };
+    let or = |fm: Vec<String>, body: Option<Vec<String>>| {
+        if fm.is_empty() {
+            body.unwrap_or_default()
+        } else {
+            fm
+        }
+    };
     let coe = Coe {
         source: source.to_owned(),
         display_path: display_path.to_owned(),
@@ -263,21 +302,23 @@ fn parse_with(
         title,
         published: fm.published.unwrap_or(date),
         date,
-        status: fm.status,
-        severity: fm.severity,
+        status: meta.status.unwrap_or(fm.status),
+        severity: fm.severity.or(meta.severity),
         summary,
-        services: fm.services,
-        tags: fm.tags,
+        services: or(fm.services, meta.services),
+        tags: or(fm.tags, meta.tags),
         root_causes: fm.root_causes,
-        teams: fm.teams,
-        authors: fm.authors,
-        reviewers: fm.reviewers,
+        teams: or(fm.teams, meta.teams),
+        authors: or(fm.authors, meta.authors),
+        reviewers: or(fm.reviewers, meta.reviewers),
         started: fm.started.map(|l| l.value),
         detected: fm.detected.map(|l| l.value),
         mitigated: fm.mitigated.map(|l| l.value),
         resolved: fm.resolved.map(|l| l.value),
-        customer_impact: fm.customer_impact,
-        action_items: fm.action_items,
+        customer_impact: fm.customer_impact.or(meta.impact),
+        action_items,
+        action_items_source,
+        body_metadata: meta.read,
         related: fm.related,
         extra: fm.extra,
         sections: body.sections,
@@ -286,6 +327,100 @@ fn parse_with(
         links: body.links,
     };
     Ok((coe, diags))
+}
+
+/// What the body's metadata lines said, for the fields the front matter lacks.
+#[derive(Default)]
+struct Meta {
+    date: Option<Date>,
+    status: Option<Status>,
+    severity: Option<u8>,
+    summary: Option<String>,
+    impact: Option<String>,
+    authors: Option<Vec<String>>,
+    services: Option<Vec<String>>,
+    teams: Option<Vec<String>>,
+    tags: Option<Vec<String>>,
+    reviewers: Option<Vec<String>>,
+    read: Vec<BodyField>,
+}
+
+/// Reads `label: value` lines between the title and the first section, for the fields the
+/// front matter does not set. Nothing is scanned when it sets them all.
+fn body_metadata(fm: &FrontMatter, body: &markdown::Body, text: &str, body_line: usize) -> Meta {
+    let mut meta = Meta::default();
+    let wanted = |f: Field| match f {
+        Field::Date => fm.date.is_none(),
+        Field::Authors => fm.authors.is_empty(),
+        Field::Status => !fm.status_given,
+        Field::Severity => !fm.severity_given,
+        Field::Impact => fm.customer_impact.is_none(),
+        Field::Services => fm.services.is_empty(),
+        Field::Teams => fm.teams.is_empty(),
+        Field::Tags => fm.tags.is_empty(),
+        Field::Reviewers => fm.reviewers.is_empty(),
+        Field::Summary => fm.summary.is_none(),
+    };
+    const ALL: [Field; 10] = [
+        Field::Date,
+        Field::Authors,
+        Field::Status,
+        Field::Severity,
+        Field::Impact,
+        Field::Services,
+        Field::Teams,
+        Field::Tags,
+        Field::Reviewers,
+        Field::Summary,
+    ];
+    if !ALL.iter().any(|f| wanted(*f)) {
+        return meta;
+    }
+    let to = body
+        .sections
+        .iter()
+        .find(|s| !s.title.is_empty())
+        .map_or(usize::MAX, |s| s.line);
+    let from = match &body.title {
+        Some((_, line)) if *line < to => line + 1,
+        _ => body_line,
+    };
+    if from >= to {
+        return meta;
+    }
+    for pair in body_meta::scan(text, body_line, from, to) {
+        if !wanted(pair.field) || meta.read.iter().any(|r| r.field == pair.field.key()) {
+            continue;
+        }
+        let v = pair.value.as_str();
+        let list = || Some(body_meta::list(v)).filter(|l| !l.is_empty());
+        let read = match pair.field {
+            Field::Date => body_meta::date(v).map(|d| meta.date = Some(d)),
+            Field::Status => body_meta::status(v).map(|s| meta.status = Some(s)),
+            Field::Severity => body_meta::severity(v).map(|s| meta.severity = Some(s)),
+            Field::Summary => {
+                meta.summary = Some(v.to_owned());
+                Some(())
+            }
+            Field::Impact => {
+                meta.impact = Some(v.to_owned());
+                Some(())
+            }
+            Field::Authors => list().map(|l| meta.authors = Some(l)),
+            Field::Services => list().map(|l| meta.services = Some(l)),
+            Field::Teams => list().map(|l| meta.teams = Some(l)),
+            Field::Tags => list().map(|l| meta.tags = Some(l)),
+            Field::Reviewers => list().map(|l| meta.reviewers = Some(l)),
+        };
+        if read.is_some() {
+            meta.read.push(BodyField {
+                field: pair.field.key().to_owned(),
+                value: pair.value,
+                line: pair.line,
+            });
+        }
+    }
+    meta
 }
 
 fn date_from_name(stem: &str, display_path: &str, diags: &mut Vec<Diagnostic>) -> Option<Date> {

@@ -181,6 +181,143 @@ pub fn find_iso_date(s: &str) -> Option<&str> {
     })
 }
 
+/// Month names as authors write them, by their first three letters.
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// A date at the very start of `s`, as people write them in prose: `2024-03-14`,
+/// `2024/03/14`, `March 14, 2024`, `Mar 14 2024`, `14 March 2024`, `14th Mar 2024`.
+/// Returns the date and how many bytes it took. Looks at no more than 32 bytes of `s`.
+pub fn loose_date_at(s: &str) -> Option<(Date, usize)> {
+    let b = s.as_bytes();
+    let digits = |from: usize, n: usize| -> Option<i64> {
+        let part = b.get(from..from + n)?;
+        if !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        part.iter()
+            .try_fold(0i64, |acc, d| Some(acc * 10 + i64::from(d - b'0')))
+    };
+    let ends_word = |at: usize| b.get(at).is_none_or(|c| !c.is_ascii_alphanumeric());
+    // ISO-like: YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (a time after it is allowed).
+    if let (Some(y), Some(sep)) = (digits(0, 4), b.get(4))
+        && matches!(sep, b'-' | b'/' | b'.')
+        && b.get(7) == Some(sep)
+        && let (Some(m), Some(d)) = (digits(5, 2), digits(8, 2))
+        && b.get(10).is_none_or(|c| !c.is_ascii_digit())
+    {
+        return make_date(y, m, d).map(|date| (date, 10));
+    }
+    // Month D[st|nd|rd|th][,] YYYY
+    if let Some((month, mut i)) = month_at(s) {
+        i = skip(b, i, b" .");
+        let (day, after_day) = day_at(b, i)?;
+        let i = skip(b, after_day, b" ,");
+        let year = digits(i, 4)?;
+        return (ends_word(i + 4) && after_day < i)
+            .then(|| make_date(year, month, day).map(|d| (d, i + 4)))
+            .flatten();
+    }
+    // D[st|nd|rd|th] Month[,] YYYY
+    let (day, i) = day_at(b, 0)?;
+    let i = skip(b, i, b" ");
+    let (month, j) = month_at(s.get(i..)?)?;
+    let k = skip(b, i + j, b" .,");
+    let year = digits(k, 4)?;
+    (ends_word(k + 4) && k > i + j)
+        .then(|| make_date(year, month, day).map(|d| (d, k + 4)))
+        .flatten()
+}
+
+/// The first date in `s` that starts a word (see [`loose_date_at`]), with its byte range.
+/// Linear in the length of `s`.
+pub fn find_loose_date(s: &str) -> Option<(Date, std::ops::Range<usize>)> {
+    let b = s.as_bytes();
+    (0..b.len()).find_map(|i| {
+        let starts_word = b[i].is_ascii_alphanumeric()
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && s.is_char_boundary(i);
+        if !starts_word {
+            return None;
+        }
+        loose_date_at(&s[i..]).map(|(d, n)| (d, i..i + n))
+    })
+}
+
+fn make_date(y: i64, m: i64, d: i64) -> Option<Date> {
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
+}
+
+fn skip(b: &[u8], mut i: usize, chars: &[u8]) -> usize {
+    while b.get(i).is_some_and(|c| chars.contains(c)) {
+        i += 1;
+    }
+    i
+}
+
+/// A month name (three letters or more, `Sept` too) at the start of `s`: (1..=12, bytes).
+fn month_at(s: &str) -> Option<(i64, usize)> {
+    let b = s.as_bytes();
+    let len = b
+        .iter()
+        .take(10)
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    if !(3..=9).contains(&len) || b.get(len).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let word = s.get(..len)?.to_ascii_lowercase();
+    let i = MONTHS.iter().position(|m| word.starts_with(m))?;
+    const FULL: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    (FULL[i].starts_with(&word) || word == "sept").then_some((i as i64 + 1, len))
+}
+
+/// A day of the month (`14`, `3rd`) at `i`: the day and the byte after it.
+fn day_at(b: &[u8], i: usize) -> Option<(i64, usize)> {
+    let n = b[i.min(b.len())..]
+        .iter()
+        .take(3)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if n == 0 || n > 2 {
+        return None;
+    }
+    let day = b[i..i + n]
+        .iter()
+        .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
+    let mut j = i + n;
+    if let Some(suffix) = b.get(j..j + 2)
+        && matches!(
+            &suffix.to_ascii_lowercase()[..],
+            b"st" | b"nd" | b"rd" | b"th"
+        )
+    {
+        j += 2;
+    }
+    b.get(j)
+        .is_none_or(|c| !c.is_ascii_alphanumeric())
+        .then_some((day, j))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +330,24 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, c);
         assert!(parse_timestamp("yesterday").is_err());
+    }
+
+    #[test]
+    fn loose_dates() {
+        let d = |s: &str| find_loose_date(s).map(|(d, r)| (d.to_string(), r));
+        assert_eq!(d("due 2024-04-01."), Some(("2024-04-01".into(), 4..14)));
+        assert_eq!(d("March 14, 2024"), Some(("2024-03-14".into(), 0..14)));
+        assert_eq!(
+            d("Thursday, Mar 14 2024 at noon").map(|x| x.0),
+            Some("2024-03-14".into())
+        );
+        assert_eq!(d("14th March 2024").map(|x| x.0), Some("2024-03-14".into()));
+        assert_eq!(d("2024/3/14"), None);
+        assert_eq!(d("2024-02-30"), None);
+        assert_eq!(d("May 2024"), None);
+        assert_eq!(d("Sept 3, 2023").map(|x| x.0), Some("2023-09-03".into()));
+        assert_eq!(d("12345-06-07"), None);
+        assert!(d(&"9 ".repeat(100_000)).is_none());
     }
 
     #[test]

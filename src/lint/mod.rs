@@ -5,6 +5,7 @@
 //! applies the configured severity (or drops the finding when the rule is off).
 
 mod actions;
+mod body;
 mod impact;
 mod language;
 mod prose;
@@ -29,6 +30,8 @@ pub use settings::Settings;
 pub enum Severity {
     Error,
     Warning,
+    /// Advice that never fails a check, `--strict` included.
+    Suggestion,
 }
 
 impl Severity {
@@ -36,6 +39,7 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Suggestion => "suggestion",
         }
     }
 }
@@ -150,6 +154,7 @@ fn run_rules(coe: &Coe, src: &Source, today: Date, sink: &mut Sink) {
     structure::check(coe, src, sink);
     time::check(coe, src, sink);
     actions::check(coe, src, today, sink);
+    body::check(coe, src, sink);
     whys::check(coe, src, sink);
     language::check(coe, src, sink);
     impact::check(coe, src, sink);

@@ -28,6 +28,7 @@ pub fn text(findings: &[Finding], files: usize) -> String {
 pub fn summary(findings: &[Finding], files: usize) -> String {
     let errors = count(findings, Severity::Error);
     let warnings = count(findings, Severity::Warning);
+    let suggestions = count(findings, Severity::Suggestion);
     let files_word = plural(files, "file");
     if findings.is_empty() {
         return format!("{files} {files_word} checked, no problems found");
@@ -35,8 +36,13 @@ pub fn summary(findings: &[Finding], files: usize) -> String {
     let mut with: Vec<&str> = findings.iter().map(|f| f.file.as_str()).collect();
     with.sort_unstable();
     with.dedup();
+    let suggested = if suggestions > 0 {
+        format!(", {suggestions} {}", plural(suggestions, "suggestion"))
+    } else {
+        String::new()
+    };
     format!(
-        "{errors} {}, {warnings} {} in {} of {files} {files_word} checked",
+        "{errors} {}, {warnings} {}{suggested} in {} of {files} {files_word} checked",
         plural(errors, "error"),
         plural(warnings, "warning"),
         with.len()
@@ -56,7 +62,10 @@ pub fn github(findings: &[Finding]) -> String {
         let _ = writeln!(
             out,
             "::{} file={},line={},col={},title={}::{}",
-            f.severity.as_str(),
+            match f.severity {
+                Severity::Suggestion => "notice",
+                s => s.as_str(),
+            },
             escape_property(&f.file),
             f.line,
             f.column,

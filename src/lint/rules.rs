@@ -1,7 +1,7 @@
 //! The rule registry: every rule's id, default severity, what it catches and how to fix it.
 //! `docs/lint.md` documents the same list; a unit test keeps the two in step.
 
-use super::Severity::{self, Error, Warning};
+use super::Severity::{self, Error, Suggestion, Warning};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
@@ -89,6 +89,18 @@ pub const RULES: &[Rule] = &[
         severity: Error,
         description: "a SEV1 or SEV2 COE has no action items in the front matter",
         hint: "list the action items under `action_items:` with title, owner and due",
+    },
+    Rule {
+        id: "body-metadata",
+        severity: Suggestion,
+        description: "a field (date, severity, status, authors, services, team, tags, impact, …) was read from a `Label: value` line of the body because the front matter lacks it",
+        hint: "move the value into the front matter (docs/format.md#metadata-in-the-body): the body line is a fallback for imported post-mortems",
+    },
+    Rule {
+        id: "body-action-items",
+        severity: Suggestion,
+        description: "the action items were read from the list or table of the body's Action Items section because the front matter has no `action_items`",
+        hint: "list them under `action_items:` in the front matter with title, owner, due and status (docs/format.md#action-items-in-the-body)",
     },
     Rule {
         id: "whys-too-few",

@@ -66,14 +66,15 @@ impl Settings {
             let severity = match value.as_str().map(str::to_ascii_lowercase).as_deref() {
                 Some("off" | "allow" | "none") => None,
                 Some("warning" | "warn") => Some(Severity::Warning),
+                Some("suggestion" | "info" | "note" | "notice") => Some(Severity::Suggestion),
                 Some("error" | "deny") => Some(Severity::Error),
                 _ => {
                     report(
                         id,
                         format!(
-                            "[lint.rules] {id}: expected \"off\", \"warning\" or \"error\", found {value}"
+                            "[lint.rules] {id}: expected \"off\", \"suggestion\", \"warning\" or \"error\", found {value}"
                         ),
-                        "write the severity as a string: \"off\", \"warning\" or \"error\"",
+                        "write the severity as a string: \"off\", \"suggestion\", \"warning\" or \"error\"",
                     );
                     continue;
                 }

@@ -53,7 +53,8 @@ fn missing_fields(coe: &Coe, src: &Source, sink: &mut Sink) {
             ),
         );
     }
-    if src.field(&["date"]).is_none() {
+    // A date read from a body line is the `body-metadata` rule's.
+    if src.field(&["date"]).is_none() && !coe.body_metadata.iter().any(|f| f.field == "date") {
         let stem = coe.source.rsplit('/').next().unwrap_or(&coe.source);
         let from = if find_iso_date(stem).is_some() {
             "the file name"

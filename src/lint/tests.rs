@@ -86,3 +86,43 @@ fn no_panic_on_any_truncation_or_mangling_of_a_coe() {
         let _ = lint(&mangled);
     }
 }
+
+#[test]
+fn what_was_read_from_the_body_is_a_suggestion() {
+    let f = lint(
+        "# Outage\n\n**Date:** 2024-03-14\nSeverity: SEV2\n\n## Action Items\n\n- Add a canary @ana due 2024-04-01\n- Fix the alarm\n",
+    );
+    let body: Vec<&Finding> = f.iter().filter(|f| f.rule.starts_with("body-")).collect();
+    assert_eq!(
+        rules(&body.iter().map(|f| (*f).clone()).collect::<Vec<_>>()),
+        [
+            ("body-metadata", 3),
+            ("body-metadata", 4),
+            ("body-action-items", 8)
+        ]
+    );
+    assert!(body.iter().all(|f| f.severity == Severity::Suggestion));
+    assert_eq!(
+        body[1].message,
+        "severity \"SEV2\" read from the body (line 4): move it into the front matter"
+    );
+    assert_eq!(
+        body[2].message,
+        "2 action items read from the body (line 8): move them into `action_items:` in the front matter"
+    );
+    // The body's items are checked like the front matter's.
+    assert!(
+        f.iter().any(|f| f.rule == "action-no-owner" && f.line == 9),
+        "{f:?}"
+    );
+    assert!(
+        f.iter().any(|f| f.rule == "action-overdue" && f.line == 8),
+        "{f:?}"
+    );
+    // The date came from the body: no `missing-field` about it.
+    assert!(
+        !f.iter()
+            .any(|f| f.rule == "missing-field" && f.message.contains("date")),
+        "{f:?}"
+    );
+}

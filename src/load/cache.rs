@@ -31,8 +31,9 @@ use std::ops::Range;
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"COEPARSE";
-/// Change whenever the layout or the codec changes.
-const VERSION: u32 = 3;
+/// Change whenever the layout or the codec changes. 4: a COE's `action_items_source` and
+/// `body_metadata` (issue 17).
+const VERSION: u32 = 4;
 
 pub use crate::incremental::FileStamp as Stamp;
 

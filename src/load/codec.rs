@@ -10,10 +10,11 @@
 //! A derive-based codec (bitcode) was slower to decode and encode, for blobs 0.6 % smaller, and
 //! not shorter: docs/performance.md (issue 15).
 
-use crate::content::Coe;
+use crate::content::body_meta::BodyField;
 use crate::content::front_matter::{ActionItem, ItemStatus, Located, Priority, Status};
 use crate::content::markdown::{FileLink, Section, SectionKind, Why};
 use crate::content::timeline::Event;
+use crate::content::{Coe, ItemsSource};
 use crate::diag::{Diagnostic, Level};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -437,6 +438,7 @@ enum_codec!(
     ItemStatus::WontDo,
 );
 enum_codec!(Priority: Priority::High, Priority::Medium, Priority::Low);
+enum_codec!(ItemsSource: ItemsSource::FrontMatter, ItemsSource::Body);
 enum_codec!(Level: Level::Error, Level::Warning);
 enum_codec!(
     SectionKind: SectionKind::Summary,
@@ -498,6 +500,7 @@ struct_codec!(Section {
     line
 });
 struct_codec!(Why { question, answer });
+struct_codec!(BodyField { field, value, line });
 struct_codec!(FileLink { target, line });
 struct_codec!(Event {
     day,
@@ -529,6 +532,8 @@ struct_codec!(Coe {
     resolved,
     customer_impact,
     action_items,
+    action_items_source,
+    body_metadata,
     related,
     extra,
     sections,
@@ -606,6 +611,17 @@ mod tests {
         let decoded = decode_parse(&encode_parse(&parse)).expect("decodes");
         assert_eq!(format!("{decoded:?}"), format!("{parse:?}"));
         assert_eq!(decoded.0.extra, parse.0.extra);
+    }
+
+    #[test]
+    fn body_action_items_and_metadata_round_trip() {
+        let text = "# Outage\n\n**Date:** March 14, 2024\nSeverity: SEV2\n\n## Action Items\n\n- [x] Add a canary @ana due 2024-04-01 (OPS-1)\n\n| Action | Owner | Type |\n|---|---|---|\n| Pin the image | bo | prevent |\n";
+        let parse = crate::content::parse(text, "x.md", "content/x.md").expect("parses");
+        assert_eq!(parse.0.action_items_source, ItemsSource::Body);
+        assert_eq!(parse.0.action_items.len(), 2);
+        assert_eq!(parse.0.body_metadata.len(), 2);
+        let decoded = decode_parse(&encode_parse(&parse)).expect("decodes");
+        assert_eq!(format!("{decoded:?}"), format!("{parse:?}"));
     }
 
     #[test]

@@ -112,6 +112,9 @@ pub struct CoePage<'a> {
     pub open_items: usize,
     /// Whether the body has an `Action Items` section (the tracker table goes inside it).
     pub has_action_items_section: bool,
+    /// Whether the action items were read from the body's Action Items section (the front
+    /// matter has no `action_items`).
+    pub action_items_from_body: bool,
     pub overdue_items: usize,
     pub related: Vec<tera::Value>,
     pub referenced_by: Vec<tera::Value>,
@@ -459,6 +462,7 @@ pub fn coe_page<'a>(
         sections,
         timeline,
         whys: coe.whys.clone(),
+        action_items_from_body: coe.action_items_source == crate::content::ItemsSource::Body,
         has_action_items_section: coe
             .section(crate::content::markdown::SectionKind::ActionItems)
             .is_some(),
