@@ -22,6 +22,8 @@ pub struct NewOptions {
     pub severity: Option<String>,
     pub services: Vec<String>,
     pub date: Date,
+    /// A COE folder, `content/<year>/<id>/index.md`, for its pictures to sit beside it.
+    pub folder: bool,
 }
 
 /// Creates the COE file; returns its path. Never overwrites a file.
@@ -71,9 +73,19 @@ pub fn create(opts: &NewOptions) -> Result<PathBuf, String> {
             ),
         ],
     );
-    let dir = content.join(year.to_string());
+    let mut dir = content.join(year.to_string());
+    if opts.folder {
+        dir = dir.join(&id);
+        if dir.exists() {
+            return Err(format!("{} already exists: not overwritten", dir.display()));
+        }
+    }
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(format!("{id}.md"));
+    let path = if opts.folder {
+        dir.join("index.md")
+    } else {
+        dir.join(format!("{id}.md"))
+    };
     // `content/2026/x.md`, not `./content/2026/x.md`, for the default root.
     let path = path
         .strip_prefix(".")

@@ -65,6 +65,37 @@ pub fn feed(url: &str) -> String {
     format!("{url}atom.xml")
 }
 
+/// Where a COE's attachment is published, relative to the COE's page (`coe/<slug>/`): its path
+/// from the COE's folder (`source_dir`, under `content/`) when it is inside it (a picture
+/// beside the file, or in a COE folder), else `_/` and its path from `content/`. Always a
+/// file path, never a page: `target` is a content-relative file path.
+pub fn attachment(source_dir: &str, target: &str) -> String {
+    let inside = if source_dir.is_empty() {
+        Some(target)
+    } else {
+        target
+            .strip_prefix(source_dir)
+            .and_then(|t| t.strip_prefix('/'))
+    };
+    match inside {
+        Some(rel) => rel.to_owned(),
+        None => format!("_/{target}"),
+    }
+}
+
+/// A path as a URL: each segment percent-encoded (spaces, `#`, `?`, non-ASCII…).
+pub fn encode_path(path: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    path.split('/')
+        .map(|s| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +110,14 @@ mod tests {
         assert_eq!(page(&paginated(YEARS, 0)), "years/index.html");
         assert_eq!(feed(""), "atom.xml");
         assert_eq!(page(&digest_week("2024-w11")), "digest/2024-w11/index.html");
+    }
+
+    #[test]
+    fn attachments_keep_their_place_beside_the_coe() {
+        assert_eq!(attachment("2024", "2024/img/a.png"), "img/a.png");
+        assert_eq!(attachment("2024/x", "2024/a.png"), "_/2024/a.png");
+        assert_eq!(attachment("", "a.png"), "a.png");
+        assert_eq!(attachment("2024", "20245/a.png"), "_/20245/a.png");
+        assert_eq!(encode_path("_/a b/ü#?.png"), "_/a%20b/%C3%BC%23%3F.png");
     }
 }

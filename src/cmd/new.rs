@@ -17,6 +17,10 @@ pub struct Args {
     /// The day the incident started (default: today, UTC)
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::build::parse_date)]
     date: Option<jiff::civil::Date>,
+    /// Make a COE folder (content/<year>/<id>/index.md): pictures put beside index.md are
+    /// published with it
+    #[arg(long)]
+    folder: bool,
     /// Site root: where content/ is
     #[arg(long, short = 'r', default_value = ".")]
     root: PathBuf,
@@ -32,6 +36,7 @@ pub fn run(args: Args) -> ExitCode {
         severity: args.severity,
         services: args.services,
         date: coe::dates::today(args.date),
+        folder: args.folder,
     };
     match new::create(&opts) {
         Ok(path) => {

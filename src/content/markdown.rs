@@ -128,6 +128,15 @@ pub struct FileLink {
     pub line: usize,
 }
 
+/// A local file the COE shows or links to (an image beside it, a PDF), by content-relative
+/// path, with where it is referenced. It is published next to the COE's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub target: String,
+    pub line: usize,
+    pub column: usize,
+}
+
 #[derive(Debug, Default)]
 pub struct Body {
     pub title: Option<(String, usize)>,
@@ -135,6 +144,8 @@ pub struct Body {
     pub timeline: Vec<RawEntry>,
     pub whys: Vec<Why>,
     pub links: Vec<FileLink>,
+    /// Local files referenced by images and links, in order (see `FILE_PREFIX`).
+    pub attachments: Vec<Attachment>,
     /// Warnings found while reading the body: (line, message).
     pub warnings: Vec<(usize, String)>,
     /// Action items read from the Action Items sections' lists and tables (only when asked).
@@ -144,6 +155,9 @@ pub struct Body {
 /// Internal links are written as `/@coe/<n>#frag` (n indexes `Body::links`) and replaced
 /// once the library knows every COE's URL.
 pub const LINK_PREFIX: &str = "/@coe/";
+/// References to local files are written as `/@coe-file/<n>` (n indexes `Body::attachments`)
+/// and replaced by the file's published URL when the page is rendered.
+pub const FILE_PREFIX: &str = "/@coe-file/";
 /// Splits the rendered HTML at section starts; NUL never survives Markdown parsing.
 const SECTION_MARK: &str = "\u{0}coe-section\u{0}";
 
@@ -165,6 +179,12 @@ pub fn parse_body(text: &str, source_dir: &str, first_line: usize, read_actions:
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
     let line_at = |offset: usize| first_line + line_starts.partition_point(|&s| s <= offset) - 1;
+    let column_at = |offset: usize| {
+        let start = line_starts[line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)];
+        text.get(start..offset).map_or(1, |s| s.chars().count() + 1)
+    };
 
     let mut events: Vec<(Event, usize)> = Parser::new_ext(text, opts)
         .into_offset_iter()
@@ -202,8 +222,8 @@ pub fn parse_body(text: &str, source_dir: &str, first_line: usize, read_actions:
     rewrite_links(
         &mut events,
         source_dir,
-        &line_at,
-        &mut body.links,
+        (&line_at, &column_at),
+        (&mut body.links, &mut body.attachments),
         &mut body.warnings,
     );
 
@@ -334,15 +354,19 @@ pub fn parse_body(text: &str, source_dir: &str, first_line: usize, read_actions:
     body
 }
 
+/// Where a body's links and images point: another COE's file (`links`, written as
+/// `LINK_PREFIX` placeholders) or a local file (`attachments`, as `FILE_PREFIX` ones).
 fn rewrite_links(
     events: &mut [(Event, usize)],
     source_dir: &str,
-    line_at: &dyn Fn(usize) -> usize,
-    links: &mut Vec<FileLink>,
+    (line_at, column_at): (&dyn Fn(usize) -> usize, &dyn Fn(usize) -> usize),
+    (links, attachments): (&mut Vec<FileLink>, &mut Vec<Attachment>),
     warnings: &mut Vec<(usize, String)>,
 ) {
     for (ev, off) in events.iter_mut() {
-        let Event::Start(Tag::Link { dest_url, .. }) = ev else {
+        let (Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. })) =
+            ev
+        else {
             continue;
         };
         let dest = dest_url.to_string();
@@ -350,11 +374,41 @@ fn rewrite_links(
             Some((p, f)) => (p, Some(f)),
             None => (dest.as_str(), None),
         };
+        let lower = path.to_ascii_lowercase();
+        let markdown = lower.ends_with(".md") || lower.ends_with(".markdown");
         if path.is_empty()
-            || path.contains("://")
-            || path.starts_with("mailto:")
-            || !path.to_ascii_lowercase().ends_with(".md")
+            || path.starts_with("//")
+            || path.contains(':')
+            || (path.starts_with('/') && !markdown)
         {
+            // Other sites, `mailto:` and the like, and paths from the site's root (the
+            // author's own static files) are left as written.
+            continue;
+        }
+        if !markdown {
+            let path = path.split_once('?').map_or(path, |(p, _)| p);
+            let decoded = percent_decode(path);
+            match resolve_relative(source_dir, &decoded).filter(|t| !t.is_empty()) {
+                Some(target) => {
+                    let n = attachments.len();
+                    attachments.push(Attachment {
+                        target,
+                        line: line_at(*off),
+                        column: column_at(*off),
+                    });
+                    let frag = frag.map(|f| format!("#{f}")).unwrap_or_default();
+                    *dest_url = CowStr::from(format!("{FILE_PREFIX}{n}{frag}"));
+                }
+                None => {
+                    warnings.push((
+                        line_at(*off),
+                        format!(
+                            "\"{dest}\" points outside content/: not published (put the file beside the COE)"
+                        ),
+                    ));
+                    *dest_url = CowStr::from("");
+                }
+            }
             continue;
         }
         let decoded = percent_decode(path);

@@ -18,7 +18,7 @@ use body_meta::{BodyField, Field};
 use front_matter::{ActionItem, FrontMatter, Located, Status};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
-use markdown::{FileLink, Section, SectionKind, Why};
+use markdown::{Attachment, FileLink, Section, SectionKind, Why};
 use std::collections::BTreeMap;
 use std::path::Path;
 use timeline::Event;
@@ -61,6 +61,8 @@ pub struct Coe {
     pub timeline: Vec<Event>,
     pub whys: Vec<Why>,
     pub links: Vec<FileLink>,
+    /// Local files its body shows or links to (published next to its page).
+    pub attachments: Vec<Attachment>,
 }
 
 /// Where a COE's action items were read from.
@@ -200,6 +202,17 @@ fn parse_with(
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or(source);
+    // A COE folder (`2024/coe-x/index.md` with its pictures) is named by its folder.
+    let stem = if stem.eq_ignore_ascii_case("index") || stem.eq_ignore_ascii_case("readme") {
+        Path::new(source)
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|s| s.to_str())
+            .filter(|s| !s.is_empty())
+            .unwrap_or(stem)
+    } else {
+        stem
+    };
     let meta = body_metadata(&fm, &body, split.body, split.body_line);
     let title = fm.title.clone().or_else(|| {
         body.title
@@ -325,6 +338,7 @@ fn parse_with(
         timeline,
         whys: body.whys,
         links: body.links,
+        attachments: body.attachments,
     };
     Ok((coe, diags))
 }

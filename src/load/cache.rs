@@ -33,7 +33,7 @@ use std::path::Path;
 const MAGIC: &[u8; 8] = b"COEPARSE";
 /// Change whenever the layout or the codec changes. 4: a COE's `action_items_source` and
 /// `body_metadata` (issue 17).
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 
 pub use crate::incremental::FileStamp as Stamp;
 

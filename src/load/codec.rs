@@ -12,7 +12,7 @@
 
 use crate::content::body_meta::BodyField;
 use crate::content::front_matter::{ActionItem, ItemStatus, Located, Priority, Status};
-use crate::content::markdown::{FileLink, Section, SectionKind, Why};
+use crate::content::markdown::{Attachment, FileLink, Section, SectionKind, Why};
 use crate::content::timeline::Event;
 use crate::content::{Coe, ItemsSource};
 use crate::diag::{Diagnostic, Level};
@@ -502,6 +502,11 @@ struct_codec!(Section {
 struct_codec!(Why { question, answer });
 struct_codec!(BodyField { field, value, line });
 struct_codec!(FileLink { target, line });
+struct_codec!(Attachment {
+    target,
+    line,
+    column
+});
 struct_codec!(Event {
     day,
     time,
@@ -540,6 +545,7 @@ struct_codec!(Coe {
     timeline,
     whys,
     links,
+    attachments,
 });
 
 impl Encode for Located<String> {

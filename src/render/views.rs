@@ -2,7 +2,7 @@
 
 use crate::content::Coe;
 use crate::content::front_matter::ActionItem;
-use crate::content::markdown::LINK_PREFIX;
+use crate::content::markdown::{FILE_PREFIX, LINK_PREFIX};
 use crate::content::time::human_duration;
 use crate::incremental::deps::{Deps, Kind};
 use crate::library::severity_label;
@@ -322,16 +322,17 @@ pub fn action_item(lib: &Library, item: &ActionItem, today: Date, deps: &Deps) -
 /// Replaces the internal-link placeholders in a COE's HTML with relative URLs.
 fn resolve_links(
     html: &str,
-    targets: &[Option<usize>],
+    (i, targets): (usize, &[Option<usize>]),
     lib: &Library,
     root: &str,
     deps: &Deps,
 ) -> String {
+    let html = resolve_files(html, lib, i, root);
     if !html.contains(LINK_PREFIX) {
-        return html.to_owned();
+        return html;
     }
     let mut out = String::with_capacity(html.len());
-    let mut rest = html;
+    let mut rest = html.as_str();
     while let Some(pos) = rest.find(LINK_PREFIX) {
         out.push_str(&rest[..pos]);
         let after = &rest[pos + LINK_PREFIX.len()..];
@@ -349,6 +350,35 @@ fn resolve_links(
                 rest = &after[digits + frag..];
                 continue;
             }
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replaces the local-file placeholders in COE `i`'s HTML with the URLs its attachments are
+/// published at, next to its page (see `urls::attachment`).
+fn resolve_files(html: &str, lib: &Library, i: usize, root: &str) -> String {
+    if !html.contains(FILE_PREFIX) {
+        return html.to_owned();
+    }
+    let coe = &lib.coes[i];
+    let dir = coe.source.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(pos) = rest.find(FILE_PREFIX) {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + FILE_PREFIX.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let n: Option<usize> = after[..digits].parse().ok();
+        if let Some(a) = n.and_then(|n| coe.attachments.get(n)) {
+            let rel = crate::urls::attachment(dir, &a.target);
+            out.push_str(&format!(
+                "{root}{}{}",
+                crate::urls::coe(&coe.slug),
+                crate::urls::encode_path(&rel)
+            ));
         }
         rest = &after[digits..];
     }
@@ -416,7 +446,7 @@ pub fn coe_page<'a>(
                     _ => None,
                 },
                 new_day,
-                html: resolve_links(&e.html, &lib.link_targets[i], lib, root, deps),
+                html: resolve_links(&e.html, (i, &lib.link_targets[i]), lib, root, deps),
             }
         })
         .collect();
@@ -442,7 +472,7 @@ pub fn coe_page<'a>(
             title: s.title.clone(),
             id: s.id.clone(),
             kind: s.kind,
-            html: resolve_links(&s.html, &lib.link_targets[i], lib, root, deps),
+            html: resolve_links(&s.html, (i, &lib.link_targets[i]), lib, root, deps),
         })
         .collect();
     CoePage {

@@ -231,6 +231,7 @@ impl Builder {
             lib,
             parsed: all,
             parse_diagnostics,
+            attachments,
             ..
         }) = loaded
         else {
@@ -243,7 +244,7 @@ impl Builder {
             return;
         };
         let sink = Memory::default();
-        let rendered = pipeline.render(&config, &lib, Some(&search), &sink, None);
+        let rendered = pipeline.render(&config, &lib, Some(&search), &sink, None, &attachments);
         let report = pipeline.report;
         if report.has_errors() {
             self.failed(report, t);

@@ -165,8 +165,9 @@ impl Changes {
                     if !name.starts_with('_') {
                         self.coes.insert(path.to_path_buf());
                     }
-                } else if path.is_dir() || !path.exists() && !name.contains('.') {
-                    // A folder created, renamed or removed: its COEs moved with it.
+                } else {
+                    // A folder created, renamed or removed (its COEs moved with it), or a file a
+                    // COE may show (a picture beside it): a full build publishes it.
                     self.full = true;
                 }
             }

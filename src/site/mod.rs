@@ -3,6 +3,7 @@
 //! `coe serve`) and selective rebuilds (`selective.rs`, `state.rs`); the entry of the commands
 //! that read the library (`open.rs`).
 
+mod attachments;
 pub mod open;
 mod pipeline;
 pub mod plan;

@@ -4,6 +4,7 @@
 //! that read the library (`coe search`, `similar`, `digest`, `actions`) run load and index
 //! (`site::open`). No other place strings the stages together.
 
+use super::attachments::{self, Attachment};
 use super::plan;
 use super::selective::{self, Edits};
 use super::state;
@@ -39,6 +40,8 @@ pub struct Loaded {
     pub parsed: Vec<crate::content::Coe>,
     /// With [`Pipeline::keep_parsed`]: the parse stage's diagnostics (each file's own).
     pub parse_diagnostics: Vec<Diagnostic>,
+    /// The files the COEs reference, to publish next to their pages (not for `lenient` loads).
+    pub attachments: Vec<Attachment>,
 }
 
 /// Where the index stage keeps the search index.
@@ -148,6 +151,15 @@ impl Pipeline {
                 ));
             }
         }
+        let attachments = if lenient {
+            Vec::new()
+        } else {
+            attachments::find(
+                &self.opts.root.join("content"),
+                &lib,
+                &mut self.report.diagnostics,
+            )
+        };
         self.report.coes = lib.coes.len();
         self.report.stage(("library", t.elapsed()));
         if self.report.has_errors() && !lenient {
@@ -159,6 +171,7 @@ impl Pipeline {
                 edits,
                 parsed,
                 parse_diagnostics,
+                attachments,
             })
         }
     }
@@ -300,6 +313,7 @@ impl Pipeline {
         search: Option<&SearchData>,
         sink: &dyn Sink,
         select: Option<&Selection>,
+        attachments: &[Attachment],
     ) -> Vec<(String, Box<[Key]>)> {
         let t = Instant::now();
         let renderer = match Renderer::new(&self.opts.root, config, lib.today) {
@@ -366,6 +380,23 @@ impl Pipeline {
             }
         }
         self.report.files += statics.len();
+        // The edited COEs' attachments after an edit (the others are kept: a changed file
+        // changes the render key, and everything is rendered).
+        let publish = attachments
+            .iter()
+            .filter(|a| select.is_none_or(|s| s.edited.contains(&a.coe)));
+        for a in publish {
+            let written = std::fs::read(&a.from).and_then(|bytes| sink.write(&a.to, &bytes));
+            match written {
+                Ok(()) => self.report.files += 1,
+                Err(e) => self.report.diagnostics.push(Diagnostic::error(
+                    a.from.display().to_string(),
+                    0,
+                    0,
+                    format!("cannot write: cannot publish it as {}: {e}", a.to),
+                )),
+            }
+        }
         self.report.stage(("static", t.elapsed()));
         rendered.deps
     }
@@ -408,7 +439,11 @@ impl Pipeline {
             ));
         }
         let Some(Loaded {
-            config, lib, edits, ..
+            config,
+            lib,
+            edits,
+            attachments,
+            ..
         }) = loaded
         else {
             diag::sort(&mut self.report.diagnostics);
@@ -432,7 +467,7 @@ impl Pipeline {
         };
         let previous = output::read_manifest(&manifest_path, &output);
         self.report.incremental = previous.is_some();
-        let key = render_key(&self.opts, &config, &lib);
+        let key = render_key(&self.opts, &config, &lib, &attachments);
         let mut last = previous.as_ref().and_then(|_| state::read(&state_path));
         let plan = selective::plan(&lib, last.as_ref(), key, &edits);
         self.report.stage(("plan", t.elapsed()));
@@ -515,6 +550,7 @@ impl Pipeline {
             search.as_ref(),
             &sink,
             selected.as_ref().map(|(selection, _)| selection),
+            &attachments,
         );
         // What every page of the new output shows: the pages rendered now, the others as the
         // last build recorded them.
@@ -542,7 +578,13 @@ impl Pipeline {
                 .map(String::as_str)
                 .chain(["coes.json"])
                 .filter(|p| !selection.pages.contains(*p))
-                .chain(fragments.iter().map(String::as_str));
+                .chain(fragments.iter().map(String::as_str))
+                .chain(
+                    attachments
+                        .iter()
+                        .filter(|a| !selection.edited.contains(&a.coe))
+                        .map(|a| a.to.as_str()),
+                );
             if let Err(e) = sink.keep(kept) {
                 self.report.diagnostics.push(Diagnostic::error(
                     output.display().to_string(),
@@ -666,10 +708,15 @@ fn nothing_to_publish(content: &Path) -> Diagnostic {
 
 /// What every page depends on besides the COEs: configuration, templates, static files, the
 /// drafts flag, today (see [`state::render_key`]).
-fn render_key(opts: &BuildOptions, config: &Config, lib: &Library) -> u64 {
+fn render_key(
+    opts: &BuildOptions,
+    config: &Config,
+    lib: &Library,
+    attachments: &[Attachment],
+) -> u64 {
     let mut ignored = Vec::new();
     let config_text = format!("{config:?}");
-    let mut parts: Vec<Vec<u8>> = vec![config_text.into_bytes()];
+    let mut parts: Vec<Vec<u8>> = vec![config_text.into_bytes(), attachments::stamps(attachments)];
     for prefix in ["templates", "static"] {
         for (rel, bytes) in theme::layered_files(&opts.root, &config.theme, prefix, &mut ignored) {
             parts.push(rel.into_bytes());

@@ -126,6 +126,9 @@ pub fn broken_links(out: &Path) -> Vec<String> {
                 continue;
             }
             let path = link.split(['#', '?']).next().unwrap_or("");
+            // As a browser or a file server reads it: `%20` is a space.
+            let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+            let path = decoded.as_ref();
             if path.starts_with('/') {
                 broken.push(format!("{page} -> {link} (root-relative)"));
                 continue;

@@ -58,7 +58,11 @@ impl Builder {
             }
             match crate::content::load_file(path, &rel, &format!("content/{rel}")) {
                 Ok((coe, warnings)) => {
-                    if coe.slug != cache.all[n].slug {
+                    // Its attachments are found and published by a full build.
+                    if coe.slug != cache.all[n].slug
+                        || !coe.attachments.is_empty()
+                        || !cache.all[n].attachments.is_empty()
+                    {
                         return false;
                     }
                     file_warnings.push((format!("content/{rel}"), warnings.len()));
