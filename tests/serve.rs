@@ -794,3 +794,26 @@ fn idle_connections_time_out() {
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
     assert_eq!(get(s.port, "/").status, 200, "still serving");
 }
+
+/// Pictures beside a COE are served next to its page, and a changed or added picture is served
+/// once saved.
+#[test]
+fn pictures_beside_a_coe_are_served_and_follow_edits() {
+    let site = copy_fixture("attachments");
+    let root = site.path();
+    let s = serve(root, &[]);
+    let picture = "/coe/coe-2024-050/latency.png";
+    assert_eq!(get(s.port, picture).bytes, b"PNG-latency-bytes");
+    assert_eq!(
+        get(s.port, "/coe/coe-2024-050/missing-graph.png").status,
+        404
+    );
+    std::fs::write(root.join("content/2024/latency.png"), "PNG-after").expect("write");
+    until("the changed picture", || {
+        get(s.port, picture).bytes == b"PNG-after"
+    });
+    std::fs::write(root.join("content/2024/missing-graph.png"), "PNG-added").expect("write");
+    until("the added picture", || {
+        get(s.port, "/coe/coe-2024-050/missing-graph.png").bytes == b"PNG-added"
+    });
+}
