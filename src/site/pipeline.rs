@@ -7,7 +7,7 @@
 use super::attachments::{self, Attachment};
 use super::plan;
 use super::selective::{self, Edits};
-use super::state;
+use super::state::{self, BuildState};
 use super::{BuildOptions, BuildReport};
 use crate::config::{self, Config};
 use crate::content::missing_sections;
@@ -469,7 +469,16 @@ impl Pipeline {
         self.report.incremental = previous.is_some();
         let key = render_key(&self.opts, &config, &lib, &attachments);
         let mut last = previous.as_ref().and_then(|_| state::read(&state_path));
-        let plan = selective::plan(&lib, last.as_ref(), key, &edits);
+        let mut plan = selective::plan(&lib, last.as_ref(), key, &edits);
+        // What the pages showed: read only when some must be rendered again.
+        if let (Some(p), Some(last)) = (&plan, last.as_mut())
+            && !p.is_empty()
+        {
+            last.record = state::read_record(&state_path);
+            if last.record.is_none() {
+                plan = None;
+            }
+        }
         self.report.stage(("plan", t.elapsed()));
         if plan.as_ref().is_some_and(selective::Plan::is_empty)
             && let Some(previous) = &previous
@@ -522,13 +531,23 @@ impl Pipeline {
             },
         );
         let selected = match (&plan, &mut search, &last, sink.is_incremental()) {
-            (Some(plan), Some(search), Some(last), true) => {
+            (
+                Some(plan),
+                Some(search),
+                Some(
+                    last @ BuildState {
+                        record: Some(record),
+                        ..
+                    },
+                ),
+                true,
+            ) => {
                 let t = Instant::now();
                 let paths = render::page_paths(&lib, &config);
-                let pages = selective::pages(plan, &lib, search, last, &paths);
+                let pages = selective::pages(plan, &lib, search, last, record, &paths);
                 let t1 = t.elapsed();
                 // A page the last build did not have may show any COE's lists.
-                let shown = plan::lists_shown(&last.deps, &pages)
+                let shown = plan::lists_shown(&record.deps, &pages)
                     .unwrap_or_else(|| (0..lib.coes.len()).collect());
                 let t2 = t.elapsed();
                 search.complete(&lib, &shown);
@@ -554,9 +573,9 @@ impl Pipeline {
         );
         // What every page of the new output shows: the pages rendered now, the others as the
         // last build recorded them.
-        let mut deps = match (&selected, last.as_mut()) {
-            (Some((_, paths)), Some(last)) => {
-                let mut deps = std::mem::take(&mut last.deps);
+        let mut deps = match (&selected, last.as_mut().and_then(|l| l.record.as_mut())) {
+            (Some((_, paths)), Some(record)) => {
+                let mut deps = std::mem::take(&mut record.deps);
                 let now: HashSet<&str> = paths
                     .iter()
                     .map(String::as_str)
@@ -620,7 +639,7 @@ impl Pipeline {
             }
             // A stale manifest or state must never survive a half-done commit.
             let _ = std::fs::remove_file(&manifest_path);
-            let _ = std::fs::remove_file(&state_path);
+            state::remove(&state_path);
             match sink.commit() {
                 Ok(manifest) => {
                     self.report.files = manifest.len();

@@ -6,7 +6,7 @@
 //! as it is. A test compares the result with a clean build, byte for byte.
 
 use super::plan;
-use super::state::{self, BuildState, CoeState};
+use super::state::{self, BuildState, CoeState, Record};
 use crate::content::Coe;
 use crate::incremental::deps::PageDeps;
 use crate::library::Library;
@@ -87,16 +87,17 @@ pub fn pages(
     lib: &Library,
     search: &SearchData,
     previous: &BuildState,
+    record: &Record,
     paths: &[String],
 ) -> HashSet<String> {
     let edited: Vec<(usize, &Coe)> = plan.edited.iter().map(|(i, c)| (*i, c)).collect();
-    let mut keys = plan::changes(&previous.shape, lib, &edited);
+    let mut keys = plan::changes(&record.shape, lib, &edited);
     keys.extend(plan::similar_changes(
         lib.coes.len(),
         |j| previous.coes.get(j).map(|c| (c.similar, c.earlier)),
         |j| (search.computed.get(j) == Some(&true)).then(|| views(search, j)),
     ));
-    plan::pages(&previous.deps, &keys, paths)
+    plan::pages(&record.deps, &keys, paths)
 }
 
 /// What COE `j`'s page and digest show of its similar lists (see `state::similar_view`).
@@ -141,7 +142,9 @@ pub fn new_state(
             })
             .collect(),
         traces: search.traces.clone(),
-        shape: plan::Shape::of(lib),
-        deps,
+        record: Some(Record {
+            shape: plan::Shape::of(lib),
+            deps,
+        }),
     }
 }

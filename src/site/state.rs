@@ -29,9 +29,16 @@ pub struct BuildState {
     /// Per library position, how its similar lists were found (kept in a binary file beside
     /// the state; empty when that is missing or damaged: the lists are then computed).
     pub traces: Vec<Trace>,
-    /// What the library made of the COEs (see `plan::Shape`).
+    /// What the pages showed: read only when a rebuild needs it ([`read_record`]); `None`
+    /// when not read, and then [`write`] leaves the file as it is.
+    pub record: Option<Record>,
+}
+
+/// What each page of the output showed when it was rendered, and what the library made of the
+/// COEs then (see `site::plan`). Kept in its own file beside the state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Record {
     pub shape: Shape,
-    /// What each page of the output showed when it was rendered.
     pub deps: PageDeps,
 }
 
@@ -100,8 +107,10 @@ pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, encode_traces(&state.traces))?;
     std::fs::rename(&tmp, traces)?;
-    std::fs::write(&tmp, encode_deps(&state.shape, &state.deps))?;
-    std::fs::rename(&tmp, path.with_extension("deps"))?;
+    if let Some(record) = &state.record {
+        std::fs::write(&tmp, encode_deps(&record.shape, &record.deps))?;
+        std::fs::rename(&tmp, path.with_extension("deps"))?;
+    }
     std::fs::write(&tmp, s)?;
     std::fs::rename(tmp, path)
 }
@@ -203,16 +212,32 @@ pub fn read(path: &Path) -> Option<BuildState> {
         .and_then(|b| decode_traces(&b))
         .filter(|t| t.len() == coes.len())
         .unwrap_or_default();
-    // Without what the pages showed, nothing can be rendered selectively: no state.
-    let (shape, deps) = decode_deps(&std::fs::read(path.with_extension("deps")).ok()?)?;
     Some(BuildState {
         key: hex(key)?,
         parsed: parsed.parse().ok()?,
         coes,
         traces,
-        shape,
-        deps,
+        record: None,
     })
+}
+
+/// What the pages of the output showed, beside the state at `path`; `None` when missing or
+/// damaged (nothing can then be rendered selectively).
+pub fn read_record(path: &Path) -> Option<Record> {
+    let (shape, deps) = decode_deps(&std::fs::read(path.with_extension("deps")).ok()?)?;
+    Some(Record { shape, deps })
+}
+
+/// Removes the state at `path` and its companions (before a commit: a stale state must never
+/// describe a new output).
+pub fn remove(path: &Path) {
+    for p in [
+        path.to_path_buf(),
+        path.with_extension("deps"),
+        path.with_extension("traces"),
+    ] {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 const DEPS_FORMAT: &str = "coe page deps v1";
@@ -404,30 +429,37 @@ mod tests {
                 },
                 Trace::default(),
             ],
-            shape: Shape {
-                terms: [((0, "dns".to_owned()), ("DNS".to_owned(), 9))].into(),
-                years: [(-3, 1), (2024, 2)].into(),
-                weeks: [(202_401, 3)].into(),
-                owners: [("ana".to_owned(), 4)].into(),
-                teams: [("sre".to_owned(), 5)].into(),
-                links: vec![6, 7],
-                sorts: vec![8, 9, 10],
-            },
-            deps: {
-                let mut deps = PageDeps::default();
-                let mut keys = vec![
-                    Key::coe(Kind::Shown, 1),
-                    Key::named(Kind::Owner, "ana"),
-                    Key::all(Kind::AllItems),
-                ];
-                keys.sort_unstable();
-                deps.record("coe/x/index.html".to_owned(), keys.into());
-                deps.record("empty.html".to_owned(), Box::new([]));
-                deps
-            },
+            record: Some(Record {
+                shape: Shape {
+                    terms: [((0, "dns".to_owned()), ("DNS".to_owned(), 9))].into(),
+                    years: [(-3, 1), (2024, 2)].into(),
+                    weeks: [(202_401, 3)].into(),
+                    owners: [("ana".to_owned(), 4)].into(),
+                    teams: [("sre".to_owned(), 5)].into(),
+                    links: vec![6, 7],
+                    sorts: vec![8, 9, 10],
+                },
+                deps: {
+                    let mut deps = PageDeps::default();
+                    let mut keys = vec![
+                        Key::coe(Kind::Shown, 1),
+                        Key::named(Kind::Owner, "ana"),
+                        Key::all(Kind::AllItems),
+                    ];
+                    keys.sort_unstable();
+                    deps.record("coe/x/index.html".to_owned(), keys.into());
+                    deps.record("empty.html".to_owned(), Box::new([]));
+                    deps
+                },
+            }),
         };
         write(&path, &state).expect("written");
-        assert_eq!(read(&path), Some(state.clone()));
+        let without_record = BuildState {
+            record: None,
+            ..state.clone()
+        };
+        assert_eq!(read(&path), Some(without_record.clone()));
+        assert_eq!(read_record(&path).as_ref(), state.record.as_ref());
         // Damaged traces are left out, the rest of the state is read.
         let traces = path.with_extension("traces");
         let mut bytes = std::fs::read(&traces).expect("traces");
@@ -439,18 +471,21 @@ mod tests {
         }
         std::fs::write(&traces, &bytes[..bytes.len() - 1]).expect("written");
         assert_eq!(read(&path).map(|s| s.traces), Some(Vec::new()));
-        // Damaged page records: no state at all (nothing can be rendered selectively).
+        // Damaged page records read as none (nothing can be rendered selectively).
         std::fs::write(&traces, &bytes).expect("written");
         let deps = path.with_extension("deps");
         let mut bytes = std::fs::read(&deps).expect("deps");
         for i in 0..bytes.len() {
             bytes[i] ^= 0x01;
             std::fs::write(&deps, &bytes).expect("written");
-            assert_eq!(read(&path), None, "byte {i}");
+            assert_eq!(read_record(&path), None, "byte {i}");
             bytes[i] ^= 0x01;
         }
         std::fs::write(&deps, &bytes).expect("written");
-        assert_eq!(read(&path), Some(state));
+        assert_eq!(read_record(&path), state.record);
+        // A state written without its record leaves the record file as it was.
+        write(&path, &without_record).expect("written");
+        assert_eq!(read_record(&path), state.record);
         std::fs::write(&path, format!("{HEADER}\n12 zz\n")).expect("written");
         assert_eq!(read(&path), None);
     }
