@@ -1,0 +1,152 @@
+//! Property test of the incremental engine: after any sequence of edits to a library (titles,
+//! summaries, tags, severities, owners, related COEs, dates, body text), a `coe build` over its
+//! previous output writes exactly what a clean build of the same content writes.
+
+mod common;
+use common::*;
+use proptest::prelude::*;
+use std::path::Path;
+
+/// One edit to one COE's file (by its position in the sorted file list).
+#[derive(Debug, Clone)]
+enum Edit {
+    Title(u8),
+    SummaryText(u8),
+    AddTag(u8),
+    DropTags,
+    Severity(u8),
+    Owner(u8),
+    Related(u8),
+    Date(u8),
+    ItemStatus,
+}
+
+fn edit_strategy() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        any::<u8>().prop_map(Edit::Title),
+        any::<u8>().prop_map(Edit::SummaryText),
+        (0u8..4).prop_map(Edit::AddTag),
+        Just(Edit::DropTags),
+        (1u8..6).prop_map(Edit::Severity),
+        (0u8..3).prop_map(Edit::Owner),
+        any::<u8>().prop_map(Edit::Related),
+        (1u8..28).prop_map(Edit::Date),
+        Just(Edit::ItemStatus),
+    ]
+}
+
+/// Replaces the first line starting with `key` by `line` (or adds it after the front matter's
+/// first line when there is none); only in the front matter.
+fn set_line(text: &str, key: &str, line: &str) -> String {
+    let Some(rest) = text.strip_prefix("---\n") else {
+        return text.to_owned();
+    };
+    let Some(end) = rest.find("\n---") else {
+        return text.to_owned();
+    };
+    let (fm, body) = rest.split_at(end);
+    let mut lines: Vec<String> = fm.lines().map(str::to_owned).collect();
+    match lines.iter().position(|l| l.starts_with(key)) {
+        Some(i) => lines[i] = line.to_owned(),
+        None => lines.insert(1.min(lines.len()), line.to_owned()),
+    }
+    format!("---\n{}{body}", lines.join("\n"))
+}
+
+fn apply(text: &str, edit: &Edit, ids: &[String]) -> String {
+    const TAGS: [&str; 4] = ["zorblax", "dns", "Deployment", "capacity"];
+    const OWNERS: [&str; 3] = ["zorb.owner", "ana.souza", "ravi.iyer"];
+    match edit {
+        Edit::Title(n) => set_line(text, "title:", &format!("title: Zorblax title {n}")),
+        Edit::SummaryText(n) => text.replacen(
+            "## Summary\n",
+            &format!("## Summary\n\nZorblax sentence {n}.\n"),
+            1,
+        ),
+        Edit::AddTag(t) => set_line(text, "tags:", &format!("tags: [{}]", TAGS[*t as usize])),
+        Edit::DropTags => set_line(text, "tags:", "tags: []"),
+        Edit::Severity(s) => set_line(text, "severity:", &format!("severity: {s}")),
+        Edit::Owner(o) => match text.find("    owner: ") {
+            Some(at) => {
+                let end = text[at..].find('\n').map_or(text.len(), |e| at + e);
+                format!(
+                    "{}    owner: {}{}",
+                    &text[..at],
+                    OWNERS[*o as usize],
+                    &text[end..]
+                )
+            }
+            None => text.to_owned(),
+        },
+        Edit::Related(n) => {
+            let id = &ids[*n as usize % ids.len()];
+            set_line(text, "related:", &format!("related: [{id}]"))
+        }
+        Edit::Date(d) => set_line(text, "date:", &format!("date: 2024-02-{d:02}")),
+        Edit::ItemStatus => text.replacen("status: done", "status: open", 1),
+    }
+}
+
+fn build_and_compare(root: &Path) {
+    let args = ["build", "--root", ".", "--today", "2026-11-26"];
+    let run = coe(&args, root);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let fresh = tempfile::tempdir().expect("tempdir");
+    copy_dir(&root.join("content"), &fresh.path().join("content"));
+    std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
+    let clean = coe(&args, fresh.path());
+    assert_eq!(clean.status, 0, "{}", clean.stderr);
+    let (a, b) = (
+        tree(&root.join("public")),
+        tree(&fresh.path().join("public")),
+    );
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    for (f, bytes) in &a {
+        assert!(bytes == &b[f], "{f} differs from a clean build's");
+    }
+}
+
+proptest! {
+    // Each case is a dozen builds of the sample library: few cases, bounded for CI.
+    #![proptest_config(ProptestConfig { cases: 6, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn an_incremental_build_equals_a_clean_build_after_any_edits(
+        steps in proptest::collection::vec(
+            proptest::collection::vec((0usize..64, edit_strategy()), 1..4),
+            1..4,
+        )
+    ) {
+        let site = sample_site();
+        let root = site.path();
+        let content = root.join("content");
+        let mut sources: Vec<String> = files(&content).into_iter().collect();
+        sources.sort();
+        let ids: Vec<String> = sources
+            .iter()
+            .filter_map(|s| s.rsplit('/').next()?.strip_suffix(".md").map(str::to_owned))
+            .collect();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for s in &sources {
+            let f = std::fs::File::options().write(true).open(content.join(s)).expect("open");
+            f.set_modified(old).expect("mtime");
+        }
+        build_and_compare(root);
+        for (n, step) in steps.iter().enumerate() {
+            for (k, (file, edit)) in step.iter().enumerate() {
+                let path = content.join(&sources[file % sources.len()]);
+                let text = std::fs::read_to_string(&path).expect("read");
+                std::fs::write(&path, apply(&text, edit, &ids)).expect("write");
+                // Each save a minute apart, long ago enough for the parse cache to trust it.
+                let at = old + std::time::Duration::from_secs(60 * (1 + n as u64 * 8 + k as u64));
+                let f = std::fs::File::options().write(true).open(&path).expect("open");
+                f.set_modified(at).expect("mtime");
+            }
+            build_and_compare(root);
+        }
+    }
+}
