@@ -645,3 +645,31 @@ fn the_sample_library_passes_its_own_check() {
     let run = coe(&["check", "--root", "."], &repo_root());
     assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
 }
+
+/// What only the whole library shows is checked too: two COEs with one id is an error (exit 1),
+/// a `related` id no COE has a warning, as `coe build` reports them.
+#[test]
+fn duplicate_ids_and_unknown_related_coes_are_reported_by_check() {
+    let site = tempfile::tempdir().expect("tempdir");
+    let content = site.path().join("content");
+    std::fs::create_dir_all(&content).expect("mkdir");
+    let coe_text = "---\nid: COE-1\ntitle: Checkout failed\ndate: 2024-01-01\nstatus: published\nrelated: [COE-404]\n---\n\n## Summary\n\nCheckout failed.\n";
+    std::fs::write(content.join("a.md"), coe_text).expect("write");
+    std::fs::write(content.join("b.md"), coe_text).expect("write");
+    let run = coe(&["check", "--root", "."], site.path());
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("content/b.md:1:1: error[library]: duplicate id \"COE-1\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("content/a.md:6:11: warning[library]: related: no COE has id \"COE-404\""),
+        "{}",
+        run.stdout
+    );
+    // Checking one file alone cannot know the others: no library findings.
+    let one = coe(&["check", "--root", ".", "content/a.md"], site.path());
+    assert!(!one.stdout.contains("[library]"), "{}", one.stdout);
+}

@@ -66,6 +66,25 @@ pub fn run(args: Args) -> ExitCode {
             }),
         }
     }
+    // Checking the whole library: also what only the set of COEs shows (two COEs with one id,
+    // a `related` id no COE has), as `coe build` reports it.
+    if args.paths.is_empty() {
+        let shown: std::collections::HashMap<String, &str> = targets
+            .iter()
+            .map(|t| (format!("content/{}", t.source), t.display.as_str()))
+            .collect();
+        findings.extend(
+            library_findings(&args.root, today)
+                .into_iter()
+                .map(|mut f| {
+                    // Named as the file's other findings are.
+                    if let Some(display) = shown.get(&f.file) {
+                        f.file = (*display).to_owned();
+                    }
+                    f
+                }),
+        );
+    }
     lint::sort(&mut findings);
     match args.format {
         Format::Text => coe::out!("{}", report::text(&findings, targets.len())),
@@ -179,4 +198,27 @@ fn source_of(content: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The library's own diagnostics (duplicate ids, unknown related COEs, broken links between
+/// COEs), drafts included, as findings of the rule `library`.
+fn library_findings(root: &Path, today: jiff::civil::Date) -> Vec<Finding> {
+    let (coes, _parse_diagnostics) = coe::load::load_all(&root.join("content"));
+    let (_, diags) = coe::library::Library::build(coes, true, today);
+    diags
+        .into_iter()
+        .map(|d| Finding {
+            file: d.path.clone(),
+            line: d.line.max(1),
+            column: d.column.max(1),
+            rule: "library",
+            severity: if d.is_error() {
+                lint::Severity::Error
+            } else {
+                lint::Severity::Warning
+            },
+            message: d.message,
+            hint: "see docs/format.md#links-between-coes".to_owned(),
+        })
+        .collect()
 }
