@@ -152,6 +152,31 @@ pub fn parse(text: &str, display: &str) -> (Config, Vec<Diagnostic>) {
             ));
         }
     }
+    // A key written after `[taxonomies]` belongs to it, not to the top level: say so instead of
+    // ignoring it (`base_url` below the table is the usual slip).
+    if let Some(toml::Value::Table(labels)) = table.get("taxonomies") {
+        const LABELS: [&str; 6] = [
+            "tags",
+            "services",
+            "root_causes",
+            "teams",
+            "authors",
+            "severity",
+        ];
+        for key in labels.keys().filter(|k| !LABELS.contains(&k.as_str())) {
+            let top = if KNOWN_KEYS.contains(&key.as_str()) {
+                format!(" (`{key}` is a top-level key: move it above the first [table])")
+            } else {
+                format!(" (expected one of: {})", LABELS.join(", "))
+            };
+            diags.push(Diagnostic::warning(
+                display,
+                0,
+                0,
+                format!("unknown key `{key}` in [taxonomies] is ignored{top}"),
+            ));
+        }
+    }
     match toml::from_str::<Config>(text) {
         Ok(c) => (c, diags),
         Err(e) => {
@@ -176,6 +201,27 @@ mod tests {
         let (c, d) = parse("", "coe.toml");
         assert!(d.is_empty());
         assert_eq!(c.theme, "default");
+    }
+
+    #[test]
+    fn a_top_level_key_below_a_table_is_reported() {
+        let (c, d) = parse(
+            "[taxonomies]\ntags = \"Labels\"\nbase_url = \"https://coe.example.com\"\ncolour = 1\n",
+            "coe.toml",
+        );
+        assert_eq!(c.taxonomies.tags, "Labels");
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(
+            d[0].message.contains("`base_url` is a top-level key"),
+            "{}",
+            d[0]
+        );
+        assert!(
+            d[1].message
+                .contains("unknown key `colour` in [taxonomies]"),
+            "{}",
+            d[1]
+        );
     }
 
     #[test]

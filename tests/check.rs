@@ -659,7 +659,8 @@ fn duplicate_ids_and_unknown_related_coes_are_reported_by_check() {
     let run = coe(&["check", "--root", "."], site.path());
     assert_eq!(run.status, 1, "{}", run.stdout);
     assert!(
-        run.stdout.contains("content/b.md:1:1: error[library]: duplicate id \"COE-1\""),
+        run.stdout
+            .contains("content/b.md:1:1: error[library]: duplicate id \"COE-1\""),
         "{}",
         run.stdout
     );

@@ -79,7 +79,7 @@ impl Renderer {
         let card_html = templates.iter().any(|(n, _)| n == card)
             && templates
                 .iter()
-                .any(|(n, s)| n != card && s.contains("card_html"));
+                .any(|(n, s)| n != card && without_comments(s).contains("card_html"));
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
         if let Err(e) = tera.add_raw_templates(templates) {
@@ -274,6 +274,20 @@ pub fn render_selected(
     }
 }
 
+/// A template's text without its `{# … #}` comments (an unclosed one runs to the end).
+fn without_comments(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{#") {
+        out.push_str(&rest[..start]);
+        rest = rest[start + 2..]
+            .find("#}")
+            .map_or("", |end| &rest[start + 2 + end + 2..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One diagnostic per template error, instead of one per page it broke: how many pages it
 /// broke and the first one's path are added to the message. Errors are grouped by their
 /// message, which names the template file and line at fault (a mistake in `base.html` breaks
@@ -368,5 +382,13 @@ mod tests {
         )
         .expect("write");
         assert!(!renderer(site.path()).card_html);
+        // Nor does a comment that mentions it.
+        std::fs::write(
+            partials.join("coe_table.html"),
+            "{# c.card_html is not used here #}{% for c in coes %}<li>{{ c.title }}</li>{% endfor %}",
+        )
+        .expect("write");
+        assert!(!renderer(site.path()).card_html);
+        assert_eq!(without_comments("a{# b #}c{# d"), "ac");
     }
 }
