@@ -383,3 +383,44 @@ fn missing_response_times_are_reported_naming_the_file() {
         run.stderr
     );
 }
+
+/// `--base-url` gives the e-mail and the Markdown absolute links without editing coe.toml.
+#[test]
+fn base_url_on_the_command_line_makes_links_absolute() {
+    let site = copy_fixture("digest");
+    let root = site.path().to_path_buf();
+    let html = coe(
+        &[
+            "digest",
+            "--root",
+            root.to_str().expect("utf8"),
+            "--today",
+            "2026-11-26",
+            "--week",
+            "2026-W47",
+            "--format",
+            "html",
+            "-u",
+            "https://coe.example.com/lib",
+        ],
+        &root,
+    );
+    assert_eq!(html.status, 0, "{}", html.stderr);
+    assert!(
+        html.stdout
+            .contains("href=\"https://coe.example.com/lib/digest/2026-w47/\""),
+        "{}",
+        html.stdout
+    );
+    let bad = coe(
+        &[
+            "digest",
+            "--root",
+            root.to_str().expect("utf8"),
+            "-u",
+            "notaurl",
+        ],
+        &root,
+    );
+    assert_eq!(bad.status, 2, "{}", bad.stderr);
+}

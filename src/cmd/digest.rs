@@ -1,6 +1,6 @@
 //! `coe digest`: one week's digest on stdout, for chat (Markdown), e-mail (HTML) or tools (JSON).
 
-use super::build::parse_date;
+use super::build::{parse_base_url, parse_date};
 use coe::digest;
 use coe::library::weeks::IsoWeek;
 use coe::search::EARLIER_PER_COE;
@@ -25,6 +25,9 @@ pub struct Args {
     /// The date to treat as today (which week is the last complete one, overdue items)
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     today: Option<jiff::civil::Date>,
+    /// The site's address, for the links in Markdown and HTML (default: base_url in coe.toml)
+    #[arg(long, short = 'u', value_name = "URL", value_parser = parse_base_url)]
+    base_url: Option<String>,
     /// Site root
     #[arg(long, short = 'r', default_value = ".")]
     root: PathBuf,
@@ -40,9 +43,12 @@ pub fn run(args: Args) -> ExitCode {
     for d in diags.iter().filter(|d| d.is_error()) {
         coe::errln!("{d} (left out of the digest)");
     }
-    let (config, cdiags) = coe::config::load(&args.root);
+    let (mut config, cdiags) = coe::config::load(&args.root);
     for d in &cdiags {
         coe::errln!("{d}");
+    }
+    if let Some(url) = args.base_url {
+        config.base_url = url;
     }
     let week = args.week.unwrap_or_else(|| digest::default_week(lib.today));
     let in_week = lib.weeks.get(&week).cloned().unwrap_or_default();
