@@ -2,7 +2,9 @@
 //! reusing the parses of unchanged files from a cache on disk (`load_all_cached`).
 
 mod cache;
-pub(crate) mod codec;
+// Public for the fuzz target that reads records from arbitrary bytes (fuzz/).
+#[doc(hidden)]
+pub mod codec;
 #[cfg(test)]
 mod codec_bench;
 mod memory;

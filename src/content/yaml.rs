@@ -159,6 +159,18 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// The two readings of a document, for the fuzz target that checks they agree: the event fast
+/// path's (`None` when it leaves the document to serde-saphyr) and serde-saphyr's.
+#[doc(hidden)]
+pub fn both_readings(text: &str) -> (Option<SNode>, Option<SNode>) {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    (
+        super::yaml_events::parse(text),
+        serde_saphyr::from_str_with_options::<SNode>(text, options).ok(),
+    )
+}
+
 /// Parses YAML with strict booleans (`no` stays the string "no") and alias budgets.
 pub fn parse(text: &str) -> Result<SNode, YamlError> {
     if text.trim().is_empty() {
