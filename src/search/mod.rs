@@ -1,5 +1,6 @@
 //! Search: the tantivy index, queries, similar COEs and the static index for the browser.
 
+pub mod analysis;
 pub mod export;
 pub mod freshness;
 pub mod index;

@@ -126,7 +126,9 @@ pub fn update_similar(
     i: usize,
 ) {
     let coe = &lib.coes[i];
-    let q = search.similarity.vector_for(analyzer, coe, &search.fields);
+    let q = search
+        .similarity
+        .vector_for(lib, analyzer, coe, &search.fields);
     // Not excluded by position: its old vector is still in the index, so skip it by hand.
     let mut ranked = search.similarity.similar_to(lib, &q, Some(coe), None, 64);
     ranked.retain(|s| s.idx != i);
