@@ -148,11 +148,13 @@ fn search_page_ranks_the_relevance_set_like_the_cli() {
         }
     }
     assert!(misses.is_empty(), "{}", misses.join("\n"));
-    // The same five COEs. Their order may differ where scores are within rounding (the
-    // browser has term frequencies in half units) or where the page also matches the last word
-    // as a prefix, as it does while one types ("percent" also finds "percentage").
+    // The same five COEs, mostly. The page also matches the last word as a prefix, as it does
+    // while one types ("percent" also finds "percentage", "ran" finds "rang"), which the CLI
+    // does not: that moves the fifth COE for about one query in eleven (8 of 88 when
+    // measured), and scores within rounding (the browser has frequencies in half units) can
+    // swap neighbours.
     assert!(
-        differ.len() * 20 <= relevance_set().len(),
+        differ.len() * 100 <= relevance_set().len() * 15,
         "{} of the top fives differ:\n{}",
         differ.len(),
         differ.join("\n")
