@@ -23,6 +23,31 @@ pub struct Config {
     pub extra: toml::Table,
     /// `coe check` settings (`[lint.rules]`); see docs/lint.md.
     pub lint: LintConfig,
+    /// `[search]`: the library's own synonyms (docs/search.md).
+    pub search: SearchConfig,
+}
+
+/// `[search]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SearchConfig {
+    /// `[search.synonyms]`: a term → its equivalents; each key and its values make one group
+    /// added to the built-in thesaurus.
+    pub synonyms: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl SearchConfig {
+    /// The groups `[search.synonyms]` adds: each key with its values.
+    pub fn synonym_groups(&self) -> Vec<Vec<String>> {
+        self.synonyms
+            .iter()
+            .map(|(k, v)| {
+                std::iter::once(k.clone())
+                    .chain(v.iter().cloned())
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 /// `[lint]`: read here, checked by `coe check` (unknown rule ids are reported there).
@@ -51,6 +76,7 @@ impl Default for Config {
             taxonomies: TaxonomyLabels::default(),
             extra: toml::Table::new(),
             lint: LintConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -80,7 +106,7 @@ impl Default for TaxonomyLabels {
     }
 }
 
-const KNOWN_KEYS: [&str; 11] = [
+const KNOWN_KEYS: [&str; 12] = [
     "paginate_by",
     "title",
     "description",
@@ -92,6 +118,7 @@ const KNOWN_KEYS: [&str; 11] = [
     "taxonomies",
     "extra",
     "lint",
+    "search",
 ];
 
 /// Reads `<root>/coe.toml`. A missing file gives the defaults; a broken one gives an error

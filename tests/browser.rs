@@ -29,8 +29,13 @@ fn search_page_finds_past_failures_from_a_subpath() {
     let server = serve(out.clone(), "/sub/");
     let base = format!("http://127.0.0.1:{}/sub/", server.port);
 
+    // The sample library's queries here; the whole set over the relevance library below.
     let mut misses = Vec::new();
-    for (want, q) in relevance_set() {
+    for (want, q) in relevance_set()
+        .into_iter()
+        .filter(|(id, _)| id.starts_with("COE-"))
+        .take(6)
+    {
         let dom = chromium_dom(&format!("{base}search/?q={}", urlencode(&q)), true);
         let got = result_slugs(&dom);
         if !got.iter().take(5).any(|s| s.eq_ignore_ascii_case(&want)) {
@@ -103,5 +108,55 @@ fn hostile_queries_and_hostile_content_stay_text() {
     assert!(
         !results.contains("<img") && !results.contains("<b>"),
         "{results}"
+    );
+}
+
+/// The browser ranks like the CLI: every query of `tests/relevance.tsv` finds its COE in the
+/// top five of the search page, over the relevance library, and the page's top five is the
+/// CLI's.
+#[test]
+fn search_page_ranks_the_relevance_set_like_the_cli() {
+    if chromium().is_none() {
+        return;
+    }
+    let site = relevance_site();
+    let (_tmp, out, run) = build(site.path(), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server = serve(out.clone(), "/");
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let mut misses = Vec::new();
+    let mut differ = Vec::new();
+    for (want, q) in relevance_set() {
+        let dom = chromium_dom(&format!("{base}search/?q={}", urlencode(&q)), true);
+        let got: Vec<String> = result_slugs(&dom).into_iter().take(5).collect();
+        if !got.iter().any(|s| s.eq_ignore_ascii_case(&want)) {
+            misses.push(format!("{want} not in the top 5 for {q:?}: {got:?}"));
+        }
+        let cli = coe(&["search", "--json", "--limit", "5", &q], site.path());
+        let v: serde_json::Value = serde_json::from_str(&cli.stdout).expect("json");
+        let cli_top: Vec<String> = v["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .filter_map(|h| h["id"].as_str().map(|id| id.to_ascii_lowercase()))
+            .collect();
+        let (mut a, mut b) = (got.clone(), cli_top.clone());
+        a.sort();
+        b.sort();
+        if a != b {
+            differ.push(format!("{q:?}: browser {got:?}, CLI {cli_top:?}"));
+        }
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+    // The same five COEs, mostly. The page also matches the last word as a prefix, as it does
+    // while one types ("percent" also finds "percentage", "ran" finds "rang"), which the CLI
+    // does not: that moves the fifth COE for about one query in eleven (8 of 88 when
+    // measured), and scores within rounding (the browser has frequencies in half units) can
+    // swap neighbours.
+    assert!(
+        differ.len() * 100 <= relevance_set().len() * 15,
+        "{} of the top fives differ:\n{}",
+        differ.len(),
+        differ.join("\n")
     );
 }

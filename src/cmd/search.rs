@@ -133,6 +133,7 @@ pub fn run(args: Args) -> ExitCode {
         since: args.since,
         until: args.until,
         limit: args.limit,
+        synonyms: config.search.synonym_groups(),
     };
     let asked = ask(&args.root, false, |o| {
         query::search(&o.index, &o.fields, &q, &opts, &base)

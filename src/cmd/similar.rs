@@ -125,7 +125,7 @@ fn similar(args: &Args) -> Result<Output, String> {
             sim.similar_to(&lib, sim.top_of(i), Some(&lib.coes[i]), Some(i), args.limit),
         ),
         (None, Some(coe)) => {
-            let q = sim.vector_for(&mut analyzer, coe, &fields);
+            let q = sim.vector_for(&lib, &mut analyzer, coe, &fields);
             (
                 coe.id.clone(),
                 sim.similar_to(&lib, &q, Some(coe), None, args.limit),

@@ -32,6 +32,9 @@ pub struct Library {
     pub weeks: BTreeMap<IsoWeek, Vec<usize>>,
     pub item_dates: actions::ItemDates,
     pub today: Date,
+    /// The groups `[search.synonyms]` adds to the search thesaurus (set by whoever loaded the
+    /// configuration; empty from [`Library::build`]).
+    pub synonyms: Vec<Vec<String>>,
 }
 
 impl Library {
@@ -118,6 +121,7 @@ impl Library {
             item_dates,
             weeks,
             today,
+            synonyms: Vec::new(),
         };
         (lib, diags)
     }

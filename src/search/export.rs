@@ -45,6 +45,19 @@ struct Manifest<'a> {
     shards: Vec<&'a str>,
     /// Facet kinds in meta.bin order, each with `[slug, name]` pairs indexed by id.
     facets: Vec<FacetList>,
+    /// How queries are read and scored, as `coe search` does (docs/search.md).
+    analysis: Analysis,
+}
+
+#[derive(Serialize)]
+struct Analysis {
+    stop_words: &'static [&'static str],
+    /// Groups of equivalent terms (the built-in thesaurus and `[search.synonyms]`), as written.
+    synonyms: Vec<Vec<String>>,
+    synonym_weight: f32,
+    k1: f32,
+    b: f32,
+    coord_base: f32,
 }
 
 #[derive(Serialize)]
@@ -285,15 +298,29 @@ pub fn export_until(
     let avg_len = if n == 0 {
         0.0
     } else {
-        ((units.iter().sum::<u64>() as f64 / n as f64) * 1000.0).round() as f32 / 1000.0
+        // In whole lengths, as meta.bin's (the units are halves: the average was twice the
+        // lengths it is compared with, and the browser's length normalisation was weaker than
+        // `coe search`'s).
+        ((units.iter().sum::<u64>() as f64 / f64::from(TF_SCALE) / n as f64) * 1000.0).round()
+            as f32
+            / 1000.0
     };
+    let thesaurus = super::analysis::Thesaurus::new(&lib.synonyms);
     let manifest = Manifest {
-        version: 1,
+        version: 2,
         docs: n,
         avg_len,
         tf_scale: TF_SCALE,
         shards: shards.iter().map(|s| s.first_term).collect(),
         facets,
+        analysis: Analysis {
+            stop_words: super::analysis::STOP_WORDS,
+            synonyms: thesaurus.raw,
+            synonym_weight: super::analysis::SYNONYM_WEIGHT,
+            k1: super::query::K1,
+            b: super::query::B,
+            coord_base: super::query::COORD_BASE,
+        },
     };
     let json = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
     stats.bytes += write("search/index.json".to_owned(), &json)?;

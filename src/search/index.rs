@@ -17,6 +17,8 @@ pub struct CoeText {
     pub analysis: String,
     pub body: String,
     pub actions: String,
+    /// Tags, services and root causes, a value a line.
+    pub taxonomy: String,
 }
 
 pub fn coe_text(coe: &Coe) -> CoeText {
@@ -37,6 +39,15 @@ pub fn coe_text(coe: &Coe) -> CoeText {
             .map(|a| a.title.as_str())
             .collect::<Vec<_>>()
             .join("\n"),
+        taxonomy: [
+            TaxonomyKind::Tags,
+            TaxonomyKind::Services,
+            TaxonomyKind::RootCauses,
+        ]
+        .iter()
+        .flat_map(|k| k.values(coe))
+        .collect::<Vec<_>>()
+        .join("\n"),
     }
 }
 
@@ -100,7 +111,13 @@ pub fn digest(i: usize, coe: &Coe) -> u64 {
 
 fn digest_of(i: usize, coe: &Coe, t: &CoeText) -> u64 {
     let mut bytes = Vec::with_capacity(
-        t.title.len() + t.summary.len() + t.analysis.len() + t.body.len() + t.actions.len() + 256,
+        t.title.len()
+            + t.summary.len()
+            + t.analysis.len()
+            + t.body.len()
+            + t.actions.len()
+            + t.taxonomy.len()
+            + 256,
     );
     let date = date_number(coe.date).to_string();
     let severity = crate::library::severity_label(coe.severity);
@@ -114,6 +131,7 @@ fn digest_of(i: usize, coe: &Coe, t: &CoeText) -> u64 {
         &t.analysis,
         &t.body,
         &t.actions,
+        &t.taxonomy,
         &facets,
         &date,
         &severity,
@@ -135,6 +153,7 @@ fn document(f: &Fields, i: usize, coe: &Coe) -> TantivyDocument {
     doc.add_text(f.analysis, &t.analysis);
     doc.add_text(f.body, &t.body);
     doc.add_text(f.actions, &t.actions);
+    doc.add_text(f.taxonomy, &t.taxonomy);
     for facet in facets(coe) {
         doc.add_facet(f.facet, Facet::from(facet.as_str()));
     }

@@ -1,5 +1,6 @@
 //! Search: the tantivy index, queries, similar COEs and the static index for the browser.
 
+pub mod analysis;
 pub mod export;
 pub mod freshness;
 pub mod index;
@@ -80,7 +81,7 @@ impl SearchData {
         i: usize,
     ) {
         let coe = &lib.coes[i];
-        let q = self.similarity.vector_for(analyzer, coe, &self.fields);
+        let q = self.similarity.vector_for(lib, analyzer, coe, &self.fields);
         // Not excluded by position: its old vector is still in the index, so skip it by hand.
         let mut ranked = self.similarity.similar_to(lib, &q, Some(coe), None, 64);
         ranked.retain(|s| s.idx != i);

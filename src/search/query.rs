@@ -1,14 +1,18 @@
 //! Queries as a person types them: words (all-words matches rank first), `"exact phrase"`,
 //! `-exclude`, and `field:value` for facets. Never fails on odd input: it says what it did.
 
+use super::analysis::{Alt, Group, Thesaurus};
 use super::index::date_number;
 use super::schema::{Fields, weighted_text_fields};
 use crate::slug::slugify;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::DocSet;
+use tantivy::collector::{DocSetCollector, FacetCollector};
+use tantivy::postings::Postings;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
@@ -162,6 +166,8 @@ pub struct Options {
     pub since: Option<jiff::civil::Date>,
     pub until: Option<jiff::civil::Date>,
     pub limit: usize,
+    /// The library's own thesaurus groups (`[search.synonyms]`).
+    pub synonyms: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -236,7 +242,86 @@ fn facet_query(f: &Fields, root: &str, slug: &str) -> Box<dyn Query> {
     ))
 }
 
-/// Runs a query: all-words matches first, then any-word matches, with snippets and facet counts.
+/// BM25 parameters, the same in the browser (`search.js` reads them from `index.json`). k1 is
+/// higher than BM25's usual 1.2 because frequencies here are weighted by field (1 to 3):
+/// measured on the relevance set with 1,000 synthetic COEs beside it (docs/search.md), 2.0
+/// ranked better than 1.2 and as well as 3.0.
+pub const K1: f32 = 2.0;
+pub const B: f32 = 0.75;
+/// A COE matching `m` of a query's `g` groups has its score multiplied by
+/// `COORD_BASE + (1 - COORD_BASE) × m / g`: COEs with more of the query's words rank first,
+/// without the all-or-nothing of requiring every word (long, pasted queries).
+pub const COORD_BASE: f32 = 0.8;
+
+/// A document length as the browser has it: `ln(len) × 16` rounded to a byte.
+pub fn quantised_len(len: f32) -> f32 {
+    let q = (len.max(1.0).ln() * 16.0).round().clamp(0.0, 255.0);
+    (q / 16.0).exp()
+}
+
+/// BM25's inverse document frequency (never negative).
+pub fn idf(df: f32, n: f32) -> f32 {
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// The score of alternative `alt` of a group, given each of its terms' BM25F score in a COE
+/// (`None`: not in it); `typed_len` is how many terms the words typed have.
+pub fn alt_score(alt: &Alt, scores: &[Option<f32>], typed_len: usize) -> f32 {
+    if alt.typed {
+        return scores.iter().flatten().sum::<f32>() * alt.weight;
+    }
+    if scores.iter().any(Option::is_none) || scores.is_empty() {
+        return 0.0;
+    }
+    let sum: f32 = scores.iter().flatten().sum();
+    alt.weight * sum / scores.len() as f32 * typed_len as f32
+}
+
+/// The groups of a parsed query: its words analysed, then its phrases.
+pub fn query_groups(parsed: &Parsed, thesaurus: &Thesaurus) -> (Vec<Group>, Vec<String>) {
+    let mut groups = Vec::new();
+    let mut phrases = Vec::new();
+    let mut free = String::new();
+    for w in parsed.required.iter().take(MAX_TERMS) {
+        if w.contains(char::is_whitespace) {
+            if let Some(g) = super::analysis::phrase(w) {
+                groups.push(g);
+                phrases.push(w.clone());
+            }
+        } else {
+            free.push_str(w);
+            free.push(' ');
+        }
+    }
+    let mut words = super::analysis::analyse(&free, thesaurus);
+    if words.is_empty() && groups.is_empty() {
+        // Only stop words ("the who"): search them after all.
+        words = super::analysis::words(&free)
+            .into_iter()
+            .map(|(_, s)| Group {
+                alts: vec![Alt {
+                    terms: vec![s],
+                    weight: 1.0,
+                    typed: true,
+                }],
+                phrase: false,
+            })
+            .collect();
+    }
+    words.extend(groups);
+    (words, phrases)
+}
+
+/// Per segment, per document: a term's weighted frequency (Σ field weight × frequency).
+struct TermTf {
+    per_segment: Vec<Vec<f32>>,
+    df: u32,
+}
+
+/// Runs a query: BM25F over the text fields (title, summary, analysis, body, action items,
+/// taxonomy terms), each group of the query scored by its best alternative (the words typed,
+/// or their thesaurus equivalents at [`super::analysis::SYNONYM_WEIGHT`]), with snippets and
+/// facet counts.
 pub fn search(
     index: &Index,
     f: &Fields,
@@ -247,19 +332,15 @@ pub fn search(
     let mut parsed = parse(query);
     parsed.filters.extend(opts.filters.iter().cloned());
     let mut analyzer = super::similar::analyzer(index)?;
-
-    let mut words: Vec<Box<dyn Query>> = Vec::new();
-    for w in parsed.required.iter().take(MAX_TERMS) {
-        if let Some(q) = text_query(f, &tokens(&mut analyzer, w)) {
-            words.push(q);
-        }
-    }
+    let thesaurus = Thesaurus::new(&opts.synonyms);
+    let (groups, phrases) = query_groups(&parsed, &thesaurus);
     if parsed.required.len() > MAX_TERMS {
         parsed
             .notes
             .push(format!("only the first {MAX_TERMS} words were used"));
     }
-    if !parsed.required.is_empty() && words.is_empty() {
+    let nothing_to_search = !parsed.required.is_empty() && groups.is_empty();
+    if nothing_to_search {
         parsed
             .notes
             .push("the query has no searchable words (only punctuation?)".to_owned());
@@ -279,6 +360,11 @@ pub fn search(
     for (root, slug) in &parsed.filters {
         constraints.push((Occur::Must, facet_query(f, root, slug)));
     }
+    for p in &phrases {
+        if let Some(q) = text_query(f, &tokens(&mut analyzer, p)) {
+            constraints.push((Occur::Must, q));
+        }
+    }
     if opts.since.is_some() || opts.until.is_some() {
         let lo = opts.since.map_or(Bound::Unbounded, |d| {
             Bound::Included(Term::from_field_i64(f.date, date_number(d)))
@@ -288,21 +374,50 @@ pub fn search(
         });
         constraints.push((Occur::Must, Box::new(RangeQuery::new(lo, hi))));
     }
-    let build = |occur: Occur,
-                 words: &[Box<dyn Query>],
-                 constraints: &[(Occur, Box<dyn Query>)]|
-     -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            words.iter().map(|q| (occur, q.box_clone())).collect();
-        clauses.extend(constraints.iter().map(|(o, q)| (*o, q.box_clone())));
-        if words.is_empty() {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
-        Box::new(BooleanQuery::new(clauses))
+    // Every term of every alternative, in any text field: for facet counts and snippets.
+    let mut stems: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| {
+            g.alts
+                .iter()
+                .flat_map(|a| a.terms.iter().map(String::as_str))
+        })
+        .collect();
+    stems.sort_unstable();
+    stems.dedup();
+    let weighted = weighted_text_fields(f);
+    // The COEs a query can score: any word typed or single-word equivalent, or all the words
+    // of an equivalent of several words (for facet counts and snippets).
+    let any_field = |t: &str| -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            weighted
+                .iter()
+                .map(|(field, _)| -> (Occur, Box<dyn Query>) {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(*field, t),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                    )
+                })
+                .collect(),
+        ))
     };
-    let all_words = build(Occur::Must, &words, &constraints);
-    let any_word = build(Occur::Should, &words, &constraints);
-    let nothing_to_search = !parsed.required.is_empty() && words.is_empty();
+    let mut any_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for alt in groups.iter().flat_map(|g| &g.alts) {
+        if alt.typed || alt.terms.len() == 1 {
+            any_clauses.extend(alt.terms.iter().map(|t| (Occur::Should, any_field(t))));
+        } else {
+            let all: Vec<(Occur, Box<dyn Query>)> = alt
+                .terms
+                .iter()
+                .map(|t| (Occur::Must, any_field(t)))
+                .collect();
+            any_clauses.push((Occur::Should, Box::new(BooleanQuery::new(all))));
+        }
+    }
+    let any_term: Box<dyn Query> = Box::new(BooleanQuery::new(any_clauses));
 
     let searcher = super::searcher(index)?;
     let limit = opts.limit.max(1);
@@ -310,28 +425,139 @@ pub fn search(
     let mut total = 0;
     let mut facet_counts = BTreeMap::new();
     if !nothing_to_search {
+        // Which documents the filters, exclusions, phrases and dates let through.
+        let allowed: Option<HashSet<DocAddress>> = if constraints.is_empty() {
+            None
+        } else {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = constraints
+                .iter()
+                .map(|(o, q)| (*o, q.box_clone()))
+                .collect();
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+            Some(searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)?)
+        };
+        let segments = searcher.segment_readers();
+        // Weighted lengths and the average, as the browser has them.
+        let mut total_len = 0.0f64;
+        let mut n_docs = 0u64;
+        let mut lens: Vec<Vec<f32>> = Vec::with_capacity(segments.len());
+        let mut positions: Vec<tantivy::columnar::Column<u64>> = Vec::new();
+        for seg in segments {
+            let mut len = vec![0.0f32; seg.max_doc() as usize];
+            for (field, w) in weighted {
+                let norms = seg.get_fieldnorms_reader(field)?;
+                total_len += f64::from(w) * seg.inverted_index(field)?.total_num_tokens() as f64;
+                for (d, l) in len.iter_mut().enumerate() {
+                    *l += w * norms.fieldnorm(d as u32) as f32;
+                }
+            }
+            n_docs += u64::from(seg.max_doc());
+            lens.push(len.into_iter().map(quantised_len).collect());
+            positions.push(seg.fast_fields().u64("idx")?);
+        }
+        let avg_len = if n_docs == 0 {
+            1.0
+        } else {
+            (total_len / n_docs as f64).max(1.0) as f32
+        };
+        let n = searcher.num_docs() as f32;
+        let (k1, b, coord_base) = (K1, B, COORD_BASE);
+        let mut tfs: HashMap<&str, TermTf> = HashMap::new();
+        for &t in &stems {
+            let mut per_segment = Vec::with_capacity(segments.len());
+            let mut df = 0;
+            for seg in segments {
+                let mut tf = vec![0.0f32; seg.max_doc() as usize];
+                for (field, w) in weighted {
+                    let inverted = seg.inverted_index(field)?;
+                    let term = Term::from_field_text(field, t);
+                    if let Some(mut p) =
+                        inverted.read_postings(&term, IndexRecordOption::WithFreqs)?
+                    {
+                        let mut d = p.doc();
+                        while d != tantivy::TERMINATED {
+                            if let Some(slot) = tf.get_mut(d as usize) {
+                                *slot += w * p.term_freq() as f32;
+                            }
+                            d = p.advance();
+                        }
+                    }
+                }
+                df += tf
+                    .iter()
+                    .enumerate()
+                    .filter(|&(d, &x)| x > 0.0 && !seg.is_deleted(d as u32))
+                    .count() as u32;
+                per_segment.push(tf);
+            }
+            tfs.insert(t, TermTf { per_segment, df });
+        }
+        let idfs: HashMap<&str, f32> = tfs.iter().map(|(t, x)| (*t, idf(x.df as f32, n))).collect();
+        let mut scored: Vec<(Score, u64, DocAddress)> = Vec::new();
+        for (s, seg) in segments.iter().enumerate() {
+            for d in 0..seg.max_doc() {
+                if seg.is_deleted(d) {
+                    continue;
+                }
+                let addr = DocAddress::new(s as u32, d);
+                if allowed.as_ref().is_some_and(|a| !a.contains(&addr)) {
+                    continue;
+                }
+                let norm = k1 * (1.0 - b + b * lens[s][d as usize] / avg_len);
+                let bm = |t: &str| -> Option<f32> {
+                    let tf = *tfs.get(t)?.per_segment[s].get(d as usize)?;
+                    (tf > 0.0).then(|| {
+                        idfs.get(t).copied().unwrap_or(0.0) * tf * (k1 + 1.0) / (tf + norm)
+                    })
+                };
+                let mut sum = 0.0;
+                let mut matched = 0;
+                for g in &groups {
+                    let typed_len = g.typed_len();
+                    let best = g
+                        .alts
+                        .iter()
+                        .map(|a| {
+                            let scores: Vec<Option<f32>> = a.terms.iter().map(|t| bm(t)).collect();
+                            alt_score(a, &scores, typed_len)
+                        })
+                        .fold(0.0f32, f32::max);
+                    if best > 0.0 {
+                        matched += 1;
+                        sum += best;
+                    }
+                }
+                if groups.is_empty() {
+                    scored.push((0.0, positions[s].first(d).unwrap_or(u64::MAX), addr));
+                } else if matched > 0 {
+                    let coord =
+                        coord_base + (1.0 - coord_base) * matched as f32 / groups.len() as f32;
+                    scored.push((sum * coord, positions[s].first(d).unwrap_or(u64::MAX), addr));
+                }
+            }
+        }
+        total = scored.len();
+        // Best first; ties (and filters alone) in library order, newest first.
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(limit);
+        hits_addr = scored.into_iter().map(|(s, _, a)| (s, a)).collect();
         let mut facets = FacetCollector::for_field("facet");
         for (name, _) in FACETS {
             facets.add_facet(Facet::from(format!("/{name}").as_str()));
         }
-        let (top_all, count_all) = searcher.search(
-            &*all_words,
-            &(TopDocs::with_limit(limit).order_by_score(), Count),
-        )?;
-        let (top_any, count_any, facet_result) = searcher.search(
-            &*any_word,
-            &(
-                TopDocs::with_limit(limit + top_all.len()).order_by_score(),
-                Count,
-                facets,
-            ),
-        )?;
-        total = count_any.max(count_all);
-        let seen: HashSet<DocAddress> = top_all.iter().map(|(_, a)| *a).collect();
-        // All-words matches rank first; any-word matches fill the rest.
-        hits_addr.extend(top_all);
-        hits_addr.extend(top_any.into_iter().filter(|(_, a)| !seen.contains(a)));
-        hits_addr.truncate(limit);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = constraints
+            .iter()
+            .map(|(o, q)| (*o, q.box_clone()))
+            .collect();
+        clauses.push((
+            Occur::Must,
+            if groups.is_empty() {
+                Box::new(AllQuery)
+            } else {
+                any_term.box_clone()
+            },
+        ));
+        let facet_result = searcher.search(&BooleanQuery::new(clauses), &facets)?;
         for (name, _) in FACETS {
             let top: Vec<FacetCount> = facet_result
                 .top_k(format!("/{name}").as_str(), 10)
@@ -347,6 +573,7 @@ pub fn search(
             facet_counts.insert(name.to_owned(), top);
         }
     }
+    let any_word = any_term;
 
     let snippet_fields = [f.analysis, f.body, f.summary, f.actions];
     let generators: Vec<SnippetGenerator> = snippet_fields

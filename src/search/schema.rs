@@ -20,6 +20,8 @@ pub struct Fields {
     /// Every other section.
     pub body: Field,
     pub actions: Field,
+    /// Tags, services and root causes as words (a modest weight: they are also filters).
+    pub taxonomy: Field,
     /// `/tag/<slug>`, `/service/<slug>`, `/root_cause/<slug>`, `/team/<slug>`, `/severity/sev2`, `/year/2024`.
     pub facet: Field,
     /// `YYYYMMDD` as a number, for `--since`/`--until`.
@@ -33,14 +35,17 @@ pub struct Fields {
     pub digest: Field,
 }
 
-/// Text fields and their weights, used both by queries and by the similarity vectors.
-pub fn weighted_text_fields(f: &Fields) -> [(Field, f32); 5] {
+/// Text fields and their weights, used by queries (BM25F: a COE's weighted term frequency
+/// is the sum over fields of weight × frequency), the browser's index and the similarity
+/// vectors.
+pub fn weighted_text_fields(f: &Fields) -> [(Field, f32); 6] {
     [
         (f.title, 3.0),
         (f.summary, 2.0),
         (f.analysis, 1.5),
         (f.body, 1.0),
         (f.actions, 1.2),
+        (f.taxonomy, 1.0),
     ]
 }
 
@@ -63,6 +68,7 @@ pub fn build() -> (Schema, Fields) {
         analysis: b.add_text_field("analysis", text()),
         body: b.add_text_field("body", text()),
         actions: b.add_text_field("actions", text()),
+        taxonomy: b.add_text_field("taxonomy", text()),
         facet: b.add_facet_field("facet", FacetOptions::default()),
         date: b.add_i64_field("date", INDEXED | FAST | STORED),
         severity: b.add_text_field("severity", STRING | STORED),
@@ -81,6 +87,7 @@ pub fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         analysis: schema.get_field("analysis")?,
         body: schema.get_field("body")?,
         actions: schema.get_field("actions")?,
+        taxonomy: schema.get_field("taxonomy")?,
         facet: schema.get_field("facet")?,
         date: schema.get_field("date")?,
         severity: schema.get_field("severity")?,

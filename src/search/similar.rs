@@ -22,10 +22,9 @@ pub use inputs::{InputKeys, Reuse, Trace};
 pub type Stop<'a> = &'a (dyn Fn() -> bool + Sync);
 
 /// Terms kept per COE for similarity: enough for the story, few enough to stay fast.
-const TOP_TERMS: usize = 48;
+const TOP_TERMS: usize = 40;
 /// How many of a COE's heaviest terms find candidates, and how many candidates are scored
 /// exactly: bounds the work per COE whatever the size of the library.
-const CANDIDATE_TERMS: usize = 16;
 const RERANK: usize = 64;
 
 /// A dense score accumulator, reused across queries on one thread.
@@ -222,6 +221,7 @@ impl Vectors {
             &text.analysis,
             &text.body,
             &text.actions,
+            &text.taxonomy,
         ];
         for ((_, weight), part) in weighted_text_fields(fields).iter().zip(parts) {
             let mut stream = analyzer.token_stream(part);
@@ -235,11 +235,12 @@ impl Vectors {
         out
     }
 
-    /// The most distinctive terms of a vector, TF-IDF weighted and L2-normalised.
-    pub fn top_terms(&self, v: &[(u32, f32)]) -> Vec<(u32, f32)> {
+    /// The most distinctive terms of a vector of (term, weighted tf, factor), TF-IDF weighted
+    /// times the factor and L2-normalised.
+    pub fn top_terms(&self, v: &[(u32, f32, f32)]) -> Vec<(u32, f32)> {
         let mut w: Vec<(u32, f32)> = v
             .iter()
-            .map(|&(t, tf)| (t, (1.0 + tf.ln()) * self.idf[t as usize]))
+            .map(|&(t, tf, f)| (t, (1.0 + tf.max(1.0).ln()) * self.idf[t as usize] * f))
             .collect();
         // The heaviest terms first: only those kept are sorted (term ids are unique, so the
         // order is total and the result the same as sorting them all).
@@ -487,6 +488,10 @@ pub struct SimilarityIndex {
     /// Per term id, a readable word for it (`None`: seen nowhere readable).
     surface: Vec<Option<String>>,
     meta: Vec<MetaIds>,
+    /// How the text vectors are adjusted before their top terms are taken.
+    weights: TermWeights,
+    /// Term ids and then one id per taxonomy term (see [`TermWeights::pseudo`]).
+    n_ids: usize,
 }
 
 impl SimilarityIndex {
@@ -504,31 +509,32 @@ impl SimilarityIndex {
         analyzer: &TextAnalyzer,
         stop: Stop,
     ) -> Option<SimilarityIndex> {
-        let top: Vec<Vec<(u32, f32)>> = vectors
-            .docs
-            .par_iter()
+        let thesaurus = super::analysis::Thesaurus::new(&lib.synonyms);
+        let weights = TermWeights::new(&vectors, lib, &thesaurus);
+        let n_ids = vectors.terms.len() + weights.pseudo_weight.len();
+        let top: Vec<Vec<(u32, f32)>> = (0..vectors.docs.len())
+            .into_par_iter()
             .map(|d| {
                 if stop() {
                     Vec::new()
                 } else {
-                    vectors.top_terms(d)
+                    let own = weights.own_terms(&vectors, &lib.coes[d]);
+                    let mut top = vectors.top_terms(&weights.adjust(&vectors.docs[d], &own));
+                    top.extend(weights.pseudo_terms(&library_meta_ids(lib, d)));
+                    top
                 }
             })
             .collect();
         if stop() {
             return None;
         }
-        let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); vectors.terms.len()];
-        let common = (vectors.docs.len() / 4).max(20) as u32;
+        let mut lists: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_ids];
         for (doc, terms) in top.iter().enumerate() {
             if doc.is_multiple_of(1024) && stop() {
                 return None;
             }
             for &(t, w) in terms {
-                // Terms in a quarter of the library say little and cost a lot.
-                if vectors.df[t as usize] <= common {
-                    lists[t as usize].push((doc as u32, w));
-                }
+                lists[t as usize].push((doc as u32, w));
             }
         }
         let surface = surface_forms(lib, &vectors, analyzer, stop)?;
@@ -544,6 +550,8 @@ impl SimilarityIndex {
             lists,
             surface,
             meta,
+            weights,
+            n_ids,
         })
     }
 
@@ -556,7 +564,7 @@ impl SimilarityIndex {
         exclude: Option<usize>,
         k: usize,
     ) -> Vec<Similar> {
-        let mut scratch = Scratch::new(lib.coes.len(), self.vectors.terms.len());
+        let mut scratch = Scratch::new(lib.coes.len(), self.n_ids);
         self.similar_with(&mut scratch, lib, q, of, exclude, k)
     }
 
@@ -595,12 +603,8 @@ impl SimilarityIndex {
         let mut heavy: Vec<(u32, f32)> = q.to_vec();
         heavy.sort_unstable_by_key(|&(t, w)| rank_key(w, t));
         let mut read = 0;
-        for (n, (t, wq)) in heavy.into_iter().enumerate() {
-            // Past the heaviest terms, go on only while there are too few candidates
-            // (small libraries).
-            if n >= CANDIDATE_TERMS && s.n_touched >= RERANK {
-                break;
-            }
+        // Every term's list: every COE that shares a term gets its exact score.
+        for (t, wq) in heavy {
             read += 1;
             s.accumulate(
                 self.lists.get(t as usize).map_or(&[][..], Vec::as_slice),
@@ -636,7 +640,7 @@ impl SimilarityIndex {
         &self,
         s: &mut Scratch,
         q: &[(u32, f32)],
-        of_meta: Option<&MetaIds>,
+        _of_meta: Option<&MetaIds>,
         cands: &[u64],
     ) -> Vec<(usize, f32)> {
         s.set_query(q);
@@ -644,8 +648,7 @@ impl SimilarityIndex {
             .iter()
             .map(|&key| {
                 let d = key_id(key) as usize;
-                let bonus = of_meta.map_or(0.0, |m| metadata_bonus(m, &self.meta[d]));
-                (d, s.dot(&self.top[d]) + bonus)
+                (d, s.dot(&self.top[d]))
             })
             .collect();
         s.clear_query(q);
@@ -685,7 +688,7 @@ impl SimilarityIndex {
         let all: Vec<Option<Lists>> = (0..n)
             .into_par_iter()
             .map_init(
-                || Scratch::new(n, self.vectors.terms.len()),
+                || Scratch::new(n, self.n_ids),
                 |s, i| {
                     if stop() {
                         return None;
@@ -724,7 +727,7 @@ impl SimilarityIndex {
         positions
             .par_iter()
             .map_init(
-                || Scratch::new(n, self.vectors.terms.len()),
+                || Scratch::new(n, self.n_ids),
                 |s, &i| self.lists_with(s, lib, i, None, k, k_earlier),
             )
             .collect()
@@ -781,7 +784,7 @@ impl SimilarityIndex {
 
     /// COE `i`'s most similar COEs among the incidents that happened before it.
     pub fn earlier_than(&self, lib: &Library, i: usize, k: usize) -> Vec<Similar> {
-        let mut s = Scratch::new(lib.coes.len(), self.vectors.terms.len());
+        let mut s = Scratch::new(lib.coes.len(), self.n_ids);
         let q = &self.top[i];
         let meta = Some(&self.meta[i]);
         let date = lib.coes[i].date;
@@ -796,6 +799,7 @@ impl SimilarityIndex {
     /// The query vector for a COE that is not in the index.
     pub fn vector_for(
         &self,
+        lib: &Library,
         analyzer: &mut TextAnalyzer,
         coe: &Coe,
         fields: &Fields,
@@ -803,7 +807,10 @@ impl SimilarityIndex {
         let v = self
             .vectors
             .vector_for_text(analyzer, &coe_text(coe), fields);
-        self.vectors.top_terms(&v)
+        let own = self.weights.own_terms(&self.vectors, coe);
+        let mut top = self.vectors.top_terms(&self.weights.adjust(&v, &own));
+        top.extend(self.weights.pseudo_terms(&meta_ids(lib, coe)));
+        top
     }
 
     pub fn top_of(&self, i: usize) -> &[(u32, f32)] {
@@ -836,7 +843,8 @@ impl SimilarityIndex {
         }
         let mut common: Vec<(u32, f32)> = Vec::new();
         let theirs = &self.top[d];
-        for &(t, w) in q {
+        let n_terms = self.vectors.terms.len() as u32;
+        for &(t, w) in q.iter().filter(|x| x.0 < n_terms) {
             if let Ok(j) = theirs.binary_search_by_key(&t, |x| x.0) {
                 common.push((t, w * theirs[j].1));
             }
@@ -863,11 +871,275 @@ impl SimilarityIndex {
     }
 }
 
+/// Taxonomies whose shared terms count, and the weight of a term as rare as can be (a
+/// term's weight falls with its share of the library: see [`TermWeights::pseudo`]).
 const BONUS_KINDS: [(TaxonomyKind, f32); 3] = [
-    (TaxonomyKind::Services, 0.04),
-    (TaxonomyKind::RootCauses, 0.05),
-    (TaxonomyKind::Tags, 0.02),
+    (TaxonomyKind::Services, 0.15),
+    (TaxonomyKind::RootCauses, 0.3),
+    (TaxonomyKind::Tags, 0.3),
 ];
+
+/// Words that say when or where, not how: never part of a similarity vector.
+const WHEN_WHERE: &[&str] = &[
+    "afternoon",
+    "am",
+    "apac",
+    "apr",
+    "april",
+    "aug",
+    "august",
+    "central",
+    "cet",
+    "dec",
+    "december",
+    "east",
+    "emea",
+    "eu",
+    "europe",
+    "evening",
+    "feb",
+    "february",
+    "fri",
+    "friday",
+    "gmt",
+    "jan",
+    "january",
+    "jul",
+    "july",
+    "jun",
+    "june",
+    "mar",
+    "march",
+    "may",
+    "mon",
+    "monday",
+    "morning",
+    "night",
+    "north",
+    "nov",
+    "november",
+    "oct",
+    "october",
+    "pm",
+    "pst",
+    "quarter",
+    "region",
+    "sat",
+    "saturday",
+    "sep",
+    "sept",
+    "september",
+    "south",
+    "sun",
+    "sunday",
+    "thu",
+    "thursday",
+    "today",
+    "tue",
+    "tuesday",
+    "us",
+    "utc",
+    "wed",
+    "wednesday",
+    "week",
+    "weekend",
+    "west",
+    "yesterday",
+];
+
+/// How the similarity vectors weigh terms beyond TF-IDF (docs/search.md):
+/// - stop words, numbers, dates and regions count nothing; so do terms in more than a quarter
+///   of the library (they say nothing of a mechanism, and cost the most);
+/// - words that cluster by team (a company's, product's or team's own words: found in far
+///   fewer teams than words as common) count less, and a COE's own service, team and author
+///   words count less in it;
+/// - single-word equivalents of the thesaurus count as one term (`k8s` is `kubernetes`);
+/// - each taxonomy term (tag, root cause, service) is one more dimension, weighted by rarity.
+pub struct TermWeights {
+    /// Per term: its factor (0: left out).
+    factor: Vec<f32>,
+    /// Per term: the term it counts as (itself, or its thesaurus group's first word).
+    canonical: Vec<u32>,
+    /// Id of the first taxonomy term of each kind of [`BONUS_KINDS`], after the text terms.
+    pseudo_start: [u32; 3],
+    /// Per taxonomy id (from 0): its weight.
+    pseudo_weight: Vec<f32>,
+}
+
+/// Terms in more COEs than this count nothing in similarity: they say little of a mechanism
+/// and their inverted lists are the longest (an eighth of the library, at least 20).
+fn common_df(n: usize) -> u32 {
+    (n / 8).max(20) as u32
+}
+
+/// A COE's own service, team and author words count this much in its vector.
+const OWN_WORDS: f32 = 0.3;
+/// The least a word that clusters by team counts.
+const CLUSTERED_MIN: f32 = 0.3;
+
+impl TermWeights {
+    fn new(v: &Vectors, lib: &Library, thesaurus: &super::analysis::Thesaurus) -> TermWeights {
+        let n_terms = v.terms.len();
+        let n = v.docs.len();
+        let common = common_df(n);
+        let mut in_thesaurus = vec![false; n_terms];
+        let mut canonical: Vec<u32> = (0..n_terms as u32).collect();
+        for group in thesaurus.single_word_groups() {
+            let ids: Vec<u32> = group.iter().filter_map(|w| v.term_id(w)).collect();
+            for &t in &ids {
+                in_thesaurus[t as usize] = true;
+                // A word in several groups keeps its first.
+                if canonical[t as usize] == t {
+                    canonical[t as usize] = ids[0];
+                }
+            }
+        }
+        let mut factor: Vec<f32> = (0..n_terms)
+            .map(|t| {
+                let term = v.terms[t].as_str();
+                let number = term.chars().any(|c| c.is_ascii_digit()) && !in_thesaurus[t];
+                if v.df[t] > common || number { 0.0 } else { 1.0 }
+            })
+            .collect();
+        for w in super::analysis::STOP_WORDS.iter().chain(WHEN_WHERE) {
+            if let Some(t) = v.term_id(&super::stem::memo_stem(w)) {
+                factor[t as usize] = 0.0;
+            }
+        }
+        // Words that cluster by team: in how many teams (a COE's first team, or its first
+        // author when it has none) each term is, against how many a term as common would be
+        // in if COEs chose their words regardless of team.
+        let teams = &lib.taxonomy(TaxonomyKind::Teams).of_coe;
+        let authors = &lib.taxonomy(TaxonomyKind::Authors).of_coe;
+        let n_teams_tax = lib.taxonomy(TaxonomyKind::Teams).terms.len();
+        let owner: Vec<Option<usize>> = (0..n)
+            .map(|i| {
+                teams.get(i).and_then(|t| t.first().copied()).or_else(|| {
+                    authors
+                        .get(i)
+                        .and_then(|a| a.first().map(|&x| n_teams_tax + x))
+                })
+            })
+            .collect();
+        let mut by_owner: Vec<(usize, usize)> = owner
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| o.map(|o| (o, i)))
+            .collect();
+        by_owner.sort_unstable();
+        let mut owners = by_owner.iter().map(|x| x.0).collect::<Vec<_>>();
+        owners.dedup();
+        let n_owners = owners.len();
+        if n_owners >= 3 {
+            let mut distinct = vec![0u32; n_terms];
+            let mut last = vec![usize::MAX; n_terms];
+            for &(o, i) in &by_owner {
+                for &(t, _) in &v.docs[i] {
+                    if last[t as usize] != o {
+                        last[t as usize] = o;
+                        distinct[t as usize] += 1;
+                    }
+                }
+            }
+            let share = 1.0 - 1.0 / n_owners as f64;
+            for t in 0..n_terms {
+                let df = v.df[t];
+                if df < 3 || factor[t] == 0.0 {
+                    continue;
+                }
+                let expected = n_owners as f64 * (1.0 - share.powi(df as i32));
+                let ratio = (f64::from(distinct[t]) / expected.max(1.0)) as f32;
+                factor[t] *= ratio.clamp(CLUSTERED_MIN, 1.0);
+            }
+        }
+        // Taxonomy terms: weight × idf / the highest idf.
+        let mut pseudo_start = [0u32; 3];
+        let mut pseudo_weight = Vec::new();
+        let top_idf = (1.0 + n.max(1) as f32).ln();
+        for (k, (kind, w)) in BONUS_KINDS.iter().enumerate() {
+            pseudo_start[k] = (n_terms + pseudo_weight.len()) as u32;
+            for term in &lib.taxonomy(*kind).terms {
+                let df = term.coes.len() as u32;
+                let weight = if df > common || df < 2 {
+                    0.0
+                } else {
+                    w * (1.0 + n as f32 / df as f32).ln() / top_idf
+                };
+                pseudo_weight.push(weight);
+            }
+        }
+        TermWeights {
+            factor,
+            canonical,
+            pseudo_start,
+            pseudo_weight,
+        }
+    }
+
+    /// The term ids of a COE's own services, teams and authors.
+    fn own_terms(&self, v: &Vectors, coe: &Coe) -> Vec<u32> {
+        let mut out: Vec<u32> = [
+            TaxonomyKind::Services,
+            TaxonomyKind::Teams,
+            TaxonomyKind::Authors,
+        ]
+        .iter()
+        .flat_map(|k| k.values(coe))
+        .flat_map(|value| super::stem::words(&value))
+        .filter_map(|(_, stem)| v.term_id(&stem))
+        .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// A COE's text vector with equivalents merged: (term, weighted tf, factor).
+    fn adjust(&self, doc: &[(u32, f32)], own: &[u32]) -> Vec<(u32, f32, f32)> {
+        let mut out: Vec<(u32, f32, f32)> = doc
+            .iter()
+            .filter_map(|&(t, tf)| {
+                let mut f = self.factor.get(t as usize).copied().unwrap_or(0.0);
+                if own.binary_search(&t).is_ok() {
+                    f *= OWN_WORDS;
+                }
+                let c = self.canonical.get(t as usize).copied().unwrap_or(t);
+                (f > 0.0).then_some((c, tf, f))
+            })
+            .collect();
+        out.sort_by_key(|x| x.0);
+        out.dedup_by(|b, a| {
+            if a.0 == b.0 {
+                a.1 += b.1;
+                a.2 = a.2.max(b.2);
+                true
+            } else {
+                false
+            }
+        });
+        out
+    }
+
+    /// A COE's taxonomy dimensions, by id (after every text term), with their weights.
+    fn pseudo_terms(&self, meta: &MetaIds) -> Vec<(u32, f32)> {
+        let base = self.pseudo_start[0];
+        let mut out = Vec::new();
+        for k in 0..BONUS_KINDS.len() {
+            for &id in meta.kind(k) {
+                let t = self.pseudo_start[k] + id;
+                let w = self
+                    .pseudo_weight
+                    .get((t - base) as usize)
+                    .copied()
+                    .unwrap_or(0.0);
+                if w > 0.0 {
+                    out.push((t, w));
+                }
+            }
+        }
+        out.sort_by_key(|x| x.0);
+        out
+    }
+}
 
 /// A COE's services, root causes and tags as sorted taxonomy term numbers, in one allocation
 /// (candidates' are read by the thousand per COE: one cache miss each rather than three).
@@ -916,18 +1188,6 @@ fn library_meta_ids(lib: &Library, i: usize) -> MetaIds {
         let of_coe = &lib.taxonomy(kind).of_coe[i];
         of_coe.iter().map(|&t| t as u32).collect()
     }))
-}
-
-/// Shared services, root causes and tags add a little (at most 0.2) to the text similarity.
-fn metadata_bonus(a: &MetaIds, b: &MetaIds) -> f32 {
-    // A COE has a few of each: a scan beats a binary search.
-    let shared = |x: &[u32], y: &[u32]| x.iter().filter(|v| y.contains(v)).count() as f32;
-    BONUS_KINDS
-        .iter()
-        .enumerate()
-        .map(|(i, (_, w))| w * shared(a.kind(i), b.kind(i)))
-        .sum::<f32>()
-        .min(0.2)
 }
 
 /// A readable word for each stem (`notif` → `notification`), from titles, summaries, whys

@@ -43,6 +43,34 @@ pub fn register(index: &Index) {
         .register(super::schema::ANALYZER, analyzer());
 }
 
+/// The lowercased words of a text as the analyzer splits them (on anything not alphanumeric,
+/// words of 40 bytes or more left out), each with its stem.
+pub fn words(text: &str) -> Vec<(String, String)> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && w.len() < 40)
+        .map(|w| {
+            let lower: String = w.chars().flat_map(char::to_lowercase).collect();
+            let stemmed = memo_stem(&lower);
+            (lower, stemmed)
+        })
+        .collect()
+}
+
+/// [`stem`] through the thread's memo.
+pub fn memo_stem(word: &str) -> String {
+    MEMO.with(|memo| {
+        if let Some(s) = memo.borrow().get(word) {
+            return s.clone();
+        }
+        let s = stem(word);
+        let mut memo = memo.borrow_mut();
+        if memo.len() < MEMO_LIMIT {
+            memo.insert(word.to_owned(), s.clone());
+        }
+        s
+    })
+}
+
 fn stem(word: &str) -> String {
     PLAIN.with(|a| {
         let mut a = a.borrow_mut();

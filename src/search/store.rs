@@ -10,7 +10,7 @@ const FINGERPRINT_FILE: &str = "coe-fingerprint";
 /// Part of every fingerprint: change it whenever the index's schema, tokenizers or tantivy
 /// codecs change (e.g. zstd-compressed dictionaries, which this build cannot read), so an
 /// index written by another build of coe is rebuilt rather than read.
-const INDEX_FORMAT: &str = "tantivy-0.27/lz4/no-zstd/schema-4";
+const INDEX_FORMAT: &str = "tantivy-0.27/lz4/no-zstd/schema-5";
 
 pub fn index_dir(root: &Path) -> PathBuf {
     root.join(".coe").join("index")

@@ -118,8 +118,9 @@ impl Pipeline {
                 .diagnostics
                 .push(nothing_to_publish(&self.opts.root.join("content")));
         }
-        let (lib, diags) =
+        let (mut lib, diags) =
             Library::build(coes, self.opts.drafts, crate::dates::today(self.opts.today));
+        lib.synonyms = config.search.synonym_groups();
         self.report.diagnostics.extend(diags);
         for coe in lib.coes.iter().filter(|_| !lenient) {
             let missing = missing_sections(coe);

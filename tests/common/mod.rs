@@ -316,17 +316,55 @@ pub fn chromium_dom(url: &str, javascript: bool) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The natural-language relevance set in `tests/relevance.tsv`: (expected id, query).
+/// The natural-language relevance set in `tests/relevance.tsv`: (expected id, query). Lines
+/// are `id<TAB>kind<TAB>query` (or `id<TAB>query`).
 pub fn relevance_set() -> Vec<(String, String)> {
     std::fs::read_to_string(repo_root().join("tests/relevance.tsv"))
         .expect("relevance.tsv")
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .filter_map(|l| {
-            l.split_once('\t')
-                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+            let parts: Vec<&str> = l.split('\t').collect();
+            match parts.as_slice() {
+                [id, _, q] => Some(((*id).to_owned(), (*q).to_owned())),
+                [id, q] => Some(((*id).to_owned(), (*q).to_owned())),
+                _ => None,
+            }
         })
         .collect()
+}
+
+/// The groups of COEs sharing a failure mechanism in `tests/similar-groups.tsv`.
+pub fn similar_groups() -> Vec<(String, Vec<String>)> {
+    std::fs::read_to_string(repo_root().join("tests/similar-groups.tsv"))
+        .expect("similar-groups.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            l.split_once('\t').map(|(name, ids)| {
+                (
+                    name.to_owned(),
+                    ids.split_whitespace().map(str::to_owned).collect(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The relevance library: the sample library plus `tests/fixtures/relevance/`, in a temporary
+/// folder.
+pub fn relevance_site() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tmp");
+    copy_dir(
+        &repo_root().join("content"),
+        &tmp.path().join("content/sample"),
+    );
+    copy_dir(
+        &fixture("relevance").join("content"),
+        &tmp.path().join("content/relevance"),
+    );
+    std::fs::copy(repo_root().join("coe.toml"), tmp.path().join("coe.toml")).expect("coe.toml");
+    tmp
 }
 
 /// `a b&c` → `a%20b%26c`

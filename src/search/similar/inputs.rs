@@ -9,7 +9,7 @@
 //! word and whether reasons may show it. Term *ids* are left out (they shift when a word
 //! enters or leaves the library); their order, which breaks ties, follows the stems' order.
 
-use super::{BONUS_KINDS, CANDIDATE_TERMS, RERANK, SimilarityIndex, key_id, rank_key};
+use super::{BONUS_KINDS, SimilarityIndex, key_id, rank_key};
 use crate::library::Library;
 use rayon::prelude::*;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -83,6 +83,13 @@ impl SimilarityIndex {
                 h.finish()
             })
             .collect();
+        let mut terms = terms;
+        terms.extend((v.terms.len()..self.n_ids).map(|t| {
+            // A taxonomy dimension: its number (names are in the global key).
+            let mut h = hasher();
+            t.hash(&mut h);
+            h.finish()
+        }));
         // Taxonomy names (reasons name shared ones by their number) and the library's size.
         let mut h = hasher();
         n.hash(&mut h);
@@ -236,10 +243,8 @@ impl SimilarityIndex {
         let cutoff = was.cutoff?;
         let read = was.read as usize;
         let q = &self.top[i];
-        // Reading every term, up to the fixed number, never stops early; stopping at that
-        // number must still happen with the changed COEs' candidates gone.
-        let same_reading = (read == q.len() && read <= CANDIDATE_TERMS)
-            || (read == CANDIDATE_TERMS && was.touched as usize >= RERANK + changed.len());
+        // Every term's list is read: the reading is the same when the terms are.
+        let same_reading = read == q.len();
         if !same_reading {
             return None;
         }

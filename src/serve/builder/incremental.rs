@@ -139,7 +139,8 @@ impl Builder {
             for (n, coe) in &parsed {
                 all[*n] = coe.clone();
             }
-            let (lib, diags) = Library::build(all, self.opts.drafts, today);
+            let (mut lib, diags) = Library::build(all, self.opts.drafts, today);
+            lib.synonyms = cache.lib.synonyms.clone();
             report.diagnostics.extend(diags);
             report.coes = lib.coes.len();
             if report.has_errors() {

@@ -108,23 +108,106 @@
     return x;
   }
 
-  /* For each word: the index terms it matches, exact (weight 1) or, for the word being
-     typed, by prefix. */
-  function lookups(m, parsed) {
-    var groups = parsed.words.map(function (w) {
-      return { word: w, exact: coeTokens(w), prefix: w === parsed.last ? coeTokens(w).slice(-1)[0] : null, raw: w.toLowerCase() };
+  /* Query analysis, as `coe search` does it (src/search/analysis.rs): stop words dropped
+     outside "phrases", thesaurus phrases found longest first, each group of the query scored
+     by its best alternative (the words typed, or an equivalent at a lower weight). */
+  var ALNUM = /[\p{Alphabetic}\p{N}]+/gu;
+  function utf8len(s) { return new TextEncoder().encode(s).length; }
+  function words(text) {
+    var m = String(text).match(ALNUM) || [], out = [];
+    for (var i = 0; i < m.length; i++) {
+      if (utf8len(m[i]) >= 40) continue;
+      var stem = coeTokens(m[i])[0];
+      if (stem !== undefined) out.push([coeLower(m[i]), stem]);
+    }
+    return out;
+  }
+  function coeLower(w) { return /^[\x00-\x7f]*$/.test(w) ? w.toLowerCase() : Array.from(w, function (c) { return c.toLowerCase(); }).join(''); }
+  var thesaurusCache = null;
+  function thesaurus(m) {
+    if (thesaurusCache) return thesaurusCache;
+    var a = m.analysis || { stop_words: [], synonyms: [] }, stop = new Set(a.stop_words);
+    var t = { stop: stop, groups: [], byStems: new Map(), longest: 0, a: a };
+    a.synonyms.forEach(function (group, id) {
+      var entries = [];
+      group.forEach(function (text) {
+        var w = words(text);
+        if (!w.length) return;
+        var all = w.map(function (x) { return x[1]; });
+        var terms = w.filter(function (x) { return !stop.has(x[0]); }).map(function (x) { return x[1]; });
+        if (!terms.length) terms = all.slice();
+        var key = all.join(' ');
+        if (entries.some(function (e) { return e.all.join(' ') === key; })) return;
+        t.longest = Math.max(t.longest, all.length);
+        var ids = t.byStems.get(key) || [];
+        if (ids.indexOf(id) < 0) ids.push(id);
+        t.byStems.set(key, ids);
+        entries.push({ all: all, terms: terms });
+      });
+      t.groups.push(entries);
     });
-    var need = new Set();
-    groups.forEach(function (g) {
-      g.exact.forEach(function (t) { need.add(shardFor(m, t)); });
-      if (g.prefix && g.raw.length >= 2 && /^[\p{Alphabetic}\p{N}]+$/u.test(g.raw)) {
-        var i = shardFor(m, g.raw);
-        need.add(i);
-        while (i + 1 < m.shards.length && m.shards[i + 1].indexOf(g.raw) === 0) need.add(++i);
+    return (thesaurusCache = t);
+  }
+  function analyse(text, t) {
+    var w = words(text), stems = w.map(function (x) { return x[1]; }), out = [], i = 0;
+    while (i < w.length) {
+      var hit = null;
+      for (var len = Math.min(t.longest, w.length - i); len >= 1; len--) {
+        var ids = t.byStems.get(stems.slice(i, i + len).join(' '));
+        if (ids) { hit = [len, ids]; break; }
       }
+      if (hit) {
+        var typed = w.slice(i, i + hit[0]).filter(function (x) { return !t.stop.has(x[0]); }).map(function (x) { return x[1]; });
+        if (!typed.length) typed = stems.slice(i, i + hit[0]);
+        var alts = [{ terms: typed, weight: 1, typed: true }];
+        hit[1].forEach(function (g) {
+          t.groups[g].forEach(function (e) {
+            var k = e.terms.join(' ');
+            if (!alts.some(function (x) { return x.terms.join(' ') === k; })) alts.push({ terms: e.terms, weight: t.a.synonym_weight, typed: false });
+          });
+        });
+        out.push({ alts: alts, phrase: false });
+        i += hit[0];
+      } else {
+        if (!t.stop.has(w[i][0])) out.push({ alts: [{ terms: [stems[i]], weight: 1, typed: true }], phrase: false });
+        i++;
+      }
+    }
+    var seen = new Set();
+    return out.filter(function (g) { var k = g.alts[0].terms.join(' '); if (seen.has(k)) return false; seen.add(k); return true; });
+  }
+  function queryGroups(m, parsed) {
+    var t = thesaurus(m), phrases = [], free = [];
+    parsed.words.slice(0, 32).forEach(function (w) {
+      if (/\s/.test(w)) {
+        var terms = words(w).map(function (x) { return x[1]; });
+        if (terms.length) phrases.push({ alts: [{ terms: terms, weight: 1, typed: true }], phrase: true });
+      } else free.push(w);
     });
+    var groups = analyse(free.join(' '), t);
+    if (!groups.length && !phrases.length)
+      groups = words(free.join(' ')).map(function (x) { return { alts: [{ terms: [x[1]], weight: 1, typed: true }], phrase: false }; });
+    return groups.concat(phrases);
+  }
+
+  /* The shards the query needs: every term of every alternative, and, for the word being
+     typed, the shards its prefix may continue into. */
+  function lookups(m, parsed) {
+    var groups = queryGroups(m, parsed), need = new Set(), prefix = null;
+    groups.forEach(function (g) { g.alts.forEach(function (a) { a.terms.forEach(function (t) { need.add(shardFor(m, t)); }); }); });
+    if (parsed.last) {
+      var raw = parsed.last.toLowerCase(), stem = coeTokens(parsed.last).slice(-1)[0];
+      var g = null;
+      for (var i = groups.length - 1; i >= 0; i--) if (!groups[i].phrase && groups[i].alts[0].terms.indexOf(stem) >= 0) { g = groups[i]; break; }
+      if (g && raw.length >= 2 && /^[\p{Alphabetic}\p{N}]+$/u.test(raw)) {
+        prefix = { group: g, raw: raw };
+        var s = shardFor(m, raw);
+        need.add(s);
+        while (s + 1 < m.shards.length && m.shards[s + 1].indexOf(raw) === 0) need.add(++s);
+      }
+    }
     parsed.excluded.forEach(function (w) { coeTokens(w).forEach(function (t) { need.add(shardFor(m, t)); }); });
-    return { groups: groups, shards: Array.from(need) };
+    return { groups: groups, prefix: prefix, shards: Array.from(need) };
   }
 
   function search(q, filters) {
@@ -140,48 +223,73 @@
           return mask;
         });
         function find(term) { for (var i = 0; i < loaded.length; i++) { var p = loaded[i].get(term); if (p) return p; } return null; }
-        var n = m.docs, scores = new Float64Array(n), matched = new Uint32Array(n), terms = [];
-        plan.groups.forEach(function (g, gi) {
-          var cands = new Map();
-          g.exact.forEach(function (t) { cands.set(t, 1); });
-          if (g.prefix && g.raw.length >= 2) {
-            var pre = [];
-            loaded.forEach(function (s) {
-              s.forEach(function (p, t) {
-                if (!cands.has(t) && (t.indexOf(g.raw) === 0 || (g.raw.indexOf(t) === 0 && t.length >= Math.max(3, g.raw.length - 3))))
-                  pre.push([t, p.docs.length]);
-              });
+        var a = m.analysis || {}, k1 = a.k1 || K1, b = a.b === undefined ? B : a.b, cb = a.coord_base === undefined ? 0.3 : a.coord_base;
+        var n = m.docs, scores = new Float64Array(n), matched = new Uint32Array(n), terms = new Set(), failed = new Uint8Array(n);
+        if (plan.prefix) {
+          var g = plan.prefix.group, raw = plan.prefix.raw, have = new Set(g.alts.map(function (x) { return x.terms.join(' '); })), pre = [];
+          loaded.forEach(function (s) {
+            s.forEach(function (p, t) {
+              if (!have.has(t) && (t.indexOf(raw) === 0 || (raw.indexOf(t) === 0 && t.length >= Math.max(3, raw.length - 3))))
+                pre.push([t, p.docs.length]);
             });
-            pre.sort(function (a, b) { return b[1] - a[1]; }).slice(0, MAX_EXPANSIONS).forEach(function (x) { cands.set(x[0], PREFIX_WEIGHT); });
-          }
-          cands.forEach(function (w, t) {
-            var p = find(t); if (!p) return;
-            terms.push(t);
+          });
+          pre.sort(function (x, y) { return y[1] - x[1] || (x[0] < y[0] ? -1 : 1); }).slice(0, MAX_EXPANSIONS).forEach(function (x) {
+            g.alts.push({ terms: [x[0]], weight: PREFIX_WEIGHT, typed: true });
+          });
+        }
+        /* BM25F of one term in each COE that has it: doc -> score. */
+        var bmCache = new Map();
+        function bm(t) {
+          if (bmCache.has(t)) return bmCache.get(t);
+          var p = find(t), out = new Map();
+          if (p) {
             var idf = Math.log(1 + (n - p.docs.length + 0.5) / (p.docs.length + 0.5));
             for (var j = 0; j < p.docs.length; j++) {
               var d = p.docs[j], tf = p.tfs[j] / m.tf_scale;
-              scores[d] += w * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * md.len[d] / m.avg_len));
-              matched[d] |= (1 << Math.min(gi, 30));
+              out.set(d, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * md.len[d] / m.avg_len)));
             }
+          }
+          bmCache.set(t, out);
+          return out;
+        }
+        plan.groups.forEach(function (g) {
+          var best = new Map(), typedLen = Math.max(1, g.alts[0].terms.length);
+          g.alts.forEach(function (alt) {
+            var acc = new Map();
+            alt.terms.forEach(function (t) {
+              bm(t).forEach(function (s, d) { var x = acc.get(d); if (x) { x[0] += s; x[1]++; } else acc.set(d, [s, 1]); });
+            });
+            var need = alt.terms.length;
+            acc.forEach(function (x, d) {
+              var s;
+              if (g.phrase && x[1] < need) { failed[d] = 1; return; }
+              if (alt.typed) s = alt.weight * x[0];
+              else if (x[1] < need) return;
+              else s = alt.weight * x[0] / need * typedLen;
+              if (s > (best.get(d) || 0)) best.set(d, s);
+            });
+            if (acc.size) alt.terms.forEach(function (t) { if (find(t)) terms.add(t); });
           });
+          if (g.phrase) for (var d = 0; d < n; d++) if (!best.has(d)) failed[d] = 1;
+          best.forEach(function (s, d) { if (s > 0) { scores[d] += s; matched[d]++; } });
         });
         var excluded = new Uint8Array(n);
         parsed.excluded.forEach(function (w) {
           coeTokens(w).forEach(function (t) { var p = find(t); if (p) p.docs.forEach(function (d) { excluded[d] = 1; }); });
         });
-        var hasWords = plan.groups.some(function (g) { return g.exact.length > 0; });
+        var G = plan.groups.length, hasWords = G > 0;
         var ranked = [];
         for (var d = 0; d < n; d++) {
-          if (excluded[d] || !masks.every(function (mask) { return mask[d]; })) continue;
+          if (excluded[d] || failed[d] || !masks.every(function (mask) { return mask[d]; })) continue;
           if (hasWords && !matched[d]) continue;
           if (!hasWords && parsed.words.length) continue;
+          if (hasWords) scores[d] *= cb + (1 - cb) * matched[d] / G;
           ranked.push(d);
         }
-        function bits(x) { var c = 0; while (x) { c += x & 1; x >>>= 1; } return c; }
-        if (hasWords) ranked.sort(function (a, b) { return bits(matched[b]) - bits(matched[a]) || scores[b] - scores[a] || a - b; });
+        if (hasWords) ranked.sort(function (x, y) { return scores[y] - scores[x] || x - y; });
         // COEs are numbered newest first.
-        else ranked.sort(function (a, b) { return a - b; });
-        return { ranked: ranked, terms: terms, words: parsed.words, m: m, md: md, active: active, scores: scores };
+        else ranked.sort(function (x, y) { return x - y; });
+        return { ranked: ranked, terms: Array.from(terms), words: parsed.words, m: m, md: md, active: active, scores: scores };
       });
     });
   }
