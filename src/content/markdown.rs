@@ -409,8 +409,8 @@ fn percent_decode(s: &str) -> String {
 
 /// A short piece of Markdown (a front-matter `summary`, a `Summary:` line) as one line of
 /// plain text: links become their text, emphasis and code marks go, entities are decoded
-/// once, images become their alt text, raw HTML is dropped, and runs of white space are one
-/// space.
+/// once, images become their alt text, HTML stays as written (it is text to whoever shows
+/// it), and runs of white space are one space.
 pub fn inline_text(markdown: &str) -> String {
     // A summary is a sentence, not a document: a line that would start a block (a list
     // item, a heading, a quote, a setext underline, indented code) keeps its characters.
@@ -429,7 +429,14 @@ pub fn inline_text(markdown: &str) -> String {
     }
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_STRIKETHROUGH);
-    let events: Vec<Event> = Parser::new_ext(&guarded, opts).collect();
+    // HTML an author typed is kept as the text it is (escaped where it is shown): a summary
+    // that says "the alert read <img src=x>" keeps its words.
+    let events: Vec<Event> = Parser::new_ext(&guarded, opts)
+        .map(|e| match e {
+            Event::InlineHtml(h) | Event::Html(h) => Event::Text(h),
+            e => e,
+        })
+        .collect();
     let text = plain_text(events.iter());
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
@@ -865,7 +872,7 @@ mod tests {
                   and _soft_; R&amp;D &lt;b&gt; ![graph of p99](p99.png) <span>tag</span>\n\nSecond.";
         assert_eq!(
             inline_text(md),
-            "A priority inversion in sched_yield, bold and soft; R&D <b> graph of p99 tag Second."
+            "A priority inversion in sched_yield, bold and soft; R&D <b> graph of p99 <span>tag</span> Second."
         );
         assert_eq!(inline_text("plain text"), "plain text");
         assert_eq!(
