@@ -46,6 +46,11 @@ pub fn actions_of_team(slug: &str) -> String {
     format!("action-items/teams/{slug}/")
 }
 
+/// The closed items of a tracker page at `url` (`action-items/`, an owner's, a team's).
+pub fn actions_closed(url: &str) -> String {
+    format!("{url}closed/")
+}
+
 /// Page `n` (0-based) of a paginated list at `url`: the first page is the list's own URL.
 pub fn paginated(url: &str, n: usize) -> String {
     if n == 0 {

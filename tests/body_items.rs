@@ -443,7 +443,8 @@ fn the_built_site_tracks_body_items_and_metadata() {
     assert_eq!(fm["action_items"].as_array().map(Vec::len), Some(1));
 
     // The tracker lists every item with its owner and ticket.
-    let tracker = read(&out, "action-items/index.html");
+    let tracker =
+        read(&out, "action-items/index.html") + &read(&out, "action-items/closed/index.html");
     for e in EXPECTED {
         assert!(
             tracker.contains(&e.1.replace('&', "&amp;")),

@@ -160,3 +160,97 @@ fn search_page_ranks_the_relevance_set_like_the_cli() {
         differ.join("\n")
     );
 }
+
+/// `document.documentElement.scrollWidth` of each page (paths relative to `base`) laid out
+/// `width` pixels wide: each is loaded in a frame of that width by a page written into `out`,
+/// which waits for the page's own scripts (the search page's results) before measuring.
+fn scroll_widths(
+    out: &std::path::Path,
+    base: &str,
+    pages: &[&str],
+    width: u32,
+) -> Vec<(String, i64)> {
+    let list = serde_json::to_string(pages).expect("json");
+    let html = format!(
+        r#"<!doctype html><link rel="icon" href="data:,"><body><pre id="widths"></pre><script>
+var pages = {list}, out = [];
+function next(i) {{
+  if (i >= pages.length) {{ document.getElementById("widths").textContent = out.join("\n"); return; }}
+  var f = document.createElement("iframe");
+  f.style.width = "{width}px"; f.style.height = "900px"; f.style.border = "0";
+  f.onload = function () {{
+    setTimeout(function () {{
+      out.push(f.contentDocument.documentElement.scrollWidth + " " + pages[i]);
+      f.remove(); next(i + 1);
+    }}, pages[i].indexOf("?q=") >= 0 ? 2000 : 300);
+  }};
+  f.src = pages[i];
+  document.body.appendChild(f);
+}}
+next(0);
+</script></body>"#
+    );
+    std::fs::write(out.join("measure-widths.html"), html).expect("write");
+    let dom = chromium_dom_within(&format!("{base}measure-widths.html"), true, 120_000);
+    let text = dom
+        .split("<pre id=\"widths\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .unwrap_or("");
+    text.lines()
+        .filter_map(|l| {
+            let (w, page) = l.split_once(' ')?;
+            Some((page.replace("&amp;", "&"), w.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn no_page_scrolls_sideways_on_a_390_pixel_phone() {
+    if chromium().is_none() {
+        return;
+    }
+    // Very long words, URLs, tag, service, team and owner names, a wide table, long code.
+    let (_tmp, out, run) = build(&fixture("wide"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server = serve(out.clone(), "/");
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let tag = "a-tag-name-so-long-that-it-cannot-possibly-fit-on-a-phone-screen-of-390-pixels";
+    let owner = "maximilian-alexander-featherstonehaugh-worthington-smythe";
+    let pages = [
+        "index.html".to_owned(),
+        "coe/coe-2026-001/".to_owned(),
+        "coe/".to_owned(),
+        "coe/by-severity/".to_owned(),
+        "years/".to_owned(),
+        "years/2026/".to_owned(),
+        "tags/".to_owned(),
+        format!("tags/{tag}/"),
+        "services/".to_owned(),
+        "teams/".to_owned(),
+        "authors/".to_owned(),
+        "search/?q=scheduler".to_owned(),
+        "digest/".to_owned(),
+        "digest/archive/".to_owned(),
+        "metrics/".to_owned(),
+        "action-items/".to_owned(),
+        "action-items/closed/".to_owned(),
+        format!("action-items/owners/{owner}/"),
+        "404.html".to_owned(),
+    ];
+    let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
+    let widths = scroll_widths(&out, &base, &pages, 390);
+    assert_eq!(widths.len(), pages.len(), "every page measured: {widths:?}");
+    eprintln!("scroll widths at 390 px: {widths:?}");
+    let wide: Vec<_> = widths.iter().filter(|(_, w)| *w > 390).collect();
+    assert!(wide.is_empty(), "pages wider than 390 px: {wide:?}");
+    // The search page did find the COEs it was measured with.
+    let dom = chromium_dom(&format!("{base}search/?q=scheduler"), true);
+    assert!(dom.contains("class=\"search-hit\""), "{dom}");
+    // No page asks for /favicon.ico: the icon is in every page.
+    let requests = server.requests.lock().expect("lock").clone();
+    assert!(
+        !requests.iter().any(|p| p == "/favicon.ico"),
+        "{requests:?}"
+    );
+}

@@ -291,6 +291,9 @@ fn hostile_html_never_runs() {
             "<script src=\"../search/stemmer.js\"></script>",
             "<script src=\"../search/search.js\"></script>",
             "<script src=\"../action-items.js\"></script>",
+            "<script src=\"../../action-items.js\"></script>",
+            "<script src=\"../../../action-items.js\"></script>",
+            "<script src=\"../../../../action-items.js\"></script>",
         ];
         let mut rest = lower.clone();
         for s in own {
@@ -1104,4 +1107,83 @@ fn a_theme_with_a_few_files_falls_back_to_the_built_in_theme() {
     assert!(out.join("acme.css").is_file(), "the theme's own file");
     assert!(out.join("style.css").is_file(), "the built-in theme's");
     assert!(read(&out, "coe/coe-2024-017/index.html").contains("Thumbnails"));
+}
+
+/// A summary written in Markdown (a link, `code`, **bold**, an entity, an image) reaches every
+/// place that shows it as text as its words only, escaped once.
+#[test]
+fn summaries_are_plain_text_on_cards_feeds_search_and_digests() {
+    const PLAIN: &str = "A priority inversion in sched_yield made every job wait; R&D saw it first p99 latency graph";
+    let html_once = PLAIN.replace('&', "&amp;");
+    let (_tmp, out, run) = build(&fixture("wide"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let no_markup = |what: &str, text: &str| {
+        for bad in ["](https", "`sched", "**every", "&amp;amp;", "![", "p99.png"] {
+            assert!(!text.contains(bad), "{what} shows {bad:?}");
+        }
+    };
+    let home = read(&out, "index.html");
+    assert!(
+        home.contains(&format!("<p class=\"summary\">{html_once}</p>")),
+        "the home page's card"
+    );
+    no_markup("the home page", &home);
+    let page = read(&out, "coe/coe-2026-001/index.html");
+    assert!(
+        page.contains(&format!(
+            "<meta name=\"description\" content=\"{html_once}\">"
+        )),
+        "the COE page's description"
+    );
+    let atom = read(&out, "atom.xml");
+    assert!(
+        atom.contains(&format!("<summary>{html_once}</summary>")),
+        "{atom}"
+    );
+    no_markup("atom.xml", &atom);
+    // The browser search page's snippets come from the fragments' summaries.
+    let fragments: Vec<String> = files(&out)
+        .into_iter()
+        .filter(|f| f.starts_with("search/") && f.ends_with(".json"))
+        .collect();
+    let export: String = fragments.iter().map(|f| read(&out, f)).collect();
+    assert!(export.contains(PLAIN), "{fragments:?}");
+    no_markup("the search export", &export);
+
+    let site = copy_fixture("wide");
+    let run = coe(&["search", "wait", "--json"], site.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let snippet = v["hits"][0]["snippet"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        snippet.contains("sched_yield made every job <b>wait</b>; R&amp;D saw it first"),
+        "{}",
+        run.stdout
+    );
+    no_markup("coe search --json", &snippet);
+    for format in ["md", "json", "html"] {
+        let run = coe(
+            &[
+                "digest",
+                "--week",
+                "2026-W47",
+                "--format",
+                format,
+                "--today",
+                "2026-11-26",
+            ],
+            site.path(),
+        );
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        no_markup(&format!("coe digest --format {format}"), &run.stdout);
+        let want = match format {
+            "md" => PLAIN.replace('_', "\\_"),
+            "json" => PLAIN.to_owned(),
+            _ => html_once.clone(),
+        };
+        assert!(run.stdout.contains(&want), "{format}: {}", run.stdout);
+    }
 }

@@ -209,25 +209,39 @@ fn action_item_tracker_pages_and_cli() {
     let (_t, out, run) = build(&fixture("digest"), &["--today", TODAY]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let page = read(&out, "action-items/index.html");
-    assert_eq!(
-        page.matches("<tr data-status=\"").count(),
-        6,
-        "every action item"
+    let closed = read(&out, "action-items/closed/index.html");
+    let rows = |p: &str| p.matches("<tr data-status=\"").count();
+    assert_eq!(rows(&page) + rows(&closed), 6, "every action item");
+    // Pending items on the tracker's first page, the closed history on its own page.
+    assert!(!page.contains("data-status=\"done\"") && !page.contains("data-status=\"wont-do\""));
+    assert!(
+        !closed.contains("data-status=\"open\"") && !closed.contains("data-status=\"in-progress\"")
+    );
+    assert!(
+        page.contains("href=\"../action-items/closed/\""),
+        "a link to the closed items"
     );
     assert_eq!(page.matches("data-overdue=\"1\"").count(), 2);
+    // Overdue items come first.
+    let first = page.split("<tr data-status=").nth(1).unwrap_or("");
+    assert!(first.contains("data-overdue=\"1\""), "{first}");
     assert!(
         page.contains("17 days overdue"),
         "COE-2026-012's item on {TODAY}"
     );
     assert!(
-        page.contains("id=\"item-filters\" hidden"),
+        page.split("<form class=\"item-filters\" id=\"item-filters\"")
+            .nth(1)
+            .and_then(|f| f.split('>').next())
+            .is_some_and(|tag| tag.ends_with(" hidden")),
         "filters appear only with JavaScript"
     );
     let owner = read(&out, "action-items/owners/mei-lin/index.html");
     assert!(owner.contains("Set a retention limit on every topic by default"));
     assert!(!owner.contains("Move the partner load balancer certificate"));
     let team = read(&out, "action-items/teams/edge/index.html");
-    assert_eq!(team.matches("<tr data-status=\"").count(), 4);
+    let team_closed = read(&out, "action-items/teams/edge/closed/index.html");
+    assert_eq!(rows(&team) + rows(&team_closed), 4);
 
     let site = copy_fixture("digest");
     let run = coe(

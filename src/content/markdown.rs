@@ -325,10 +325,14 @@ pub fn parse_body(text: &str, source_dir: &str, first_line: usize, read_actions:
         } else {
             piece.to_owned()
         };
-        // Wide tables scroll inside their own box on phones.
+        // Wide tables scroll inside their own box on phones; the box takes the keyboard's
+        // focus so it can be scrolled without a pointer.
         section.html = if piece.contains("<table>") {
             piece
-                .replace("<table>", "<div class=\"table-scroll\"><table>")
+                .replace(
+                    "<table>",
+                    "<div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Table\"><table>",
+                )
                 .replace("</table>", "</table></div>")
         } else {
             piece
@@ -455,6 +459,68 @@ fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// A short piece of Markdown (a front-matter `summary`, a `Summary:` line) as one line of
+/// plain text: links become their text, emphasis and code marks go, entities are decoded
+/// once, images become their alt text, HTML stays as written (it is text to whoever shows
+/// it), and runs of white space are one space.
+pub fn inline_text(markdown: &str) -> String {
+    // A summary is a sentence, not a document: a line that would start a block (a list
+    // item, a heading, a quote, a setext underline, indented code) keeps its characters.
+    let mut guarded = String::with_capacity(markdown.len() + 8);
+    for line in markdown.lines() {
+        let line = line.trim_start();
+        match block_marker(line) {
+            Some(at) => {
+                guarded.push_str(&line[..at]);
+                guarded.push('\\');
+                guarded.push_str(&line[at..]);
+            }
+            None => guarded.push_str(line),
+        }
+        guarded.push('\n');
+    }
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    // HTML an author typed is kept as the text it is (escaped where it is shown): a summary
+    // that says "the alert read <img src=x>" keeps its words.
+    let events: Vec<Event> = Parser::new_ext(&guarded, opts)
+        .map(|e| match e {
+            Event::InlineHtml(h) | Event::Html(h) => Event::Text(h),
+            e => e,
+        })
+        .collect();
+    let text = plain_text(events.iter());
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Where the punctuation is that would make a line (without its indent) open a block other
+/// than a paragraph: a backslash before it keeps it text.
+fn block_marker(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let spaced = |n: usize| b.get(n).is_none_or(|c| *c == b' ' || *c == b'\t');
+    let opens = match b.first() {
+        Some(b'#' | b'>') => true,
+        Some(b'-' | b'+' | b'*') => spaced(1) || b.iter().all(|c| matches!(c, b'-' | b'*' | b' ')),
+        Some(b'=') => b.iter().all(|c| *c == b'=' || *c == b' '),
+        Some(b'0'..=b'9') => {
+            let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+            if matches!(b.get(digits), Some(b'.' | b')')) && spaced(digits + 1) {
+                return Some(digits);
+            }
+            false
+        }
+        _ => false,
+    };
+    opens.then_some(0)
 }
 
 /// Text content of events: paragraphs separated by blank lines, breaks as spaces.
@@ -852,6 +918,22 @@ mod tests {
         assert_eq!(b.links[0].target, "2021-06-08 Fastly bug.md");
         assert_eq!(b.links[1].target, "a b.md");
         assert_eq!(percent_decode("%a\u{e9}%"), "%a\u{e9}%");
+    }
+
+    #[test]
+    fn inline_text_keeps_the_words_only() {
+        let md = "A [priority inversion](https://example.com/x) in `sched_yield`, **bold** \
+                  and _soft_; R&amp;D &lt;b&gt; ![graph of p99](p99.png) <span>tag</span>\n\nSecond.";
+        assert_eq!(
+            inline_text(md),
+            "A priority inversion in sched_yield, bold and soft; R&D <b> graph of p99 <span>tag</span> Second."
+        );
+        assert_eq!(inline_text("plain text"), "plain text");
+        assert_eq!(
+            inline_text("2024. A year\n- of *outages*\n# and\n===\n    code"),
+            "2024. A year - of outages # and === code"
+        );
+        assert_eq!(inline_text(""), "");
     }
 
     #[test]

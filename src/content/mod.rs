@@ -37,6 +37,8 @@ pub struct Coe {
     pub published: Date,
     pub status: Status,
     pub severity: Option<u8>,
+    /// Plain text made from the Markdown of the front matter's `summary`, a `Summary:` line
+    /// of the body or the first paragraph of the Summary section.
     pub summary: String,
     pub services: Vec<String>,
     pub tags: Vec<String>,
@@ -286,13 +288,19 @@ fn parse_with(
         }
     }
 
-    let summary = fm.summary.clone().or(meta.summary).unwrap_or_else(|| {
-        body.sections
-            .iter()
-            .find(|s| s.kind == Some(SectionKind::Summary))
-            .map(|s| s.text.split("\n\n").next().unwrap_or("").to_owned())
-            .unwrap_or_default()
-    });
+    // Plain text wherever it came from: it is shown as text (cards, feeds, snippets).
+    let summary = fm
+        .summary
+        .as_deref()
+        .or(meta.summary.as_deref())
+        .map(markdown::inline_text)
+        .unwrap_or_else(|| {
+            body.sections
+                .iter()
+                .find(|s| s.kind == Some(SectionKind::Summary))
+                .map(|s| s.text.split("\n\n").next().unwrap_or("").to_owned())
+                .unwrap_or_default()
+        });
     let timeline = timeline::resolve(&body.timeline, Some(date));
     let (action_items, action_items_source) =
         if fm.action_items.is_empty() && !body.actions.is_empty() {

@@ -23,7 +23,8 @@ pub(super) enum Job {
     Digest(Option<IsoWeek>),
     DigestArchive,
     DigestAtom,
-    Actions(ActionScope),
+    /// Page `n` of a scope's pending or closed action items.
+    Actions(ActionScope, ItemsPart, usize),
     Metrics,
     TermAtom(TaxonomyKind, usize),
 }
@@ -33,6 +34,51 @@ pub(super) enum ActionScope {
     All,
     Owner(usize),
     Team(usize),
+}
+
+/// The tracker's two lists: pending items (overdue first), and the closed history.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum ItemsPart {
+    Pending,
+    Closed,
+}
+
+impl ActionScope {
+    /// The scope's group of items (`None`: every item).
+    pub(super) fn group(self, actions: &ActionIndex) -> Option<&learning::Group> {
+        match self {
+            ActionScope::All => None,
+            ActionScope::Owner(g) => actions.owners.get(g),
+            ActionScope::Team(g) => actions.teams.get(g),
+        }
+    }
+
+    /// The URL of the scope's first page of pending items, relative to the site root.
+    pub(super) fn url(self, actions: &ActionIndex) -> String {
+        match self {
+            ActionScope::All => crate::urls::ACTIONS.to_owned(),
+            ActionScope::Owner(g) => crate::urls::actions_of_owner(&actions.owners[g].slug),
+            ActionScope::Team(g) => crate::urls::actions_of_team(&actions.teams[g].slug),
+        }
+    }
+
+    /// The URL of the first page of `part`.
+    pub(super) fn part_url(self, actions: &ActionIndex, part: ItemsPart) -> String {
+        match part {
+            ItemsPart::Pending => self.url(actions),
+            ItemsPart::Closed => crate::urls::actions_closed(&self.url(actions)),
+        }
+    }
+
+    /// The number of pages of `part`.
+    pub(super) fn pages(self, actions: &ActionIndex, part: ItemsPart) -> usize {
+        let (items, pending) = actions.scope(self.group(actions));
+        let n = match part {
+            ItemsPart::Pending => pending,
+            ItemsPart::Closed => items.len() - pending,
+        };
+        page_count(n, learning::ITEMS_PER_PAGE)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -83,12 +129,8 @@ impl Job {
             Job::Digest(Some(w)) => urls::page(&urls::digest_week(&w.slug())),
             Job::DigestArchive => urls::page(urls::DIGEST_ARCHIVE),
             Job::DigestAtom => urls::feed(urls::DIGEST),
-            Job::Actions(ActionScope::All) => urls::page(urls::ACTIONS),
-            Job::Actions(ActionScope::Owner(g)) => {
-                urls::page(&urls::actions_of_owner(&actions.owners[g].slug))
-            }
-            Job::Actions(ActionScope::Team(g)) => {
-                urls::page(&urls::actions_of_team(&actions.teams[g].slug))
+            Job::Actions(scope, part, page) => {
+                urls::page(&urls::paginated(&scope.part_url(actions, part), page))
             }
             Job::Metrics => urls::page(urls::METRICS),
             Job::TermAtom(k, t) => {
@@ -132,15 +174,20 @@ pub(super) fn jobs(lib: &Library, config: &Config, actions: &ActionIndex) -> Vec
         Job::Digest(None),
         Job::DigestArchive,
         Job::DigestAtom,
-        Job::Actions(ActionScope::All),
         Job::Metrics,
     ];
     if config.base_url.is_empty() {
         jobs.retain(|j| !matches!(j, Job::Sitemap));
     }
     jobs.extend(lib.weeks.keys().map(|&w| Job::Digest(Some(w))));
-    jobs.extend((0..actions.owners.len()).map(|g| Job::Actions(ActionScope::Owner(g))));
-    jobs.extend((0..actions.teams.len()).map(|g| Job::Actions(ActionScope::Team(g))));
+    let scopes = std::iter::once(ActionScope::All)
+        .chain((0..actions.owners.len()).map(ActionScope::Owner))
+        .chain((0..actions.teams.len()).map(ActionScope::Team));
+    for scope in scopes {
+        for part in [ItemsPart::Pending, ItemsPart::Closed] {
+            jobs.extend((0..scope.pages(actions, part)).map(|p| Job::Actions(scope, part, p)));
+        }
+    }
     for k in learning::FEED_TAXONOMIES {
         jobs.extend((0..lib.taxonomy(k).terms.len()).map(|t| Job::TermAtom(k, t)));
     }

@@ -56,10 +56,17 @@ pub fn neighbours(lib: &Library, w: IsoWeek) -> (Option<WeekLink>, Option<WeekLi
     )
 }
 
+/// Rows on one page of the tracker: a page stays well under 1 MB (a row is about 400 bytes).
+pub const ITEMS_PER_PAGE: usize = 500;
+
 /// Every action item with its owner's and team's pages, computed once per build.
 pub struct ActionIndex {
     /// Overdue (most late first), then open by due date, then closed (latest first).
     pub items: Vec<ItemRef>,
+    /// How many of `items` are pending (open or in progress): they come first.
+    pub pending: usize,
+    /// `0..items.len()`: the positions of the whole tracker's items.
+    all: Vec<usize>,
     pub owners: Vec<Group>,
     pub teams: Vec<Group>,
 }
@@ -69,6 +76,8 @@ pub struct Group {
     pub slug: String,
     /// Positions in `ActionIndex::items`.
     pub items: Vec<usize>,
+    /// How many of `items` are pending: they come first, as in `ActionIndex::items`.
+    pub pending: usize,
 }
 
 impl ActionIndex {
@@ -85,14 +94,29 @@ impl ActionIndex {
         };
         // Ranked once per item, not once per comparison (date arithmetic, 30,000 items).
         items.sort_by_cached_key(|r| (rank(r), r.coe, r.item));
-        let owners = groups(&items, |r| r.get(lib).owner.as_deref());
-        let teams = groups(&items, |r| {
+        let pending = items.partition_point(|r| r.get(lib).status.is_pending());
+        let mut owners = groups(&items, |r| r.get(lib).owner.as_deref());
+        let mut teams = groups(&items, |r| {
             lib.coes[r.coe].teams.first().map(String::as_str)
         });
+        for g in owners.iter_mut().chain(teams.iter_mut()) {
+            g.pending = g.items.partition_point(|&n| n < pending);
+        }
         ActionIndex {
+            all: (0..items.len()).collect(),
             items,
+            pending,
             owners,
             teams,
+        }
+    }
+
+    /// The positions of a scope's items (every item, an owner's, a team's) and how many of
+    /// them are pending.
+    pub fn scope<'a>(&'a self, group: Option<&'a Group>) -> (&'a [usize], usize) {
+        match group {
+            Some(g) => (&g.items, g.pending),
+            None => (&self.all, self.pending),
         }
     }
 }
@@ -117,6 +141,7 @@ fn groups<'a>(items: &[ItemRef], key: impl Fn(&ItemRef) -> Option<&'a str>) -> V
                     name: name.to_owned(),
                     slug: slug.clone(),
                     items: vec![n],
+                    pending: 0,
                 },
             );
         }

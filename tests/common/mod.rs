@@ -290,6 +290,11 @@ pub fn chromium() -> Option<&'static str> {
 /// The DOM of `url` after its scripts ran, from headless Chromium (see [`chromium`]: callers
 /// return early when there is none).
 pub fn chromium_dom(url: &str, javascript: bool) -> String {
+    chromium_dom_within(url, javascript, 8000)
+}
+
+/// [`chromium_dom`] with `budget_ms` of virtual time for the page's scripts and timers.
+pub fn chromium_dom_within(url: &str, javascript: bool, budget_ms: u32) -> String {
     let chromium = chromium().expect("callers check chromium() first");
     let profile = tempfile::tempdir().expect("profile");
     let mut cmd = Command::new(chromium);
@@ -302,8 +307,8 @@ pub fn chromium_dom(url: &str, javascript: bool) -> String {
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--virtual-time-budget=8000",
     ]);
+    cmd.arg(format!("--virtual-time-budget={budget_ms}"));
     cmd.arg(format!("--user-data-dir={}", profile.path().display()));
     if !javascript {
         cmd.arg("--blink-settings=scriptEnabled=false");

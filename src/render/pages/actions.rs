@@ -1,45 +1,67 @@
-//! The action-item tracker: every action item, and one page per owner and per team.
+//! The action-item tracker: every action item, and one tracker per owner and per team. Each
+//! shows its pending items (overdue first) and, on pages of their own, its closed history,
+//! both paginated so that no page grows with the library's history.
 
+use super::lists::paginate;
 use crate::incremental::deps::{Deps, Key, Kind};
 use crate::library::Library;
-use crate::render::jobs::ActionScope;
+use crate::render::jobs::{ActionScope, ItemsPart};
 use crate::render::learning::{self, ActionIndex};
+use serde::Serialize;
 use tera::Context;
+
+/// The links between a scope's two lists.
+#[derive(Serialize)]
+struct Part {
+    label: &'static str,
+    url: String,
+    count: usize,
+    current: bool,
+}
 
 pub(super) fn view(
     lib: &Library,
     idx: &ActionIndex,
-    scope: ActionScope,
+    (scope, part, page): (ActionScope, ItemsPart, usize),
     root: &str,
     ctx: &mut Context,
     deps: &Deps,
 ) -> &'static str {
-    let (title, positions): (String, Vec<usize>) = match scope {
+    let title = match scope {
         ActionScope::All => {
             // Every item, and the owners' and teams' indexes with their counts.
             deps.add(Key::all(Kind::AllItems));
-            ("Action items".to_owned(), (0..idx.items.len()).collect())
+            "Action items".to_owned()
         }
         ActionScope::Owner(g) => {
             deps.add(Key::named(Kind::Owner, &idx.owners[g].slug));
-            (
-                format!("Action items owned by {}", idx.owners[g].name),
-                idx.owners[g].items.clone(),
-            )
+            format!("Action items owned by {}", idx.owners[g].name)
         }
         ActionScope::Team(g) => {
             deps.add(Key::named(Kind::Team, &idx.teams[g].slug));
-            (
-                format!("Action items of team {}", idx.teams[g].name),
-                idx.teams[g].items.clone(),
-            )
+            format!("Action items of team {}", idx.teams[g].name)
         }
     };
+    let (positions, pending) = idx.scope(scope.group(idx));
+    // The counts are of the whole scope: every page shows what each of its COEs says.
     let refs: Vec<_> = positions.iter().map(|&n| idx.items[n]).collect();
-    let rows: Vec<crate::digest::ActionRow> = refs
+    for r in &refs {
+        deps.coe(Kind::Shown, r.coe);
+    }
+    let listed = match part {
+        ItemsPart::Pending => &positions[..pending],
+        ItemsPart::Closed => &positions[pending..],
+    };
+    let (slice, pager) = paginate(
+        listed,
+        page,
+        learning::ITEMS_PER_PAGE,
+        &scope.part_url(idx, part),
+    );
+    let rows: Vec<crate::digest::ActionRow> = slice
         .iter()
-        .map(|&r| {
-            deps.coe(Kind::Shown, r.coe);
+        .map(|&n| {
+            let r = idx.items[n];
             let late = crate::library::actions::days_overdue(r.get(lib), lib.today);
             crate::digest::action_row(lib, r, late)
         })
@@ -48,15 +70,29 @@ pub(super) fn view(
     let all = matches!(scope, ActionScope::All);
     ctx.insert("all", &all);
     // Links to owner and team pages, relative to this page.
-    let base = if all {
-        String::new()
-    } else {
-        format!("{root}action-items/")
-    };
-    ctx.insert("base", &base);
+    ctx.insert("base", &format!("{root}action-items/"));
     ctx.insert("counts", &learning::action_counts(lib, &refs));
     ctx.insert("items", &rows);
-    // The per-owner and per-team indexes are on the main page only.
+    ctx.insert("paginator", &pager);
+    ctx.insert(
+        "part",
+        match part {
+            ItemsPart::Pending => "pending",
+            ItemsPart::Closed => "closed",
+        },
+    );
+    let parts = [
+        ("Open and in progress", ItemsPart::Pending, pending),
+        ("Closed", ItemsPart::Closed, positions.len() - pending),
+    ]
+    .map(|(label, p, count)| Part {
+        label,
+        url: scope.part_url(idx, p),
+        count,
+        current: p == part,
+    });
+    ctx.insert("parts", &parts);
+    // The per-owner and per-team indexes are on the whole tracker's pages only.
     if all {
         ctx.insert(
             "owners",

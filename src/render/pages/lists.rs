@@ -127,7 +127,7 @@ struct PageLink {
 
 /// Where a paginated list is: `pages` holds every page's link (relative to the site root).
 #[derive(Serialize)]
-struct Paginator {
+pub(super) struct Paginator {
     current: usize,
     total_pages: usize,
     total_items: usize,
@@ -138,7 +138,7 @@ struct Paginator {
 }
 
 /// The slice of `items` on `page`, and the paginator for a list whose first page is `base`.
-fn paginate<'a>(
+pub(super) fn paginate<'a>(
     items: &'a [usize],
     page: usize,
     per_page: usize,

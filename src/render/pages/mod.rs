@@ -57,7 +57,9 @@ pub(super) fn context(
         Job::Digest(week) => digest::week(lib, search, week, c, d),
         Job::DigestArchive => digest::archive(lib, c, d),
         Job::DigestAtom => feeds::digest_atom(lib, config, search, c, d),
-        Job::Actions(scope) => actions::view(lib, &shared.actions, scope, root, c, d),
+        Job::Actions(scope, part, page) => {
+            actions::view(lib, &shared.actions, (scope, part, page), root, c, d)
+        }
         Job::Metrics => metrics::view(lib, c, d),
         Job::Sitemap => sitemap::view(lib, config, &shared.actions, c, d),
     };
