@@ -531,6 +531,9 @@ impl Pipeline {
                 reuse,
             },
         );
+        // What the library makes of the COEs: compared with the last build's to plan, and kept
+        // for the next one (made once).
+        let shape = plan::Shape::of(&lib);
         let selected = match (&plan, &mut search, &last, sink.is_incremental()) {
             (
                 Some(plan),
@@ -545,7 +548,7 @@ impl Pipeline {
             ) => {
                 let t = Instant::now();
                 let paths = render::page_paths(&lib, &config);
-                let pages = selective::pages(plan, &lib, search, last, record, &paths);
+                let pages = selective::pages(plan, &lib, search, last, record, (&shape, &paths));
                 let t1 = t.elapsed();
                 // A page the last build did not have may show any COE's lists.
                 let shown = plan::lists_shown(&record.deps, &pages)
@@ -670,7 +673,7 @@ impl Pipeline {
                                     &lib,
                                     search,
                                     last.as_ref().map(|l| l.coes.as_slice()),
-                                    deps,
+                                    (shape, deps),
                                 ),
                             );
                         }

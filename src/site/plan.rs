@@ -101,9 +101,8 @@ fn whole(c: &Coe) -> u64 {
 
 /// The keys an edit changed: `edited` holds (library position, previous version) of each
 /// edited COE, `lib` the new versions; `old` is the shape of the library the last build
-/// rendered.
-pub fn changes(old: &Shape, lib: &Library, edited: &[(usize, &Coe)]) -> HashSet<Key> {
-    let new = Shape::of(lib);
+/// rendered, `new` the shape of `lib` (made once by the caller, who keeps it for next time).
+pub fn changes(old: &Shape, new: &Shape, lib: &Library, edited: &[(usize, &Coe)]) -> HashSet<Key> {
     let mut keys = HashSet::new();
     for &(i, was) in edited {
         let Some(now) = lib.coes.get(i) else { continue };
@@ -123,7 +122,7 @@ pub fn changes(old: &Shape, lib: &Library, edited: &[(usize, &Coe)]) -> HashSet<
             keys.insert(Key::all(Kind::AllDates));
         }
     }
-    shape_changes(old, &new, lib, &mut keys);
+    shape_changes(old, new, lib, &mut keys);
     keys
 }
 

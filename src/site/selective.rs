@@ -88,10 +88,10 @@ pub fn pages(
     search: &SearchData,
     previous: &BuildState,
     record: &Record,
-    paths: &[String],
+    (shape, paths): (&plan::Shape, &[String]),
 ) -> HashSet<String> {
     let edited: Vec<(usize, &Coe)> = plan.edited.iter().map(|(i, c)| (*i, c)).collect();
-    let mut keys = plan::changes(&record.shape, lib, &edited);
+    let mut keys = plan::changes(&record.shape, shape, lib, &edited);
     keys.extend(plan::similar_changes(
         lib.coes.len(),
         |j| previous.coes.get(j).map(|c| (c.similar, c.earlier)),
@@ -117,7 +117,7 @@ pub fn new_state(
     lib: &Library,
     search: &SearchData,
     previous: Option<&[CoeState]>,
-    deps: PageDeps,
+    (shape, deps): (plan::Shape, PageDeps),
 ) -> BuildState {
     BuildState {
         key,
@@ -142,9 +142,6 @@ pub fn new_state(
             })
             .collect(),
         traces: search.traces.clone(),
-        record: Some(Record {
-            shape: plan::Shape::of(lib),
-            deps,
-        }),
+        record: Some(Record { shape, deps }),
     }
 }

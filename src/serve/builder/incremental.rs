@@ -167,9 +167,10 @@ impl Builder {
 
         // The pages that showed what changed (`site::plan`, as `coe build` plans its rebuilds).
         let edited: Vec<(usize, &Coe)> = olds.iter().map(|(i, c)| (*i, c)).collect();
-        let keys = plan::changes(&cache.shape, lib, &edited);
+        let shape = plan::Shape::of(lib);
+        let keys = plan::changes(&cache.shape, &shape, lib, &edited);
         let mut then = plan::pages(&cache.deps, &keys, &cache.paths);
-        cache.shape = plan::Shape::of(lib);
+        cache.shape = shape;
         // First what the author is looking at: the edited COEs' pages and the home page.
         let mut first: HashSet<String> = olds
             .iter()
