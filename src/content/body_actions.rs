@@ -409,17 +409,7 @@ fn table_row(
     columns: &[Column],
     names: &[String],
 ) -> Option<ActionItem> {
-    let mut item = ActionItem {
-        title: String::new(),
-        owner: None,
-        due: None,
-        status: ItemStatus::Open,
-        priority: None,
-        ticket: None,
-        closed: None,
-        line,
-        extra: BTreeMap::new(),
-    };
+    let mut item = ActionItem::new(line);
     let mut status = None;
     let mut title_cell = None;
     for (k, cell) in cells.iter().enumerate() {

@@ -85,6 +85,23 @@ pub struct ActionItem {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl ActionItem {
+    /// An open item with nothing known yet but the line it was written on.
+    pub fn new(line: usize) -> ActionItem {
+        ActionItem {
+            title: String::new(),
+            owner: None,
+            due: None,
+            status: ItemStatus::Open,
+            priority: None,
+            ticket: None,
+            closed: None,
+            line,
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
 /// A value and the line it was written on (for warnings found later, e.g. unknown `related` ids).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located<T> {
@@ -472,17 +489,7 @@ impl Fields<'_> {
                 ));
                 continue;
             };
-            let mut ai = ActionItem {
-                title: String::new(),
-                owner: None,
-                due: None,
-                status: ItemStatus::Open,
-                priority: None,
-                ticket: None,
-                closed: None,
-                line: self.line(item),
-                extra: BTreeMap::new(),
-            };
+            let mut ai = ActionItem::new(self.line(item));
             let key = |k: &str| format!("action_items[{}].{k}", i + 1);
             for (k, v) in entries {
                 match k.as_str() {
