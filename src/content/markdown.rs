@@ -9,10 +9,8 @@ use super::timeline::{self, RawEntry};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SectionKind {
     Summary,
     Impact,
@@ -27,6 +25,22 @@ pub enum SectionKind {
 }
 
 impl SectionKind {
+    /// The kind's name for templates and CSS: `five-whys`, `action-items`.
+    pub fn key(self) -> &'static str {
+        match self {
+            SectionKind::Summary => "summary",
+            SectionKind::Impact => "impact",
+            SectionKind::Timeline => "timeline",
+            SectionKind::Metrics => "metrics",
+            SectionKind::IncidentQuestions => "incident-questions",
+            SectionKind::FiveWhys => "five-whys",
+            SectionKind::RootCause => "root-cause",
+            SectionKind::LessonsLearned => "lessons-learned",
+            SectionKind::ActionItems => "action-items",
+            SectionKind::Related => "related",
+        }
+    }
+
     /// Matches a heading case-insensitively, with the common variants.
     pub fn from_heading(heading: &str) -> Option<SectionKind> {
         let n: String = heading
@@ -95,7 +109,7 @@ impl SectionKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Section {
     /// The heading as written; empty for text before the first heading.
     pub title: String,
@@ -105,17 +119,14 @@ pub struct Section {
     /// Sanitised HTML, internal links still as placeholders (see `LINK_PREFIX`).
     pub html: String,
     /// Plain text, for summaries and search.
-    #[serde(skip)]
     pub text: String,
     /// Plain text of the top-level list items with the `###` heading they are under (kept
     /// for `Lessons Learned` only: the digest quotes them).
-    #[serde(skip)]
     pub items: Vec<(String, String)>,
-    #[serde(skip)]
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Why {
     pub question: String,
     pub answer: String,

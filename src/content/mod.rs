@@ -68,8 +68,7 @@ pub struct Coe {
 }
 
 /// Where a COE's action items were read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ItemsSource {
     #[default]
     FrontMatter,

@@ -4,7 +4,6 @@ use super::time::{find_iso_date, zone_offset};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
-use serde::Serialize;
 
 /// The timestamp an entry starts with, before the day and zone are known.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,8 +29,8 @@ pub struct RawEntry {
     pub line: usize,
 }
 
-/// A parsed event, as templates see it.
-#[derive(Debug, Clone, Serialize)]
+/// A parsed event.
+#[derive(Debug, Clone)]
 pub struct Event {
     /// ISO date of the event's day.
     pub day: String,
@@ -39,7 +38,6 @@ pub struct Event {
     pub time: String,
     /// RFC 3339 in UTC when the time is known.
     pub utc: Option<String>,
-    #[serde(skip)]
     pub at: Option<Timestamp>,
     pub html: String,
 }

@@ -67,8 +67,15 @@ pub struct ActionItemView {
 pub struct SectionView {
     pub title: String,
     pub id: String,
-    pub kind: Option<crate::content::markdown::SectionKind>,
+    /// `five-whys`, `action-items`… (`SectionKind::key`); none for other headings.
+    pub kind: Option<&'static str>,
     pub html: String,
+}
+
+#[derive(Serialize)]
+pub struct WhyView {
+    pub question: String,
+    pub answer: String,
 }
 
 #[derive(Serialize)]
@@ -107,7 +114,7 @@ pub struct CoePage<'a> {
     pub time_to_resolve: Option<String>,
     pub sections: Vec<SectionView>,
     pub timeline: Vec<EventView>,
-    pub whys: Vec<crate::content::markdown::Why>,
+    pub whys: Vec<WhyView>,
     pub action_items: Vec<ActionItemView>,
     pub open_items: usize,
     /// Whether the body has an `Action Items` section (the tracker table goes inside it).
@@ -471,7 +478,7 @@ pub fn coe_page<'a>(
         .map(|s| SectionView {
             title: s.title.clone(),
             id: s.id.clone(),
-            kind: s.kind,
+            kind: s.kind.map(|k| k.key()),
             html: resolve_links(&s.html, (i, &lib.link_targets[i]), lib, root, deps),
         })
         .collect();
@@ -491,7 +498,14 @@ pub fn coe_page<'a>(
         time_to_resolve: coe.time_to_resolve().map(human_duration),
         sections,
         timeline,
-        whys: coe.whys.clone(),
+        whys: coe
+            .whys
+            .iter()
+            .map(|w| WhyView {
+                question: w.question.clone(),
+                answer: w.answer.clone(),
+            })
+            .collect(),
         action_items_from_body: coe.action_items_source == crate::content::ItemsSource::Body,
         has_action_items_section: coe
             .section(crate::content::markdown::SectionKind::ActionItems)

@@ -1,66 +1,38 @@
-//! The builder thread: one build at a time, into memory; a failed build keeps the last good
-//! site and reports its errors.
+//! The builder thread: when to build, and what the reader sees. One build at a time, into
+//! memory; a failed build keeps the last good site and reports its errors.
 //!
-//! A full build loads (re-parsing only files that changed), indexes and renders everything.
-//! When the only change is to existing COE files whose ids stay the same, an incremental build
-//! (`incremental.rs`) re-parses just those files, updates the `Library` (in place when
-//! positions stay), keeps the search index and every other COE's similarity data, recomputes
-//! the changed COEs' similar COEs, and re-renders only the pages that showed what changed
-//! (`site::plan`, the planner `coe build` uses too). Anything else falls back to a full build: config, templates, themes,
-//! static files, a file added, removed or renamed, an id changed, an order or a set of pages
-//! changed.
+//! What a build does is the pipeline's (`site::Pipeline`): a full build is
+//! `Pipeline::build_live`; after edits to existing COE files, `Pipeline::update` and
+//! `render_live` (`site/live.rs`) give the edited pages first (`incremental.rs`), the other pages
+//! that show the edits after, and the catch-up (`catchup.rs`) the search index, every COE's
+//! similar lists and the search files once nothing is waiting. Anything the live site cannot
+//! take (config, templates, a file added or removed, an id changed…) is a full build.
 
 mod catchup;
 mod incremental;
 
 use super::watch::{Changes, Watch};
 use super::{Event, State, Status};
-use crate::config::Config;
-use crate::content::Coe;
 use crate::diag::{self, Diagnostic};
-use crate::incremental::deps::PageDeps;
-use crate::library::Library;
-use crate::load::Parses;
 use crate::output::Memory;
-use crate::render::{self, Renderer};
-use crate::search::{self, SearchData};
-use crate::site::{BuildOptions, BuildReport, IndexAt, Loaded, Pipeline};
+use crate::site::{BuildOptions, BuildReport, Built, Live, Pipeline};
 use axum::body::Bytes;
 use catchup::Behind;
 use notify_debouncer_full::DebounceEventResult;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Instant;
 
-/// What an incremental build starts from: the last good build's inputs and products.
-struct Cache {
-    config: Config,
-    /// Every parsed COE, drafts included, in load order.
-    all: Vec<Coe>,
-    /// `source` (path under content/) → position in `all`.
-    by_source: HashMap<String, usize>,
-    lib: Library,
-    search: SearchData,
-    analyzer: tantivy::tokenizer::TextAnalyzer,
-    renderer: Renderer,
-    /// Every page's output path, in render order.
-    paths: Vec<String>,
-    /// What each page served showed when it was rendered, and what the library made of the
-    /// COEs (the planner's inputs, `site::plan`).
-    deps: PageDeps,
-    shape: crate::site::plan::Shape,
-}
-
 pub struct Builder {
     opts: BuildOptions,
-    content: PathBuf,
     state: Arc<State>,
     generation: u64,
     timings: bool,
-    cache: Option<Cache>,
+    /// The site served, kept to update it after edits (`None`: the next build is full).
+    live: Option<Live>,
     /// Files of a failed incremental build: they are re-read by the next one.
     pending: BTreeSet<PathBuf>,
     parsed: crate::load::MemoryCache,
@@ -120,7 +92,6 @@ impl Builder {
     pub fn new(root: PathBuf, drafts: bool, state: Arc<State>) -> Builder {
         let root = std::path::absolute(&root).unwrap_or(root);
         Builder {
-            content: root.join("content"),
             opts: BuildOptions {
                 root,
                 output: None,
@@ -131,7 +102,7 @@ impl Builder {
             state,
             generation: 0,
             timings: crate::timing::enabled(),
-            cache: None,
+            live: None,
             pending: BTreeSet::new(),
             parsed: crate::load::MemoryCache::default(),
             stale: HashSet::new(),
@@ -214,7 +185,7 @@ impl Builder {
     /// Loads, indexes and renders everything into memory.
     pub fn full(&mut self) {
         let t = Instant::now();
-        self.cache = None;
+        self.live = None;
         self.pending.clear();
         self.stale.clear();
         self.behind = Behind::default();
@@ -224,32 +195,16 @@ impl Builder {
             today: None,
             ..self.opts.clone()
         });
-        pipeline.keep_parsed = true;
-        let loaded = pipeline.load(Parses::Memory(&mut self.parsed), false);
-        let Some(Loaded {
-            config,
-            lib,
-            parsed: all,
+        let sink = Memory::default();
+        let Some(Built {
+            live,
             parse_diagnostics,
-            attachments,
-            ..
-        }) = loaded
+        }) = pipeline.build_live(&mut self.parsed, &sink)
         else {
             self.failed(pipeline.report, t);
             return;
         };
         self.parse_diagnostics = parse_diagnostics;
-        let Some(search) = pipeline.index(&lib, IndexAt::Memory) else {
-            self.failed(pipeline.report, t);
-            return;
-        };
-        let sink = Memory::default();
-        let rendered = pipeline.render(&config, &lib, Some(&search), &sink, None, &attachments);
-        let report = pipeline.report;
-        if report.has_errors() {
-            self.failed(report, t);
-            return;
-        }
         let files: HashMap<String, Bytes> = sink
             .files
             .into_inner()
@@ -263,32 +218,8 @@ impl Builder {
         };
         // Freed outside the lock: the old site can be hundreds of megabytes.
         drop(previous);
-        self.succeeded(&report, "full", t);
-        // What the next incremental build starts from.
-        let renderer = Renderer::new(&self.opts.root, &config, lib.today).ok();
-        let analyzer = search::similar::analyzer(&search.index).ok();
-        if let (Some(renderer), Some(analyzer)) = (renderer, analyzer) {
-            let mut deps = PageDeps::default();
-            for (path, keys) in rendered {
-                deps.record(path, keys);
-            }
-            self.cache = Some(Cache {
-                paths: render::page_paths(&lib, &config),
-                deps,
-                shape: crate::site::plan::Shape::of(&lib),
-                by_source: all
-                    .iter()
-                    .enumerate()
-                    .map(|(n, c)| (c.source.clone(), n))
-                    .collect(),
-                config,
-                all,
-                lib,
-                search,
-                analyzer,
-                renderer,
-            });
-        }
+        self.succeeded(&pipeline.report, "full", t);
+        self.live = live;
     }
 
     fn succeeded(&mut self, report: &BuildReport, kind: &'static str, t: Instant) {
@@ -317,12 +248,12 @@ impl Builder {
 
     /// A failed full build: the next build is full too.
     fn failed(&mut self, report: BuildReport, t: Instant) {
-        self.cache = None;
+        self.live = None;
         self.behind = Behind::default();
-        self.failed_keep_cache(report, t);
+        self.failed_keep_site(report, t);
     }
 
-    fn failed_keep_cache(&mut self, mut report: BuildReport, t: Instant) {
+    fn failed_keep_site(&mut self, mut report: BuildReport, t: Instant) {
         diag::sort(&mut report.diagnostics);
         let errors: Vec<Diagnostic> = report
             .diagnostics
@@ -347,17 +278,6 @@ impl Builder {
         set_status(&self.state, status);
         let _ = self.state.events.send(Event::Status(json));
     }
-}
-
-/// `2024/x.md` for `<content>/2024/x.md`.
-fn source_of(content: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(content).ok()?;
-    Some(
-        rel.components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-    )
 }
 
 fn set_status(state: &State, status: Status) {

@@ -4,6 +4,7 @@
 //! that read the library (`open.rs`).
 
 mod attachments;
+mod live;
 pub mod open;
 mod pipeline;
 pub mod plan;
@@ -11,6 +12,7 @@ mod selective;
 pub mod state;
 
 use crate::diag::Diagnostic;
+pub use live::{Built, Edited, Live, Update};
 pub use pipeline::{IndexAt, Loaded, Pipeline, Selection};
 use std::path::PathBuf;
 use std::time::Duration;

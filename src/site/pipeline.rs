@@ -316,24 +316,44 @@ impl Pipeline {
         select: Option<&Selection>,
         attachments: &[Attachment],
     ) -> Vec<(String, Box<[Key]>)> {
+        let Some(renderer) = self.renderer(config, lib) else {
+            return Vec::new();
+        };
+        self.render_using(&renderer, config, lib, search, sink, select, attachments)
+    }
+
+    /// The templates, loaded and checked (errors into the report).
+    pub(super) fn renderer(&mut self, config: &Config, lib: &Library) -> Option<Renderer> {
         let t = Instant::now();
         let renderer = match Renderer::new(&self.opts.root, config, lib.today) {
             Ok(r) => r,
             Err(diags) => {
                 self.report.diagnostics.extend(diags);
-                return Vec::new();
+                return None;
             }
         };
         self.report.stage(("templates", t.elapsed()));
+        Some(renderer)
+    }
 
+    /// [`Pipeline::render`] with templates already loaded.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn render_using(
+        &mut self,
+        renderer: &Renderer,
+        config: &Config,
+        lib: &Library,
+        search: Option<&SearchData>,
+        sink: &dyn Sink,
+        select: Option<&Selection>,
+        attachments: &[Attachment],
+    ) -> Vec<(String, Box<[Key]>)> {
         let t = Instant::now();
         let rendered = match select {
-            Some(selection) => {
-                render::render_selected(lib, config, &renderer, search, sink, &|p| {
-                    selection.pages.contains(p)
-                })
-            }
-            None => render::render_site(lib, config, &renderer, search, sink),
+            Some(selection) => render::render_selected(lib, config, renderer, search, sink, &|p| {
+                selection.pages.contains(p)
+            }),
+            None => render::render_site(lib, config, renderer, search, sink),
         };
         self.report.diagnostics.extend(rendered.diagnostics);
         self.report.files += rendered.files;

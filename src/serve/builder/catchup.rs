@@ -10,9 +10,8 @@
 
 use super::Builder;
 use crate::output::{Memory, Sink};
-use crate::search::{self, Similarities};
+use crate::search;
 use crate::serve::Event;
-use crate::site::{plan, state};
 use axum::body::Bytes;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::Ordering;
@@ -75,20 +74,17 @@ impl Builder {
         let t = Instant::now();
         let waiting = self.waiting.clone();
         let stop = move || waiting.load(Ordering::Relaxed);
-        let Some(cache) = self.cache.as_mut() else {
+        let Some(live) = self.live.as_mut() else {
             self.behind = Behind::default();
             return;
         };
-        let lib = &cache.lib;
         let mut steps = Vec::new();
 
         // The index: the edited COEs' documents replaced (a few milliseconds).
         if !self.behind.index.is_empty() {
             let edited: Vec<(usize, String)> =
                 std::mem::take(&mut self.behind.index).into_iter().collect();
-            if let Err(e) =
-                search::index::update(&cache.search.index, &cache.search.fields, lib, &edited)
-            {
+            if let Err(e) = live.update_index(&edited) {
                 crate::errln!(
                     "warning: cannot update the search index ({e}): rebuilding everything"
                 );
@@ -100,16 +96,12 @@ impl Builder {
             steps.push(("index", t.elapsed()));
         }
 
-        // Every COE's similar COEs, from the index as it is now.
+        // Every COE's similar COEs, from the index as it is now; the pages that showed a list
+        // that changed are rendered again.
         if self.behind.similar {
             let t = Instant::now();
-            let new = match Similarities::compute(
-                lib,
-                &cache.search.index,
-                &cache.search.fields,
-                &stop,
-            ) {
-                Ok(Some(new)) => new,
+            match live.similar_again(&stop) {
+                Ok(Some(pages)) => self.stale.extend(pages),
                 Ok(None) => return,
                 Err(e) => {
                     crate::errln!(
@@ -118,28 +110,7 @@ impl Builder {
                     self.full();
                     return;
                 }
-            };
-            // The pages that showed a similar list that changed.
-            let views = |s: &search::SearchData, j: usize| {
-                Some((
-                    state::similar_view(s.similar.get(j)?),
-                    state::earlier_view(s.earlier.get(j)?),
-                ))
-            };
-            let keys = plan::similar_changes(
-                lib.coes.len(),
-                |j| views(&cache.search, j),
-                |j| {
-                    Some((
-                        state::similar_view(new.similar.get(j)?),
-                        state::earlier_view(new.earlier.get(j)?),
-                    ))
-                },
-            );
-            self.stale.extend(cache.deps.showing(&keys));
-            cache.search.similarity = new.similarity;
-            cache.search.similar = new.similar;
-            cache.search.earlier = new.earlier;
+            }
             self.behind.similar = false;
             steps.push(("similar", t.elapsed()));
         }
@@ -151,9 +122,7 @@ impl Builder {
                 sink: Memory::default(),
                 stop: &stop,
             };
-            if let Err(e) =
-                search::export::export_until(&cache.lib, &cache.search, &sink, &stop, None)
-            {
+            if let Err(e) = live.export(&sink, &stop) {
                 if !stop() {
                     crate::errln!("warning: cannot write the search index: {e}");
                     self.behind.export = false;

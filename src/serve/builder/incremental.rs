@@ -1,15 +1,10 @@
 //! Incremental rebuilds: edits to existing COEs, the edited pages first, the rest after.
+//! The stages are the pipeline's (`site/live.rs`); this file orders them for the reader.
 
-use super::{Builder, publish, set_status, source_of};
-use crate::content::Coe;
-use crate::diag::Diagnostic;
-use crate::library::Library;
+use super::{Builder, publish, set_status};
 use crate::output::Memory;
-use crate::render;
-use crate::search;
 use crate::serve::{Event, Status};
-use crate::site::BuildReport;
-use crate::site::plan;
+use crate::site::{Pipeline, Update};
 use axum::body::Bytes;
 use notify_debouncer_full::DebounceEventResult;
 use std::collections::{BTreeSet, HashSet};
@@ -20,9 +15,6 @@ use std::time::Instant;
 /// Follow-up pages rendered between two looks for a waiting change.
 const LIGHT_CHUNK: usize = 64;
 
-/// More changed files than this in one batch: a full build.
-const MAX_INCREMENTAL_FILES: usize = 16;
-
 impl Builder {
     /// Rebuilds after edits to existing COE files. `false`: a full build is needed.
     pub(super) fn incremental(
@@ -31,174 +23,38 @@ impl Builder {
         changes: &Receiver<DebounceEventResult>,
     ) -> bool {
         let t = Instant::now();
-        let Some(cache) = self.cache.as_mut() else {
+        let Some(live) = self.live.as_mut() else {
             return false;
         };
-        if files.is_empty() || files.len() > MAX_INCREMENTAL_FILES {
-            return false;
-        }
-        let today = crate::dates::today(None);
-        if today != cache.lib.today {
-            return false;
-        }
-        // Re-parse the changed files; each must be a COE of the last build, same id.
-        let mut parsed = Vec::new();
-        let mut report = BuildReport::default();
-        // Each edited file's own warnings, for the status.
-        let mut file_warnings = Vec::new();
-        for path in files {
-            let Some(rel) = source_of(&self.content, path) else {
-                return false;
-            };
-            let Some(&n) = cache.by_source.get(&rel) else {
-                return false;
-            };
-            if !path.is_file() {
-                return false;
-            }
-            match crate::content::load_file(path, &rel, &format!("content/{rel}")) {
-                Ok((coe, warnings)) => {
-                    // Its attachments are found and published by a full build.
-                    if coe.slug != cache.all[n].slug
-                        || !coe.attachments.is_empty()
-                        || !cache.all[n].attachments.is_empty()
-                    {
-                        return false;
-                    }
-                    file_warnings.push((format!("content/{rel}"), warnings.len()));
-                    report.diagnostics.extend(warnings);
-                    parsed.push((n, coe));
-                }
-                Err(errors) => report.diagnostics.extend(errors),
-            }
-        }
-        if report.has_errors() {
-            report.coes = cache.lib.coes.len();
-            self.pending.extend(files.iter().cloned());
-            self.failed_keep_cache(report, t);
-            return true;
-        }
-        let t_parse = t.elapsed();
-        // Library positions of the edited COEs (drafts not served have none), with the
-        // versions the pages show now.
-        let published = |lib: &Library, c: &Coe| {
-            lib.by_slug
-                .get(&c.slug)
-                .copied()
-                .filter(|&i| lib.coes[i].source == c.source)
-        };
-        let olds: Vec<(usize, Coe)> = parsed
-            .iter()
-            .filter_map(|(_, c)| published(&cache.lib, c))
-            .map(|i| (i, cache.lib.coes[i].clone()))
-            .collect();
-        let in_place = parsed
-            .iter()
-            .all(|(n, c)| same_structure(&cache.all[*n], c));
-        let keeps_places = parsed.iter().all(|(n, c)| {
-            let o = &cache.all[*n];
-            o.date == c.date && o.published == c.published && o.status == c.status
-        });
-        let mut how = "in place";
-        if !in_place && keeps_places {
-            // Taxonomies, links or owners changed, every position stays: the library takes
-            // the new COEs and rebuilds what derives from them.
-            how = "replaced";
-            let mut positions = Vec::new();
-            for (n, coe) in &parsed {
-                cache.all[*n] = coe.clone();
-                positions.push(published(&cache.lib, coe));
-            }
-            for ((_, coe), i) in parsed.into_iter().zip(positions) {
-                let Some(i) = i else { continue };
-                match cache.lib.replace(i, coe, &cache.all) {
-                    Some(diags) => report.diagnostics.extend(diags),
-                    None => {
-                        self.cache = None;
-                        return false;
-                    }
-                }
-            }
-            report.coes = cache.lib.coes.len();
-            if render::page_paths(&cache.lib, &cache.config) != cache.paths {
-                self.cache = None;
-                return false;
-            }
-        } else if in_place {
-            // The library's structure is unchanged: the new COEs take the old ones' places.
-            for (n, coe) in parsed {
-                if let Some(i) = published(&cache.lib, &coe) {
-                    cache.lib.coes[i] = coe.clone();
-                }
-                cache.all[n] = coe;
-            }
-            report.coes = cache.lib.coes.len();
-        } else {
-            how = "library rebuilt";
-            let mut all = cache.all.clone();
-            for (n, coe) in &parsed {
-                all[*n] = coe.clone();
-            }
-            let (mut lib, diags) = Library::build(all, self.opts.drafts, today);
-            lib.synonyms = cache.lib.synonyms.clone();
-            report.diagnostics.extend(diags);
-            report.coes = lib.coes.len();
-            if report.has_errors() {
-                self.pending.extend(files.iter().cloned());
-                self.failed_keep_cache(report, t);
+        let mut pipeline = Pipeline::new(self.opts.clone());
+        let files: Vec<PathBuf> = files.iter().cloned().collect();
+        let edited = match pipeline.update(live, &files) {
+            Update::Rebuild => return false,
+            Update::Failed => {
+                self.pending.extend(files);
+                self.failed_keep_site(pipeline.report, t);
                 return true;
             }
-            let same_order = lib.coes.len() == cache.lib.coes.len()
-                && lib
-                    .coes
-                    .iter()
-                    .zip(&cache.lib.coes)
-                    .all(|(a, b)| a.slug == b.slug);
-            if !same_order || render::page_paths(&lib, &cache.config) != cache.paths {
-                return false;
-            }
-            cache.lib = lib;
-            for (n, coe) in parsed {
-                cache.all[n] = coe;
-            }
-        }
-        let lib = &cache.lib;
-        let t_lib = t.elapsed();
-
-        // The pages that showed what changed (`site::plan`, as `coe build` plans its rebuilds).
-        let edited: Vec<(usize, &Coe)> = olds.iter().map(|(i, c)| (*i, c)).collect();
-        let shape = plan::Shape::of(lib);
-        let keys = plan::changes(&cache.shape, &shape, lib, &edited);
-        let mut then = plan::pages(&cache.deps, &keys, &cache.paths);
-        cache.shape = shape;
+            Update::Edited(edited) => edited,
+        };
+        let t_update = t.elapsed();
+        let mut then = edited.pages;
         // First what the author is looking at: the edited COEs' pages and the home page.
-        let mut first: HashSet<String> = olds
+        let mut first: HashSet<String> = edited
+            .olds
             .iter()
-            .map(|(i, _)| crate::urls::page(&crate::urls::coe(&lib.coes[*i].slug)))
+            .map(|(_, c)| crate::urls::page(&crate::urls::coe(&c.slug)))
             .chain([crate::urls::page("")])
             .filter(|p| then.contains(p))
             .collect();
-        for (i, _) in &olds {
-            cache.search.update_one(&mut cache.analyzer, lib, *i);
-        }
-        let t_similar = t.elapsed();
 
         // ...served and reloaded at once...
         let sink = Memory::default();
-        let rendered = render::render_selected(
-            lib,
-            &cache.config,
-            &cache.renderer,
-            Some(&cache.search),
-            &sink,
-            &|p| first.contains(p),
-        );
-        report.diagnostics.extend(rendered.diagnostics);
-        for (path, keys) in rendered.deps {
-            cache.deps.record(path, keys);
-        }
+        pipeline.render_live(live, &sink, &|p| first.contains(p));
+        let fragments = live.fragments(&edited.olds);
+        let report = pipeline.report;
         if report.has_errors() {
-            // The library may already hold the new COEs: the next build starts afresh.
+            // The live site may already hold the new COEs: the next build starts afresh.
             self.failed(report, t);
             return true;
         }
@@ -209,7 +65,7 @@ impl Builder {
         let first_pages = publish(&self.state, sink, self.timings);
         let t_first = t.elapsed();
         self.generation += 1;
-        self.served.edited(report.coes, file_warnings);
+        self.served.edited(report.coes, edited.file_warnings);
         // Neither complete nor caught up yet: the follow-up and the catch-up come after.
         let status = Status {
             generation: self.generation,
@@ -229,9 +85,9 @@ impl Builder {
 
         // ...then every other page that shows the edited COEs; the index, the other COEs'
         // similar lists and the search files catch up after that (`catchup.rs`).
-        self.behind.edited(&olds, t);
-        for (i, _) in &olds {
-            match search::export::fragment(lib, *i) {
+        self.behind.edited(&edited.olds, t);
+        for fragment in fragments {
+            match fragment {
                 Ok((path, json)) => {
                     if let Ok(mut site) = self.state.files.write() {
                         site.insert(path, Bytes::from(json));
@@ -247,13 +103,17 @@ impl Builder {
         let t_then = Instant::now();
         self.followup(changes);
         if self.timings {
+            let stages: Vec<String> = report
+                .stages
+                .iter()
+                .map(|(name, took)| format!("{name} {took:?}"))
+                .collect();
             crate::errln!(
-                "incremental ({}): parse {t_parse:?}, library {:?}, similar {:?}, first {} pages {:?}, then {} pages {:?}",
-                how,
-                t_lib - t_parse,
-                t_similar - t_lib,
+                "incremental ({}): {} (update {t_update:?}), first {} pages {:?}, then {} pages {:?}",
+                edited.how,
+                stages.join(", "),
                 first_pages.len(),
-                t_first - t_similar,
+                t_first - t_update,
                 then_count,
                 t_then.elapsed()
             );
@@ -272,7 +132,7 @@ impl Builder {
             "digest/atom.xml",
         ];
         let t = Instant::now();
-        let Some(cache) = self.cache.as_mut() else {
+        let Some(live) = self.live.as_mut() else {
             self.stale.clear();
             return;
         };
@@ -295,23 +155,10 @@ impl Builder {
             }
             let wanted: HashSet<&str> = chunk.iter().map(String::as_str).collect();
             let sink = Memory::default();
-            let rendered = render::render_selected(
-                &cache.lib,
-                &cache.config,
-                &cache.renderer,
-                Some(&cache.search),
-                &sink,
-                &|p| wanted.contains(p),
-            );
-            for (path, keys) in rendered.deps {
-                cache.deps.record(path, keys);
-            }
-            if rendered.diagnostics.iter().any(Diagnostic::is_error) {
-                let report = BuildReport {
-                    diagnostics: rendered.diagnostics,
-                    ..BuildReport::default()
-                };
-                self.failed(report, t);
+            let mut pipeline = Pipeline::new(self.opts.clone());
+            pipeline.render_live(live, &sink, &|p| wanted.contains(p));
+            if pipeline.report.has_errors() {
+                self.failed(pipeline.report, t);
                 return;
             }
             done.extend(publish(&self.state, sink, self.timings));
@@ -326,39 +173,4 @@ impl Builder {
                 .send(Event::Reload(self.generation, Some(done)));
         }
     }
-}
-
-/// Nothing the `Library` derives from a COE changed: same id, dates, status, taxonomy values
-/// (as written: the first spelling names a term), related ids, links and action-item owners.
-/// The library can then take the new COE in place.
-fn same_structure(a: &Coe, b: &Coe) -> bool {
-    let related = |c: &Coe| {
-        c.related
-            .iter()
-            .map(|r| r.value.clone())
-            .collect::<Vec<_>>()
-    };
-    let links = |c: &Coe| c.links.iter().map(|l| l.target.clone()).collect::<Vec<_>>();
-    let owners = |c: &Coe| {
-        c.action_items
-            .iter()
-            .map(|a| a.owner.clone())
-            .collect::<Vec<_>>()
-    };
-    a.slug == b.slug
-        && a.id == b.id
-        && a.source == b.source
-        && a.date == b.date
-        && a.published == b.published
-        && a.status == b.status
-        && a.severity == b.severity
-        && a.services == b.services
-        && a.tags == b.tags
-        && a.root_causes == b.root_causes
-        && a.teams == b.teams
-        && a.authors == b.authors
-        && a.reviewers == b.reviewers
-        && related(a) == related(b)
-        && links(a) == links(b)
-        && owners(a) == owners(b)
 }
