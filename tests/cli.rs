@@ -285,3 +285,41 @@ fn front_matter_errors_point_at_the_format_reference() {
         );
     }
 }
+
+/// Problems in a COE's body lead to their section of the format reference too: in `coe build`'s
+/// output and in `coe check`'s hints.
+#[test]
+fn body_problems_point_at_the_format_reference() {
+    let site = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(site.path().join("content")).expect("mkdir");
+    // No title anywhere, and a link to a COE file that is not there.
+    std::fs::write(
+        site.path().join("content/2024-01-02-a.md"),
+        "Some text without a heading.\n\nSee [the other one](b.md).\n",
+    )
+    .expect("write");
+    let run = coe(&["build", "-r", "."], site.path());
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("see docs/format.md#title"),
+        "{}",
+        run.stderr
+    );
+    // Fixed title and date, still no sections: check names the section list.
+    std::fs::write(
+        site.path().join("content/2024-01-02-a.md"),
+        "# A title\n\nSee [the other one](b.md).\n",
+    )
+    .expect("write");
+    let run = coe(&["check", "-r", "."], site.path());
+    for anchor in ["#section-names", "#links-between-coes", "#title"] {
+        assert!(
+            run.stdout.contains(&format!("docs/format.md{anchor}"))
+                || run
+                    .stdout
+                    .contains(&format!("docs/format.md#title, {anchor}")),
+            "{anchor}: {}",
+            run.stdout
+        );
+    }
+}

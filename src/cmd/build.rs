@@ -45,58 +45,12 @@ pub fn parse_base_url(s: &str) -> Result<String, String> {
     }
 }
 
-/// The section of the format reference (`docs/format.md`) that explains a problem in a COE's
-/// front matter: the field the message starts with (`severity: expected …`,
-/// `action_items[1]: …`), or the front matter as a whole.
-fn format_section(d: &coe::diag::Diagnostic) -> Option<String> {
+/// The section of the format reference (`docs/format.md`) that explains a problem in a COE.
+fn format_section(d: &coe::diag::Diagnostic) -> Option<&'static str> {
     if !d.path.starts_with("content/") {
         return None;
     }
-    let field: String = d
-        .message
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect();
-    const FIELDS: [&str; 20] = [
-        "title",
-        "id",
-        "date",
-        "published",
-        "status",
-        "severity",
-        "summary",
-        "services",
-        "tags",
-        "root_cause",
-        "team",
-        "authors",
-        "reviewers",
-        "started",
-        "detected",
-        "mitigated",
-        "resolved",
-        "customer_impact",
-        "related",
-        "action_items",
-    ];
-    let aliases = [
-        ("root_causes", "root_cause"),
-        ("root-cause", "root_cause"),
-        ("teams", "team"),
-        ("author", "authors"),
-        ("reviewer", "reviewers"),
-    ];
-    let field = aliases
-        .iter()
-        .find(|(alias, _)| *alias == field)
-        .map_or(field.as_str(), |(_, name)| name);
-    if FIELDS.contains(&field) {
-        Some(field.to_owned())
-    } else if d.message.starts_with("front matter") || d.message.contains("YAML") {
-        Some("front-matter".to_owned())
-    } else {
-        None
-    }
+    coe::content::docs::section_for(&d.message)
 }
 
 /// "1 COE", "17 COEs".

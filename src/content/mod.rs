@@ -3,6 +3,7 @@
 
 pub mod body_actions;
 pub mod body_meta;
+pub mod docs;
 pub mod front_matter;
 pub mod hints;
 pub mod markdown;

@@ -28,13 +28,13 @@ pub const RULES: &[Rule] = &[
         id: "missing-field",
         severity: Warning,
         description: "`title` or `date` is not in the front matter and was taken from the heading, file name or timeline",
-        hint: "write `title:` and `date: YYYY-MM-DD` in the front matter so the COE does not depend on its file name or layout",
+        hint: "write `title:` and `date: YYYY-MM-DD` in the front matter so the COE does not depend on its file name or layout (docs/format.md#title, #date)",
     },
     Rule {
         id: "missing-section",
         severity: Warning,
         description: "a recommended section (Summary, Impact, Timeline, Five Whys, Lessons Learned, Action Items) is missing",
-        hint: "add the section as a `## ` heading; if it truly does not apply, say why in one line",
+        hint: "add the section as a `## ` heading; if it truly does not apply, say why in one line (docs/format.md#section-names)",
     },
     Rule {
         id: "empty-section",
@@ -52,25 +52,25 @@ pub const RULES: &[Rule] = &[
         id: "time-order",
         severity: Error,
         description: "the front-matter times are out of order: started ≤ detected ≤ mitigated ≤ resolved must hold",
-        hint: "check the time zone (front-matter times are UTC unless an offset is given) and the date of each time",
+        hint: "check the time zone (front-matter times are UTC unless an offset is given) and the date of each time (docs/format.md#timestamp-formats)",
     },
     Rule {
         id: "timeline-order",
         severity: Warning,
         description: "a timeline event is earlier than the event before it",
-        hint: "keep the timeline in time order; when it crosses midnight, add a `### YYYY-MM-DD` heading or write the date on the entry",
+        hint: "keep the timeline in time order; when it crosses midnight, add a `### YYYY-MM-DD` heading or write the date on the entry (docs/format.md#days)",
     },
     Rule {
         id: "action-no-owner",
         severity: Error,
         description: "an action item has no owner (or a placeholder such as TBD)",
-        hint: "give every action item one owner, a person or team who will answer for it",
+        hint: "give every action item one owner, a person or team who will answer for it (docs/format.md#action_items)",
     },
     Rule {
         id: "action-no-due",
         severity: Warning,
         description: "an open or in-progress action item has no due date",
-        hint: "add `due: YYYY-MM-DD`; an item without a date tends never to be done",
+        hint: "add `due: YYYY-MM-DD`; an item without a date tends never to be done (docs/format.md#action_items)",
     },
     Rule {
         id: "action-overdue",
@@ -88,7 +88,7 @@ pub const RULES: &[Rule] = &[
         id: "action-none",
         severity: Error,
         description: "a SEV1 or SEV2 COE has no action items in the front matter",
-        hint: "list the action items under `action_items:` with title, owner and due",
+        hint: "list the action items under `action_items:` with title, owner and due (docs/format.md#action_items)",
     },
     Rule {
         id: "body-metadata",
@@ -106,7 +106,7 @@ pub const RULES: &[Rule] = &[
         id: "whys-too-few",
         severity: Warning,
         description: "the Five Whys section has fewer than three whys",
-        hint: "keep asking why until you reach something in the system (a process, a tool, a missing guard) that you can change",
+        hint: "keep asking why until you reach something in the system (a process, a tool, a missing guard) that you can change (docs/format.md#five-whys)",
     },
     Rule {
         id: "whys-end-in-person",

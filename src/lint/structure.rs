@@ -14,7 +14,7 @@ pub(crate) fn parse_errors(diags: &[Diagnostic], sink: &mut Sink) {
         } else {
             "parse-warning"
         };
-        sink.add(rule, d.line, d.column, d.message.clone());
+        add_parse_finding(rule, d, sink);
     }
 }
 
@@ -29,8 +29,21 @@ pub(crate) fn parse_warnings(diags: &[Diagnostic], sink: &mut Sink) {
         } else {
             "parse-warning"
         };
-        sink.add(rule, d.line, d.column, d.message.clone());
+        add_parse_finding(rule, d, sink);
     }
+}
+
+/// A parse finding, its hint naming the section of the format reference that explains it.
+fn add_parse_finding(rule: &'static str, d: &Diagnostic, sink: &mut Sink) {
+    let standard = super::rules::rule(rule).map_or("", |r| r.hint);
+    let hint = match crate::content::docs::section_for(&d.message) {
+        Some(section) if rule == "parse" => {
+            format!("fix the value at this position; see docs/format.md#{section}")
+        }
+        Some(section) => format!("{standard}; see docs/format.md#{section}"),
+        None => standard.to_owned(),
+    };
+    sink.add_with_hint(rule, d.line, d.column, d.message.clone(), hint);
 }
 
 pub(crate) fn check(coe: &Coe, src: &Source, sink: &mut Sink) {
