@@ -441,6 +441,10 @@ fn the_built_site_tracks_body_items_and_metadata() {
     // Front matter wins: its own fields, and no body items added.
     let fm = by_id("COE-2025-101");
     assert_eq!(fm["action_items"].as_array().map(Vec::len), Some(1));
+    // coes.json says which source each COE's items came from.
+    assert_eq!(fm["action_items_source"], "front_matter");
+    assert_eq!(payments["action_items_source"], "body");
+    assert_eq!(cdn["action_items_source"], "body");
 
     // The tracker lists every item with its owner and ticket.
     let tracker =

@@ -254,3 +254,77 @@ fn no_page_scrolls_sideways_on_a_390_pixel_phone() {
         "{requests:?}"
     );
 }
+
+/// A library with one COE of `n` pending action items: every fifth in progress, every tenth
+/// (from the fourth) overdue on 2025-06-30, the rest open and due later.
+fn many_items_library(n: usize) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut md = String::from(
+        "---\ntitle: Many follow-ups\nid: COE-2025-001\ndate: 2025-01-10\nstatus: published\nseverity: SEV3\nteam: [edge]\naction_items:\n",
+    );
+    for i in 0..n {
+        let status = if i % 5 == 0 { "in-progress" } else { "open" };
+        let due = if i % 10 == 3 {
+            "2025-01-01"
+        } else {
+            "2025-12-01"
+        };
+        md.push_str(&format!(
+            "  - title: Follow-up number {i}\n    owner: ana\n    due: {due}\n    status: {status}\n"
+        ));
+    }
+    md.push_str("---\n\n## Summary\n\nMany follow-ups.\n");
+    std::fs::create_dir_all(tmp.path().join("content/2025")).expect("mkdir");
+    std::fs::write(tmp.path().join("content/2025/COE-2025-001.md"), md).expect("write");
+    tmp
+}
+
+/// The tracker's status and overdue filters read every page of the list (1,300 pending items:
+/// three pages), fetching only the pages that have matching rows.
+#[test]
+fn tracker_filters_cover_every_page_of_the_list() {
+    if chromium().is_none() {
+        return;
+    }
+    let site = many_items_library(1300);
+    let (_tmp, out, run) = build(site.path(), &["--today", "2025-06-30"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server = serve(out.clone(), "/");
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let rows = |dom: &str| -> Vec<String> {
+        let body = dom
+            .split("<tbody>")
+            .nth(1)
+            .and_then(|b| b.split("</tbody>").next())
+            .unwrap_or("");
+        body.split("<tr data-status=\"")
+            .skip(1)
+            .filter_map(|r| r.split('"').next().map(str::to_owned))
+            .collect()
+    };
+    // 260 in progress, on all three pages.
+    let dom = chromium_dom(&format!("{base}action-items/?status=in-progress"), true);
+    let got = rows(&dom);
+    assert_eq!(got.len(), 260, "{dom}");
+    assert!(got.iter().all(|s| s == "in-progress"), "{got:?}");
+    assert!(dom.contains("260 matching items in all 3 pages"), "{dom}");
+    let requests = server.requests.lock().expect("lock").clone();
+    assert!(
+        requests.iter().any(|p| p == "/action-items/page/3/"),
+        "{requests:?}"
+    );
+    // The 130 overdue items are all on the first page: no other page is fetched.
+    server.requests.lock().expect("lock").clear();
+    let dom = chromium_dom(&format!("{base}action-items/?overdue=1"), true);
+    assert_eq!(rows(&dom).len(), 130, "{dom}");
+    assert!(dom.contains("data-overdue=\"1\""));
+    let requests = server.requests.lock().expect("lock").clone();
+    assert!(
+        !requests.iter().any(|p| p.contains("/page/")),
+        "{requests:?}"
+    );
+    // Without a filter, the page as built: 500 rows and the pagination.
+    let dom = chromium_dom(&format!("{base}action-items/"), true);
+    assert_eq!(rows(&dom).len(), 500);
+    assert!(dom.contains("class=\"pagination\"") && !dom.contains("class=\"pagination\" hidden"));
+}

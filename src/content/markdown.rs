@@ -336,9 +336,9 @@ pub fn parse_body(text: &str, source_dir: &str, first_line: usize, read_actions:
         } else {
             piece.to_owned()
         };
-        // Wide tables scroll inside their own box on phones; the box takes the keyboard's
-        // focus so it can be scrolled without a pointer.
-        section.html = if piece.contains("<table>") {
+        // Wide tables and code blocks scroll inside their own box on phones; the box takes
+        // the keyboard's focus so it can be scrolled without a pointer.
+        let piece = if piece.contains("<table>") {
             piece
                 .replace(
                     "<table>",
@@ -348,6 +348,12 @@ pub fn parse_body(text: &str, source_dir: &str, first_line: usize, read_actions:
         } else {
             piece
         };
+        let piece = if piece.contains("<pre>") {
+            piece.replace("<pre>", "<pre tabindex=\"0\">")
+        } else {
+            piece
+        };
+        section.html = label_checkboxes(piece);
     }
 
     for (section, evs) in sections.iter_mut().zip(&section_events) {
@@ -880,9 +886,53 @@ fn extract_whys(events: &[Event]) -> Vec<Why> {
         .collect()
 }
 
+/// Task-list boxes (`- [x] …`) are drawn as disabled checkboxes, which a screen reader
+/// announces with no name: each gets `aria-label="done"` or `"not done"`. Every `<input>` here
+/// came from pulldown-cmark or through the sanitiser, which keeps only `type`, `checked` and
+/// `disabled`.
+fn label_checkboxes(html: String) -> String {
+    if !html.contains("<input") {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html.as_str();
+    while let Some(at) = rest.find("<input") {
+        out.push_str(&rest[..at]);
+        let tag_len = rest[at..].find('>').map_or(rest.len() - at, |e| e + 1);
+        let tag = &rest[at..at + tag_len];
+        if tag.contains("type=\"checkbox\"") && !tag.contains("aria-label") {
+            let label = if tag.contains("checked") {
+                "done"
+            } else {
+                "not done"
+            };
+            out.push_str(&format!(
+                "<input aria-label=\"{label}\"{}",
+                &tag["<input".len()..]
+            ));
+        } else {
+            out.push_str(tag);
+        }
+        rest = &rest[at + tag_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_boxes_are_named_and_code_blocks_take_the_focus() {
+        let md = "## Notes\n\n- [x] rolled back\n- [ ] alarm added\n\n```\nlong log line\n```\n\n<input type=\"checkbox\" checked onclick=\"x()\">\n";
+        let body = parse(md, "2024", 1);
+        let html: String = body.sections.iter().map(|s| s.html.as_str()).collect();
+        assert_eq!(html.matches("aria-label=\"done\"").count(), 2, "{html}");
+        assert_eq!(html.matches("aria-label=\"not done\"").count(), 1, "{html}");
+        assert!(html.contains("<pre tabindex=\"0\">"), "{html}");
+        assert!(!html.contains("onclick"), "{html}");
+    }
 
     #[test]
     fn sections_title_and_links() {

@@ -33,8 +33,8 @@ use std::path::Path;
 const MAGIC: &[u8; 8] = b"COEPARSE";
 /// Change whenever the layout or the codec changes. 4: a COE's `action_items_source` and
 /// `body_metadata` (issue 17). 5: a COE's `attachments`. 6: `summary` is plain text, tables
-/// in sections scroll in a focusable box.
-const VERSION: u32 = 6;
+/// in sections scroll in a focusable box. 7: so do code blocks (`<pre tabindex="0">`).
+const VERSION: u32 = 7;
 
 pub use crate::incremental::FileStamp as Stamp;
 

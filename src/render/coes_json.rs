@@ -35,6 +35,9 @@ pub(super) fn pieces(lib: &Library) -> impl Iterator<Item = Vec<u8>> + '_ {
 #[derive(Serialize)]
 struct CoeJson<'a> {
     action_items: Vec<ActionJson<'a>>,
+    /// Where `action_items` came from: `front_matter`, or `body` (the Action Items section,
+    /// read because the front matter has no `action_items`).
+    action_items_source: &'static str,
     authors: &'a [String],
     customer_impact: Option<&'a str>,
     date: String,
@@ -107,6 +110,10 @@ pub fn coes_json_entry(lib: &Library, i: usize, c: &Coe) -> String {
                 }
             })
             .collect(),
+        action_items_source: match c.action_items_source {
+            crate::content::ItemsSource::FrontMatter => "front_matter",
+            crate::content::ItemsSource::Body => "body",
+        },
         authors: &c.authors,
         customer_impact: c.customer_impact.as_deref(),
         date: c.date.to_string(),

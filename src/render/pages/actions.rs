@@ -58,6 +58,7 @@ pub(super) fn view(
         learning::ITEMS_PER_PAGE,
         &scope.part_url(idx, part),
     );
+    ctx.insert("page_counts", &page_counts(lib, idx, listed));
     let rows: Vec<crate::digest::ActionRow> = slice
         .iter()
         .map(|&n| {
@@ -104,4 +105,35 @@ pub(super) fn view(
         );
     }
     "actions.html"
+}
+
+/// What each page of a list holds, for the filters' script (which then fetches only the
+/// pages that have matching rows, and knows how many match in all): per page, space-separated,
+/// `open,in-progress,done,wont-do,overdue` counts. Empty for a list of one page.
+fn page_counts(lib: &Library, idx: &ActionIndex, listed: &[usize]) -> String {
+    use crate::content::front_matter::ItemStatus;
+    if listed.len() <= learning::ITEMS_PER_PAGE {
+        return String::new();
+    }
+    let mut out = String::with_capacity(listed.len() / learning::ITEMS_PER_PAGE * 24);
+    for page in listed.chunks(learning::ITEMS_PER_PAGE) {
+        let mut c = [0usize; 5];
+        for &n in page {
+            let a = idx.items[n].get(lib);
+            c[match a.status {
+                ItemStatus::Open => 0,
+                ItemStatus::InProgress => 1,
+                ItemStatus::Done => 2,
+                ItemStatus::WontDo => 3,
+            }] += 1;
+            if crate::library::actions::days_overdue(a, lib.today).is_some() {
+                c[4] += 1;
+            }
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!("{},{},{},{},{}", c[0], c[1], c[2], c[3], c[4]));
+    }
+    out
 }

@@ -334,11 +334,15 @@
   }
   function safeUrl(u) { return /^coe\/[a-z0-9-]+\/$/.test(u) ? new URL(u, root).href : new URL('404.html', root).href; }
 
-  function showPage(res, run) {
-    var docs = res.ranked.slice(state.shown, state.shown + PAGE), stems = new Set(res.terms);
+  /* Appends the next page of results. With `focusFirst` (the "More results" button), focus
+     moves to the first added result, so that it is not lost when the button hides itself,
+     and the status line (a live region) says which results were added. */
+  function showPage(res, run, focusFirst) {
+    var from = state.shown, docs = res.ranked.slice(state.shown, state.shown + PAGE), stems = new Set(res.terms);
     state.shown += docs.length;
     return Promise.all(docs.map(fragment)).then(function (list) {
       if (run !== state.run) return;
+      var first = null;
       list.forEach(function (f) {
         var li = document.createElement('li'); li.className = 'search-hit';
         var meta = document.createElement('p'); meta.className = 'meta';
@@ -348,30 +352,44 @@
         meta.append(sev, ' ', date, ' ', id);
         var h = document.createElement('h3'), a = document.createElement('a');
         a.href = safeUrl(f.url); a.textContent = f.title; h.appendChild(a);
+        first = first || a;
         var p = document.createElement('p'); p.className = 'excerpt';
         excerpt(p, f.summary + (f.text ? ' ' + f.text : ''), stems);
         li.append(meta, h, p);
         resultsEl.appendChild(li);
       });
+      if (focusFirst && first) {
+        first.focus();
+        statusEl.textContent = 'Showing ' + (from + 1) + '–' + state.shown + ' of ' + res.ranked.length + ' COEs.';
+      }
       moreBtn.hidden = state.shown >= res.ranked.length;
     });
   }
 
   /* Filters, one collapsible group per facet (OR within a facet, AND across facets). A group's
-     data is fetched when it is opened, or when one of its values is in use. */
-  function renderFacets(res) {
-    facetsEl.textContent = '';
+     data is fetched when it is opened, or when one of its values is in use. The groups are
+     rebuilt for each result set (their counts change) and swapped in at once when the open
+     ones are filled: groups stay open, and the focused box or group keeps the focus (toggling
+     a filter from the keyboard does not drop it to the page). */
+  function renderFacets(res, run) {
     var inResults = new Uint8Array(res.m.docs);
     res.ranked.forEach(function (d) { inResults[d] = 1; });
-    res.m.facets.forEach(function (f) {
+    var wasOpen = {}, focus = null, active = document.activeElement;
+    Array.prototype.forEach.call(facetsEl.children, function (det) { if (det.open) wasOpen[det.getAttribute('data-key')] = true; });
+    if (active && facetsEl.contains(active)) {
+      var group = active.closest('details');
+      focus = { key: group && group.getAttribute('data-key'), value: active.getAttribute('data-value') };
+    }
+    var groups = res.m.facets.map(function (f) {
       var chosen = state.filters[f.key] || [];
       var det = document.createElement('details'), sum = document.createElement('summary');
+      det.setAttribute('data-key', f.key);
       sum.textContent = f.label; det.appendChild(sum);
       var body = document.createElement('div'); det.appendChild(body);
+      var filled = null;
       function fill() {
-        if (det.getAttribute('data-loaded')) return;
-        det.setAttribute('data-loaded', '1');
-        facetData(f.key).then(function (values) {
+        if (filled) return filled;
+        filled = facetData(f.key).then(function (values) {
           var counts = values.map(function (docs) { var c = 0; for (var j = 0; j < docs.length; j++) c += inResults[docs[j]]; return c; });
           var ids = counts.map(function (c, i) { return i; }).filter(function (i) { return counts[i] > 0; })
             .sort(function (a, b) { return counts[b] - counts[a] || a - b; }).slice(0, 10);
@@ -380,6 +398,7 @@
           ids.forEach(function (i) {
             var v = f.values[i], label = document.createElement('label'), cb = document.createElement('input');
             cb.type = 'checkbox'; cb.defaultChecked = cb.checked = chosen.indexOf(v[0]) >= 0;
+            cb.setAttribute('data-value', v[0]);
             cb.addEventListener('change', function () {
               var list = state.filters[f.key] = (state.filters[f.key] || []).filter(function (x) { return x !== v[0]; });
               if (cb.checked) list.push(v[0]);
@@ -390,10 +409,21 @@
             body.appendChild(label);
           });
         });
+        return filled;
       }
       det.addEventListener('toggle', function () { if (det.open) fill(); });
-      if (chosen.length) { det.open = true; fill(); }
-      facetsEl.appendChild(det);
+      if (chosen.length || wasOpen[f.key]) { det.open = true; return fill().then(function () { return det; }); }
+      return Promise.resolve(det);
+    });
+    return Promise.all(groups).then(function (dets) {
+      if (run !== state.run) return;
+      facetsEl.replaceChildren.apply(facetsEl, dets);
+      if (!focus) return;
+      var det = dets.find(function (d) { return d.getAttribute('data-key') === focus.key; });
+      if (!det) return;
+      var target = focus.value === null ? det.querySelector('summary')
+        : Array.prototype.find.call(det.querySelectorAll('input'), function (x) { return x.getAttribute('data-value') === focus.value; });
+      (target || det.querySelector('summary')).focus();
     });
   }
 
@@ -421,8 +451,7 @@
       resultsEl.textContent = '';
       var n = res.ranked.length;
       statusEl.textContent = n === 0 ? 'No COE matches. Try other words, or fewer filters.' : n + (n === 1 ? ' COE matches.' : ' COEs match.');
-      renderFacets(res);
-      return showPage(res, run);
+      return Promise.all([renderFacets(res, run), showPage(res, run, false)]);
     }).catch(function (e) {
       if (run === state.run) statusEl.textContent = 'Search is unavailable: ' + e.message;
     });
@@ -431,7 +460,22 @@
   var timer = null;
   input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(function () { update(false); }, 120); });
   document.getElementById('search-form').addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(timer); update(true); });
-  moreBtn.addEventListener('click', function () { if (state.res) showPage(state.res, state.run); });
+  moreBtn.addEventListener('click', function () { if (state.res) showPage(state.res, state.run, true); });
+  /* Arrow keys: from the search box down to the results, and between the results' links
+     (Tab still goes through the filters first). */
+  function resultLinks() { return Array.prototype.slice.call(resultsEl.querySelectorAll('h3 a')); }
+  input.addEventListener('keydown', function (e) {
+    var links = resultLinks();
+    if (e.key === 'ArrowDown' && links.length) { e.preventDefault(); links[0].focus(); }
+  });
+  resultsEl.addEventListener('keydown', function (e) {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    var links = resultLinks(), i = links.indexOf(document.activeElement);
+    if (i < 0) return;
+    e.preventDefault();
+    if (e.key === 'ArrowDown') (links[i + 1] || (moreBtn.hidden ? links[i] : moreBtn)).focus();
+    else (i > 0 ? links[i - 1] : input).focus();
+  });
 
   var params = new URLSearchParams(location.search);
   input.value = params.get('q') || '';
