@@ -33,7 +33,9 @@ if [ -d corpus/config ]; then
   cp ../coe.toml corpus/config/sample
   find ../tests/fixtures -name coe.toml | while read -r f; do cp "$f" "corpus/config/$(cksum "$f" | cut -d' ' -f1)"; done
 fi
-cargo +nightly fuzz build -a $TARGETS >/dev/null 2>build.log || { cat build.log; exit 1; }
+for t in $TARGETS; do
+  cargo +nightly fuzz build -a "$t" >/dev/null 2>build.log || { cat build.log; exit 1; }
+done
 failed=0
 echo "| target | runs | seconds | edges (cov) | features (ft) | crashes |"
 for t in $TARGETS; do

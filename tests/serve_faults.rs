@@ -131,7 +131,7 @@ const PAGES: [&str; 7] = [
     "/coe/coe-2024-017/",
     "/coe/coe-2023-009/",
     "/tags/",
-    "/actions/",
+    "/action-items/",
     "/search/",
 ];
 
