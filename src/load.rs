@@ -13,6 +13,8 @@ pub use memory::MemoryCache;
 
 use crate::content::{self, Coe};
 use crate::diag::Diagnostic;
+#[doc(hidden)]
+pub use cache::decode_index;
 pub use cache::exe_identity;
 use cache::{Cache, NewRow, Saved, Stamp};
 use rayon::prelude::*;

@@ -38,4 +38,18 @@ mod tests {
         assert_eq!(slugify("<script>"), "script");
         assert_eq!(slugify("!!!"), "");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: None, ..Default::default() })]
+
+        /// A slug is a slug of itself (links made from a slug find its page), lowercase ASCII
+        /// letters, digits and single inner dashes, whatever the text: any Unicode, controls, NUL.
+        #[test]
+        fn slugs_are_idempotent_and_ascii(s in "\\PC*|[\\x00-\\x7f]*|[a-zA-Z0-9 _.-]*") {
+            let slug = slugify(&s);
+            proptest::prop_assert_eq!(slugify(&slug), slug.clone());
+            proptest::prop_assert!(slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{:?}", slug);
+            proptest::prop_assert!(!slug.starts_with('-') && !slug.ends_with('-') && !slug.contains("--"), "{:?}", slug);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Property test of the incremental engine: after any sequence of edits to a library (titles,
-//! summaries, tags, severities, owners, related COEs, dates, body text), a `coe build` over its
-//! previous output writes exactly what a clean build of the same content writes.
+//! summaries, tags, severities, owners, related COEs, dates, body text) and of new, renamed
+//! (to another folder too) and deleted files, a `coe build` over its previous output writes
+//! exactly what a clean build of the same content writes.
 
 mod common;
 use common::*;
@@ -87,6 +88,65 @@ fn apply(text: &str, edit: &Edit, ids: &[String]) -> String {
     }
 }
 
+/// One change to the library's set of files (by position in the current file list).
+#[derive(Debug, Clone)]
+enum FileOp {
+    /// A copy of a file as a new COE (its own id), in the file's folder or in a new one.
+    Create(usize, bool),
+    /// The file moved to another name (its id kept), in its folder or in a new one.
+    Rename(usize, bool),
+    Delete(usize),
+}
+
+fn file_op_strategy() -> impl Strategy<Value = FileOp> {
+    prop_oneof![
+        (0usize..64, any::<bool>()).prop_map(|(f, d)| FileOp::Create(f, d)),
+        (0usize..64, any::<bool>()).prop_map(|(f, d)| FileOp::Rename(f, d)),
+        (0usize..64).prop_map(FileOp::Delete),
+    ]
+}
+
+/// Applies `op` under `content`, keeping `sources` (paths under content/) the files there.
+/// `n` makes new names unique.
+fn apply_file_op(content: &Path, sources: &mut Vec<String>, op: &FileOp, n: usize) {
+    let folder = |src: &str, elsewhere: bool| {
+        if elsewhere {
+            "2031".to_owned()
+        } else {
+            src.rsplit_once('/').map_or("", |(d, _)| d).to_owned()
+        }
+    };
+    match *op {
+        FileOp::Create(f, elsewhere) => {
+            let src = sources[f % sources.len()].clone();
+            let id = format!("COE-2031-{n:03}");
+            let text = std::fs::read_to_string(content.join(&src)).expect("read");
+            let rel = format!("{}/{id}.md", folder(&src, elsewhere));
+            std::fs::create_dir_all(content.join(&rel).parent().expect("folder")).expect("mkdir");
+            std::fs::write(
+                content.join(&rel),
+                set_line(&text, "id:", &format!("id: {id}")),
+            )
+            .expect("write");
+            sources.push(rel);
+        }
+        FileOp::Rename(f, elsewhere) => {
+            let i = f % sources.len();
+            let rel = format!("{}/moved-{n}.md", folder(&sources[i], elsewhere));
+            std::fs::create_dir_all(content.join(&rel).parent().expect("folder")).expect("mkdir");
+            std::fs::rename(content.join(&sources[i]), content.join(&rel)).expect("rename");
+            sources[i] = rel;
+        }
+        // Keep a library: related lists and digests need a few COEs.
+        FileOp::Delete(_) if sources.len() <= 3 => {}
+        FileOp::Delete(f) => {
+            let rel = sources.remove(f % sources.len());
+            std::fs::remove_file(content.join(rel)).expect("delete");
+        }
+    }
+    sources.sort();
+}
+
 fn build_and_compare(root: &Path) {
     let args = ["build", "--root", ".", "--today", "2026-11-26"];
     let run = coe(&args, root);
@@ -117,7 +177,10 @@ proptest! {
     #[test]
     fn an_incremental_build_equals_a_clean_build_after_any_edits(
         steps in proptest::collection::vec(
-            proptest::collection::vec((0usize..64, edit_strategy()), 1..4),
+            (
+                proptest::collection::vec((0usize..64, edit_strategy()), 1..4),
+                proptest::collection::vec(file_op_strategy(), 0..3),
+            ),
             1..4,
         )
     ) {
@@ -136,7 +199,10 @@ proptest! {
             f.set_modified(old).expect("mtime");
         }
         build_and_compare(root);
-        for (n, step) in steps.iter().enumerate() {
+        for (n, (step, ops)) in steps.iter().enumerate() {
+            for (k, op) in ops.iter().enumerate() {
+                apply_file_op(&content, &mut sources, op, n * 8 + k);
+            }
             for (k, (file, edit)) in step.iter().enumerate() {
                 let path = content.join(&sources[file % sources.len()]);
                 let text = std::fs::read_to_string(&path).expect("read");

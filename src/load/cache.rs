@@ -193,6 +193,14 @@ fn read_table(table: &[u8], exe: Stamp) -> Option<(u64, i64, Vec<Row>)> {
     r.is_empty().then_some((blobs_id, scanned_at_ns, rows))
 }
 
+/// The index's table read from arbitrary bytes, as if this executable had written it (the
+/// stamp it names is taken as ours): the number of rows, or `None`. For fuzz/.
+#[doc(hidden)]
+pub fn decode_index(table: &[u8]) -> Option<usize> {
+    let exe = read_stamp(&mut Reader::new(table)?)?;
+    read_table(table, exe).map(|(_, _, rows)| rows.len())
+}
+
 fn read_stamp(r: &mut Reader) -> Option<Stamp> {
     Some(Stamp {
         len: r.varint()?,

@@ -559,6 +559,33 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_spare_manifest_never_removes_a_file_outside_the_spare() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let target = dir.path().join("public");
+        let lock_path = dir.path().join(".coe/out.lock");
+        let spare_manifest = dir.path().join(".coe/out.spare");
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, b"keep me").expect("write");
+        let lock = OutputLock::acquire(&lock_path, &target).expect("lock");
+        let sink = DiskSink::full(&lock, &spare_manifest).expect("sink");
+        sink.write("a.html", b"A1").expect("write");
+        let mut previous = sink.commit().expect("commit");
+        let sink = DiskSink::changes(&lock, previous.clone(), &spare_manifest).expect("sink");
+        sink.write("a.html", b"A2").expect("write");
+        previous = sink.commit().expect("commit");
+        // The spare's manifest, damaged: it names a file beside the spare, with its size.
+        let spare_dir = dir.path().join(".public.coe-spare");
+        let mut spare = read_manifest(&spare_manifest, &spare_dir).expect("spare manifest");
+        spare.insert("../victim.txt".to_owned(), (0, 7));
+        write_manifest(&spare_manifest, &spare).expect("write");
+        let sink = DiskSink::changes(&lock, previous, &spare_manifest).expect("sink");
+        sink.write("a.html", b"A3").expect("write");
+        sink.commit().expect("commit");
+        assert_eq!(std::fs::read(&victim).expect("victim kept"), b"keep me");
+        assert_eq!(tree(&target), [("a.html".to_owned(), b"A3".to_vec())]);
+    }
+
+    #[test]
     fn rebuilds_assemble_beside_the_output_and_keep_one_spare() {
         let dir = tempfile::tempdir().expect("tmp");
         let target = dir.path().join("public");

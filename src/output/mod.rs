@@ -118,8 +118,19 @@ pub fn write_manifest(path: &Path, files: &Manifest) -> io::Result<()> {
 /// its size); `None` otherwise, and the next build writes everything.
 pub fn read_manifest(path: &Path, target: &Path) -> Option<Manifest> {
     use rayon::prelude::*;
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut lines = text.lines();
+    let files = parse_manifest(&std::fs::read_to_string(path).ok()?)?;
+    let intact = files.par_iter().all(|(rel, (_, len))| {
+        std::fs::metadata(target.join(rel)).is_ok_and(|m| m.is_file() && m.len() == *len)
+    });
+    intact.then_some(files)
+}
+
+/// A manifest's text; `None` when anything is off. Every path must stay inside the output
+/// folder: a commit removes the spare's files that the new build did not make, and a damaged
+/// manifest naming `../x` or `/x` would otherwise remove a file outside it.
+pub fn parse_manifest(text: &str) -> Option<Manifest> {
+    // Not `lines()`: it would take a `\r` ending a path (a legal file name) for a line end.
+    let mut lines = text.split_terminator('\n');
     if lines.next()? != MANIFEST_HEADER {
         return None;
     }
@@ -129,12 +140,21 @@ pub fn read_manifest(path: &Path, target: &Path) -> Option<Manifest> {
         let hash = u64::from_str_radix(parts.next()?, 16).ok()?;
         let len: u64 = parts.next()?.parse().ok()?;
         let rel = parts.next()?;
+        if !inside(rel) {
+            return None;
+        }
         files.insert(rel.to_owned(), (hash, len));
     }
-    let intact = files.par_iter().all(|(rel, (_, len))| {
-        std::fs::metadata(target.join(rel)).is_ok_and(|m| m.is_file() && m.len() == *len)
-    });
-    intact.then_some(files)
+    Some(files)
+}
+
+/// Whether `rel` names a file below a folder: only plain names, no `..`, root or prefix.
+pub fn inside(rel: &str) -> bool {
+    let path = Path::new(rel);
+    path.components().next().is_some()
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 pub trait Sink: Sync {
@@ -181,6 +201,26 @@ impl Sink for Memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzz/ (target `manifest`): a path ending in `\r` read back without it.
+    #[test]
+    fn a_manifest_reads_back_what_was_written_and_only_paths_inside() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("m.manifest");
+        let files: Manifest = [
+            ("a/x.html\r".to_owned(), (1, 2)),
+            ("b c.css".to_owned(), (3, 4)),
+        ]
+        .into_iter()
+        .collect();
+        write_manifest(&path, &files).expect("write");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(parse_manifest(&text), Some(files));
+        for bad in ["../x", "/etc/x", "a/../../x", "", "./a"] {
+            let text = format!("{MANIFEST_HEADER}\n0000000000000001 2 {bad}\n");
+            assert_eq!(parse_manifest(&text), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_file_hashes_the_same_however_its_bytes_are_cut() {

@@ -275,7 +275,36 @@ fn parse(text: &[u8]) -> Option<Vec<Folder>> {
     Some(folders)
 }
 
+/// The remembered listing read from arbitrary bytes, written again and read back: the number
+/// of folders when it is usable, `None` when not. For fuzz/, which checks that nothing panics
+/// and that a usable listing reads back the same.
+#[doc(hidden)]
+pub fn reread_listing(text: &[u8]) -> Option<usize> {
+    let folders = parse(text)?;
+    let again = parse(&encode(&folders.iter().collect::<Vec<_>>()));
+    assert!(
+        again.as_ref() == Some(&folders),
+        "listing reads back differently"
+    );
+    Some(folders.len())
+}
+
 fn write(path: &Path, folders: &[&Folder]) -> std::io::Result<()> {
+    let text = encode(folders);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    // Unique per writer (processes and threads), then renamed over the old one whole.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+fn encode(folders: &[&Folder]) -> Vec<u8> {
     let mut text = Vec::with_capacity(64 * 1024);
     text.extend_from_slice(LISTING_HEADER.as_bytes());
     text.push(b'\n');
@@ -299,17 +328,7 @@ fn write(path: &Path, folders: &[&Folder]) -> std::io::Result<()> {
             text.push(b'\n');
         }
     }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    // Unique per writer (processes and threads), then renamed over the old one whole.
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    text
 }
 
 /// A name that fits on one line of the remembered listing.

@@ -90,16 +90,7 @@ pub fn earlier_view(list: &[Similar]) -> u64 {
 }
 
 pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
-    let mut s = String::with_capacity(64 + state.coes.len() * 64);
-    s.push_str(HEADER);
-    s.push('\n');
-    s.push_str(&format!("{:016x} {}\n", state.key, state.parsed));
-    for c in &state.coes {
-        s.push_str(&format!(
-            "{:016x} {:016x} {}\n",
-            c.similar, c.earlier, c.source
-        ));
-    }
+    let s = text(state);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -115,10 +106,27 @@ pub fn write(path: &Path, state: &BuildState) -> std::io::Result<()> {
     std::fs::rename(tmp, path)
 }
 
+/// The state's text (its traces and record go to their own files). Public for fuzz/.
+#[doc(hidden)]
+pub fn text(state: &BuildState) -> String {
+    let mut s = String::with_capacity(64 + state.coes.len() * 64);
+    s.push_str(HEADER);
+    s.push('\n');
+    s.push_str(&format!("{:016x} {}\n", state.key, state.parsed));
+    for c in &state.coes {
+        s.push_str(&format!(
+            "{:016x} {:016x} {}\n",
+            c.similar, c.earlier, c.source
+        ));
+    }
+    s
+}
+
 const TRACES_FORMAT: &str = "coe similar traces v3";
 
 /// In the parse cache's codec (`load::codec`), then a hash of all of it.
-fn encode_traces(traces: &[Trace]) -> Vec<u8> {
+#[doc(hidden)]
+pub fn encode_traces(traces: &[Trace]) -> Vec<u8> {
     let mut w = Writer::default();
     w.str(TRACES_FORMAT);
     w.varint(traces.len() as u64);
@@ -139,10 +147,16 @@ fn encode_traces(traces: &[Trace]) -> Vec<u8> {
             w.u64_le(c);
         }
     }
-    let mut b = w.finish();
-    let check = checksum(&b);
-    b.extend_from_slice(&check.to_le_bytes());
-    b
+    seal(w.finish())
+}
+
+/// `body` followed by its checksum, as the decoders want it. Public for fuzz/, whose inputs
+/// would otherwise never get past the checksum.
+#[doc(hidden)]
+pub fn seal(mut body: Vec<u8>) -> Vec<u8> {
+    let check = checksum(&body);
+    body.extend_from_slice(&check.to_le_bytes());
+    body
 }
 
 fn checksum(bytes: &[u8]) -> u64 {
@@ -151,8 +165,9 @@ fn checksum(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-/// The traces `encode_traces` wrote; `None` when anything is off.
-fn decode_traces(b: &[u8]) -> Option<Vec<Trace>> {
+/// The traces `encode_traces` wrote; `None` when anything is off. Public for fuzz/.
+#[doc(hidden)]
+pub fn decode_traces(b: &[u8]) -> Option<Vec<Trace>> {
     let (body, check) = b.split_last_chunk::<8>()?;
     if checksum(body).to_le_bytes() != *check {
         return None;
@@ -191,8 +206,20 @@ fn decode_traces(b: &[u8]) -> Option<Vec<Trace>> {
 
 /// The state at `path`; `None` when missing or unreadable (the next build renders everything).
 pub fn read(path: &Path) -> Option<BuildState> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut lines = text.lines();
+    let mut state = parse(&std::fs::read_to_string(path).ok()?)?;
+    state.traces = std::fs::read(path.with_extension("traces"))
+        .ok()
+        .and_then(|b| decode_traces(&b))
+        .filter(|t| t.len() == state.coes.len())
+        .unwrap_or_default();
+    Some(state)
+}
+
+/// The state's text (without its traces); `None` when anything is off. Public for fuzz/.
+#[doc(hidden)]
+pub fn parse(text: &str) -> Option<BuildState> {
+    // Not `lines()`: it would take a `\r` ending a source (a legal file name) for a line end.
+    let mut lines = text.split_terminator('\n');
     if lines.next()? != HEADER {
         return None;
     }
@@ -207,16 +234,11 @@ pub fn read(path: &Path) -> Option<BuildState> {
             source: parts.next()?.to_owned(),
         });
     }
-    let traces = std::fs::read(path.with_extension("traces"))
-        .ok()
-        .and_then(|b| decode_traces(&b))
-        .filter(|t| t.len() == coes.len())
-        .unwrap_or_default();
     Some(BuildState {
         key: hex(key)?,
         parsed: parsed.parse().ok()?,
         coes,
-        traces,
+        traces: Vec::new(),
         record: None,
     })
 }
@@ -244,7 +266,8 @@ const DEPS_FORMAT: &str = "coe page deps v1";
 
 /// The shape and the pages' keys, in the parse cache's codec, then a hash of all of it. Each
 /// distinct key is written once; a page lists the numbers of its keys.
-fn encode_deps(shape: &Shape, deps: &PageDeps) -> Vec<u8> {
+#[doc(hidden)]
+pub fn encode_deps(shape: &Shape, deps: &PageDeps) -> Vec<u8> {
     let mut w = Writer::default();
     w.str(DEPS_FORMAT);
     w.varint(shape.terms.len() as u64);
@@ -308,14 +331,12 @@ fn encode_deps(shape: &Shape, deps: &PageDeps) -> Vec<u8> {
             last = n;
         }
     }
-    let mut b = w.finish();
-    let check = checksum(&b);
-    b.extend_from_slice(&check.to_le_bytes());
-    b
+    seal(w.finish())
 }
 
-/// What `encode_deps` wrote; `None` when anything is off.
-fn decode_deps(b: &[u8]) -> Option<(Shape, PageDeps)> {
+/// What `encode_deps` wrote; `None` when anything is off. Public for fuzz/.
+#[doc(hidden)]
+pub fn decode_deps(b: &[u8]) -> Option<(Shape, PageDeps)> {
     let (body, check) = b.split_last_chunk::<8>()?;
     if checksum(body).to_le_bytes() != *check {
         return None;
@@ -414,7 +435,8 @@ mod tests {
                     earlier: 2,
                 },
                 CoeState {
-                    source: "c.md".to_owned(),
+                    // A name may end in `\r` (a line end to `lines()`).
+                    source: "c.md\r".to_owned(),
                     ..CoeState::default()
                 },
             ],
