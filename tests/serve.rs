@@ -817,3 +817,88 @@ fn pictures_beside_a_coe_are_served_and_follow_edits() {
         get(s.port, "/coe/coe-2024-050/missing-graph.png").bytes == b"PNG-added"
     });
 }
+
+/// Polls until `coe serve` has caught up and serves what a clean build of the same content
+/// writes, file for file (60 s at most).
+fn settles_as_a_clean_build(root: &Path, port: u16) {
+    let out_dir = tempfile::tempdir().expect("tmp");
+    let fresh = out_dir.path().join("site");
+    copy_dir(&root.join("content"), &fresh.join("content"));
+    std::fs::copy(root.join("coe.toml"), fresh.join("coe.toml")).expect("coe.toml");
+    let run = coe(&["build", "--root", "."], &fresh);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let out = fresh.join("public");
+    let built_files = files(&out);
+    let start = Instant::now();
+    loop {
+        let st = status(port);
+        let differs = if st["ok"] == true && st["complete"] == true && st["caught_up"] == true {
+            built_files.iter().find_map(|file| {
+                let built = std::fs::read(out.join(file)).unwrap_or_default();
+                let served = get(port, &format!("/{file}"));
+                let same = if file.ends_with(".html") {
+                    comparable(&served.body) == comparable(&String::from_utf8_lossy(&built))
+                } else {
+                    served.bytes == built
+                };
+                (!same).then(|| file.clone())
+            })
+        } else {
+            Some(format!("status {st}"))
+        };
+        let Some(last) = differs else {
+            return;
+        };
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "coe serve never served what a clean build writes: {last}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+proptest::proptest! {
+    // Each case starts a server and waits for it to settle after each batch: few cases.
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 3,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// After any sequence of edits, new, renamed and deleted files, `coe serve` settles to the
+    /// pages a clean `coe build` of the same content writes.
+    #[test]
+    fn serve_settles_to_a_clean_build_after_any_edits(
+        steps in proptest::collection::vec(
+            (
+                proptest::collection::vec((0usize..64, common::edits::edit_strategy()), 1..4),
+                proptest::collection::vec(common::edits::file_op_strategy(), 0..3),
+            ),
+            1..3,
+        )
+    ) {
+        use common::edits::{apply, apply_file_op};
+        let site = sample_site();
+        let root = site.path();
+        let content = root.join("content");
+        let mut sources: Vec<String> = files(&content).into_iter().collect();
+        sources.sort();
+        let ids: Vec<String> = sources
+            .iter()
+            .filter_map(|s| s.rsplit('/').next()?.strip_suffix(".md").map(str::to_owned))
+            .collect();
+        let s = serve(root, &[]);
+        settles_as_a_clean_build(root, s.port);
+        for (n, (step, ops)) in steps.iter().enumerate() {
+            for (k, op) in ops.iter().enumerate() {
+                apply_file_op(&content, &mut sources, op, n * 8 + k);
+            }
+            for (file, edit) in step {
+                let path = content.join(&sources[file % sources.len()]);
+                let text = std::fs::read_to_string(&path).expect("read");
+                std::fs::write(&path, apply(&text, edit, &ids)).expect("write");
+            }
+            settles_as_a_clean_build(root, s.port);
+        }
+    }
+}

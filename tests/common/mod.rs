@@ -1,6 +1,8 @@
 //! Test harness: build a fixture site with the real binary and look at what a user would see.
 #![allow(dead_code)]
 
+pub mod edits;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
