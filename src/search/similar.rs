@@ -539,7 +539,7 @@ impl SimilarityIndex {
             let entries: usize = lists.iter().map(Vec::len).sum();
             let read: usize = lists.iter().map(|l| l.len() * l.len()).sum();
             crate::errln!(
-                "similar: inverted lists of {entries} entries; every COE's lists: {read} entries read"
+                "similar: {entries} entries in the inverted lists, {read} read for all COEs"
             );
         }
         let surface = surface_forms(lib, &vectors, analyzer, stop)?;
