@@ -136,6 +136,37 @@ fn json_has_the_documented_shape_and_filters_work() {
     assert_eq!(ids(&phrase)[0], "COE-2025-014");
 }
 
+/// A facet count says how many results choosing that facet gives: the COEs that match the
+/// query (any of its words, every word of an equivalent) and its filters and exclusions.
+#[test]
+fn facet_counts_are_the_results_that_choosing_the_facet_gives() {
+    let site = relevance_site();
+    let queries: [&[&str]; 4] = [
+        &["config", "change"],
+        &["disk", "full", "-cdn"],
+        &["k8s", "nodes", "oom"],
+        &["\"connection pool\"", "exhausted"],
+    ];
+    for query in queries {
+        let v = search_json(site.path(), query);
+        assert!(v["total"].as_u64().expect("total") > 0, "{query:?}");
+        for (facet, flag) in [
+            ("service", "--service"),
+            ("tag", "--tag"),
+            ("root_cause", "--root-cause"),
+            ("team", "--team"),
+        ] {
+            for f in v["facets"][facet].as_array().expect("facet").iter().take(3) {
+                let value = f["value"].as_str().expect("value");
+                let mut args = vec![flag, value];
+                args.extend_from_slice(query);
+                let chosen = search_json(site.path(), &args);
+                assert_eq!(chosen["total"], f["count"], "{query:?} {flag} {value}");
+            }
+        }
+    }
+}
+
 #[test]
 fn odd_queries_give_results_or_a_message_never_a_panic() {
     let site = sample_site();

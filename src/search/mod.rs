@@ -1,6 +1,7 @@
 //! Search: the tantivy index, queries, similar COEs and the static index for the browser.
 
 pub mod analysis;
+pub mod bm25f;
 pub mod export;
 pub mod freshness;
 pub mod index;

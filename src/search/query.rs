@@ -7,12 +7,9 @@ use super::schema::{Fields, weighted_text_fields};
 use crate::slug::slugify;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
-use tantivy::DocSet;
-use tantivy::collector::{DocSetCollector, FacetCollector};
-use tantivy::postings::Postings;
+use tantivy::collector::{Collector, DocSetCollector, FacetCollector, SegmentCollector};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
@@ -312,12 +309,6 @@ pub fn query_groups(parsed: &Parsed, thesaurus: &Thesaurus) -> (Vec<Group>, Vec<
     (words, phrases)
 }
 
-/// Per segment, per document: a term's weighted frequency (Σ field weight × frequency).
-struct TermTf {
-    per_segment: Vec<Vec<f32>>,
-    df: u32,
-}
-
 /// Runs a query: BM25F over the text fields (title, summary, analysis, body, action items,
 /// taxonomy terms), each group of the query scored by its best alternative (the words typed,
 /// or their thesaurus equivalents at [`super::analysis::SYNONYM_WEIGHT`]), with snippets and
@@ -329,6 +320,7 @@ pub fn search(
     opts: &Options,
     url_base: &str,
 ) -> tantivy::Result<Results> {
+    let t0 = std::time::Instant::now();
     let mut parsed = parse(query);
     parsed.filters.extend(opts.filters.iter().cloned());
     let mut analyzer = super::similar::analyzer(index)?;
@@ -420,6 +412,7 @@ pub fn search(
     let any_term: Box<dyn Query> = Box::new(BooleanQuery::new(any_clauses));
 
     let searcher = super::searcher(index)?;
+    let t_analysed = t0.elapsed();
     let limit = opts.limit.max(1);
     let mut hits_addr: Vec<(Score, DocAddress)> = Vec::new();
     let mut total = 0;
@@ -436,128 +429,22 @@ pub fn search(
             clauses.push((Occur::Must, Box::new(AllQuery)));
             Some(searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)?)
         };
-        let segments = searcher.segment_readers();
-        // Weighted lengths and the average, as the browser has them.
-        let mut total_len = 0.0f64;
-        let mut n_docs = 0u64;
-        let mut lens: Vec<Vec<f32>> = Vec::with_capacity(segments.len());
-        let mut positions: Vec<tantivy::columnar::Column<u64>> = Vec::new();
-        for seg in segments {
-            let mut len = vec![0.0f32; seg.max_doc() as usize];
-            for (field, w) in weighted {
-                let norms = seg.get_fieldnorms_reader(field)?;
-                total_len += f64::from(w) * seg.inverted_index(field)?.total_num_tokens() as f64;
-                for (d, l) in len.iter_mut().enumerate() {
-                    *l += w * norms.fieldnorm(d as u32) as f32;
-                }
-            }
-            n_docs += u64::from(seg.max_doc());
-            lens.push(len.into_iter().map(quantised_len).collect());
-            positions.push(seg.fast_fields().u64("idx")?);
-        }
-        let avg_len = if n_docs == 0 {
-            1.0
-        } else {
-            (total_len / n_docs as f64).max(1.0) as f32
-        };
-        let n = searcher.num_docs() as f32;
-        let (k1, b, coord_base) = (K1, B, COORD_BASE);
-        let mut tfs: HashMap<&str, TermTf> = HashMap::new();
-        for &t in &stems {
-            let mut per_segment = Vec::with_capacity(segments.len());
-            let mut df = 0;
-            for seg in segments {
-                let mut tf = vec![0.0f32; seg.max_doc() as usize];
-                for (field, w) in weighted {
-                    let inverted = seg.inverted_index(field)?;
-                    let term = Term::from_field_text(field, t);
-                    if let Some(mut p) =
-                        inverted.read_postings(&term, IndexRecordOption::WithFreqs)?
-                    {
-                        let mut d = p.doc();
-                        while d != tantivy::TERMINATED {
-                            if let Some(slot) = tf.get_mut(d as usize) {
-                                *slot += w * p.term_freq() as f32;
-                            }
-                            d = p.advance();
-                        }
-                    }
-                }
-                df += tf
-                    .iter()
-                    .enumerate()
-                    .filter(|&(d, &x)| x > 0.0 && !seg.is_deleted(d as u32))
-                    .count() as u32;
-                per_segment.push(tf);
-            }
-            tfs.insert(t, TermTf { per_segment, df });
-        }
-        let idfs: HashMap<&str, f32> = tfs.iter().map(|(t, x)| (*t, idf(x.df as f32, n))).collect();
-        let mut scored: Vec<(Score, u64, DocAddress)> = Vec::new();
-        for (s, seg) in segments.iter().enumerate() {
-            for d in 0..seg.max_doc() {
-                if seg.is_deleted(d) {
-                    continue;
-                }
-                let addr = DocAddress::new(s as u32, d);
-                if allowed.as_ref().is_some_and(|a| !a.contains(&addr)) {
-                    continue;
-                }
-                let norm = k1 * (1.0 - b + b * lens[s][d as usize] / avg_len);
-                let bm = |t: &str| -> Option<f32> {
-                    let tf = *tfs.get(t)?.per_segment[s].get(d as usize)?;
-                    (tf > 0.0).then(|| {
-                        idfs.get(t).copied().unwrap_or(0.0) * tf * (k1 + 1.0) / (tf + norm)
-                    })
-                };
-                let mut sum = 0.0;
-                let mut matched = 0;
-                for g in &groups {
-                    let typed_len = g.typed_len();
-                    let best = g
-                        .alts
-                        .iter()
-                        .map(|a| {
-                            let scores: Vec<Option<f32>> = a.terms.iter().map(|t| bm(t)).collect();
-                            alt_score(a, &scores, typed_len)
-                        })
-                        .fold(0.0f32, f32::max);
-                    if best > 0.0 {
-                        matched += 1;
-                        sum += best;
-                    }
-                }
-                if groups.is_empty() {
-                    scored.push((0.0, positions[s].first(d).unwrap_or(u64::MAX), addr));
-                } else if matched > 0 {
-                    let coord =
-                        coord_base + (1.0 - coord_base) * matched as f32 / groups.len() as f32;
-                    scored.push((sum * coord, positions[s].first(d).unwrap_or(u64::MAX), addr));
-                }
-            }
-        }
+        let mut scored =
+            super::bm25f::score(&searcher, &weighted, &groups, &stems, allowed.as_ref())?;
+        crate::timing!(
+            "search: analysis {t_analysed:?}, BM25F of {} COEs {:?}",
+            scored.len(),
+            t0.elapsed() - t_analysed
+        );
         total = scored.len();
+        // The facet counts are those of the COEs scored: they are the ones the filters let
+        // through that have any word of the query (or every word of an equivalent), as
+        // running the query again for a facet collector would find (~1.5-4 ms at 10,000).
+        let facet_result = count_facets(&searcher, &scored)?;
         // Best first; ties (and filters alone) in library order, newest first.
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.truncate(limit);
         hits_addr = scored.into_iter().map(|(s, _, a)| (s, a)).collect();
-        let mut facets = FacetCollector::for_field("facet");
-        for (name, _) in FACETS {
-            facets.add_facet(Facet::from(format!("/{name}").as_str()));
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = constraints
-            .iter()
-            .map(|(o, q)| (*o, q.box_clone()))
-            .collect();
-        clauses.push((
-            Occur::Must,
-            if groups.is_empty() {
-                Box::new(AllQuery)
-            } else {
-                any_term.box_clone()
-            },
-        ));
-        let facet_result = searcher.search(&BooleanQuery::new(clauses), &facets)?;
         for (name, _) in FACETS {
             let top: Vec<FacetCount> = facet_result
                 .top_k(format!("/{name}").as_str(), 10)
@@ -574,6 +461,7 @@ pub fn search(
         }
     }
     let any_word = any_term;
+    let t_facets = t0.elapsed();
 
     let snippet_fields = [f.analysis, f.body, f.summary, f.actions];
     let generators: Vec<SnippetGenerator> = snippet_fields
@@ -634,6 +522,10 @@ pub fn search(
             })
         })
         .collect::<tantivy::Result<Vec<Hit>>>()?;
+    crate::timing!(
+        "search: up to facet counts {t_facets:?}, snippets {:?}",
+        t0.elapsed() - t_facets
+    );
     Ok(Results {
         query: query.to_owned(),
         total,
@@ -641,6 +533,27 @@ pub fn search(
         facets: facet_counts,
         notes: parsed.notes,
     })
+}
+
+/// The facet counts (under each of [`FACETS`]) of the COEs `scored`, which are in segment
+/// order.
+fn count_facets(
+    searcher: &tantivy::Searcher,
+    scored: &[super::bm25f::Scored],
+) -> tantivy::Result<tantivy::collector::FacetCounts> {
+    let mut facets = FacetCollector::for_field("facet");
+    for (name, _) in FACETS {
+        facets.add_facet(Facet::from(format!("/{name}").as_str()));
+    }
+    let mut fruits = Vec::new();
+    for (s, seg) in searcher.segment_readers().iter().enumerate() {
+        let mut collector = facets.for_segment(s as u32, seg)?;
+        for (_, _, addr) in scored.iter().filter(|x| x.2.segment_ord == s as u32) {
+            collector.collect(addr.doc_id, 0.0);
+        }
+        fruits.push(collector.harvest());
+    }
+    facets.merge_fruits(fruits)
 }
 
 /// The snippet with matched words in [brackets], for terminals.
