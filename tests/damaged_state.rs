@@ -49,9 +49,21 @@ fn damaged_files_in_dot_coe_are_ignored_and_the_build_equals_a_clean_one() {
     let args = ["build", "--root", ".", "--today", "2026-11-26"];
     let first = coe(&args, root);
     assert_eq!(first.status, 0, "{}", first.stderr);
-    // `coe search` remembers the folder listing.
+    // `coe search` remembers the folder listing, once the folders are a few seconds old (the
+    // copy just made them): asked again until it does.
     let search = ["search", "dns"];
-    assert_eq!(coe(&search, root).status, 0);
+    let started = std::time::Instant::now();
+    loop {
+        assert_eq!(coe(&search, root).status, 0);
+        if root.join(".coe/content-listing").is_file() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "coe search never remembered the folder listing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
     let coe_path = content.join("2024/COE-2024-017.md");
     let text = std::fs::read_to_string(&coe_path).expect("read");
     for how in 0..4 {
