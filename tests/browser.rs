@@ -113,7 +113,7 @@ fn hostile_queries_and_hostile_content_stay_text() {
 
 /// The browser ranks like the CLI: every query of `tests/relevance.tsv` finds its COE in the
 /// top five of the search page, over the relevance library, and the page's top five is the
-/// CLI's.
+/// CLI's (all but a few fifth places).
 #[test]
 fn search_page_ranks_the_relevance_set_like_the_cli() {
     if chromium().is_none() {
@@ -148,13 +148,13 @@ fn search_page_ranks_the_relevance_set_like_the_cli() {
         }
     }
     assert!(misses.is_empty(), "{}", misses.join("\n"));
-    // The same five COEs, mostly. The page also matches the last word as a prefix, as it does
-    // while one types ("percent" also finds "percentage", "ran" finds "rang"), which the CLI
-    // does not: that moves the fifth COE for about one query in eleven (8 of 88 when
-    // measured), and scores within rounding (the browser has frequencies in half units) can
-    // swap neighbours.
+    // The same five COEs. A query opened from a link is complete: the page matches its last
+    // word as a prefix only when that word is in no COE (`?q=thumbn`), as it does while one
+    // types; that took the differing top fives from 8 of 88 to 5 (one of them a last word in no
+    // COE, "else"). The others differ in the fifth COE only (scores within rounding: the page's
+    // frequencies are in half units; not yet explained).
     assert!(
-        differ.len() * 100 <= relevance_set().len() * 15,
+        differ.len() * 100 <= relevance_set().len() * 6,
         "{} of the top fives differ:\n{}",
         differ.len(),
         differ.join("\n")

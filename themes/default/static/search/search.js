@@ -17,7 +17,7 @@
     rootcause: 'root_cause', 'root-cause': 'root_cause', team: 'team', severity: 'severity', sev: 'severity', year: 'year' };
 
   var manifestP = null, metaP = null, shards = new Map(), frags = new Map();
-  var state = { q: '', filters: {}, shown: 0, ranked: [], run: 0 };
+  var state = { q: '', filters: {}, shown: 0, ranked: [], run: 0, typing: false };
 
   function fetchOk(url) {
     return fetch(url).then(function (r) { if (!r.ok) throw new Error(r.status + ' ' + url); return r; });
@@ -200,7 +200,7 @@
       var g = null;
       for (var i = groups.length - 1; i >= 0; i--) if (!groups[i].phrase && groups[i].alts[0].terms.indexOf(stem) >= 0) { g = groups[i]; break; }
       if (g && raw.length >= 2 && /^[\p{Alphabetic}\p{N}]+$/u.test(raw)) {
-        prefix = { group: g, raw: raw };
+        prefix = { group: g, raw: raw, stem: stem };
         var s = shardFor(m, raw);
         need.add(s);
         while (s + 1 < m.shards.length && m.shards[s + 1].indexOf(raw) === 0) need.add(++s);
@@ -210,7 +210,10 @@
     return { groups: groups, prefix: prefix, shards: Array.from(need) };
   }
 
-  function search(q, filters) {
+  /* `typing`: the last word may be unfinished, so it also matches as a prefix. A query
+     submitted or opened from a link is complete, and ranks as `coe search` ranks it, unless
+     its last word is in no COE (`?q=thumbn`): then it is taken as unfinished too. */
+  function search(q, filters, typing) {
     var parsed = parse(q);
     return Promise.all([manifest(), meta()]).then(function (r) {
       var m = r[0], md = r[1], plan = lookups(m, parsed);
@@ -225,7 +228,7 @@
         function find(term) { for (var i = 0; i < loaded.length; i++) { var p = loaded[i].get(term); if (p) return p; } return null; }
         var a = m.analysis || {}, k1 = a.k1 || K1, b = a.b === undefined ? B : a.b, cb = a.coord_base === undefined ? 0.3 : a.coord_base;
         var n = m.docs, scores = new Float64Array(n), matched = new Uint32Array(n), terms = new Set(), failed = new Uint8Array(n);
-        if (plan.prefix) {
+        if (plan.prefix && (typing || !find(plan.prefix.stem))) {
           var g = plan.prefix.group, raw = plan.prefix.raw, have = new Set(g.alts.map(function (x) { return x.terms.join(' '); })), pre = [];
           loaded.forEach(function (s) {
             s.forEach(function (p, t) {
@@ -445,7 +448,7 @@
       return Promise.resolve();
     }
     statusEl.textContent = now ? 'Searching…' : statusEl.textContent;
-    return search(state.q, state.filters).then(function (res) {
+    return search(state.q, state.filters, state.typing).then(function (res) {
       if (run !== state.run) return;
       state.ranked = res.ranked; state.shown = 0; state.res = res;
       resultsEl.textContent = '';
@@ -458,8 +461,8 @@
   }
 
   var timer = null;
-  input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(function () { update(false); }, 120); });
-  document.getElementById('search-form').addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(timer); update(true); });
+  input.addEventListener('input', function () { state.typing = true; clearTimeout(timer); timer = setTimeout(function () { update(false); }, 120); });
+  document.getElementById('search-form').addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(timer); state.typing = false; update(true); });
   moreBtn.addEventListener('click', function () { if (state.res) showPage(state.res, state.run, true); });
   /* Arrow keys: from the search box down to the results, and between the results' links
      (Tab still goes through the filters first). */
