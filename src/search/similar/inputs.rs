@@ -84,10 +84,13 @@ impl SimilarityIndex {
             })
             .collect();
         let mut terms = terms;
-        terms.extend((v.terms.len()..self.n_ids).map(|t| {
-            // A taxonomy dimension: its number (names are in the global key).
+        let first_pseudo = v.terms.len();
+        terms.extend((first_pseudo..self.n_ids).map(|t| {
+            // A taxonomy dimension: its number among them (names are in the global key). Not
+            // its id, which moves whenever a new word enters the library: every COE's key
+            // would change with it, and no list would be reused.
             let mut h = hasher();
-            t.hash(&mut h);
+            (t - first_pseudo).hash(&mut h);
             h.finish()
         }));
         // Taxonomy names (reasons name shared ones by their number) and the library's size.
