@@ -496,27 +496,6 @@ fn search_page_without_javascript_says_so_and_links_to_the_indexes() {
     ));
 }
 
-/// Every file under `dir` with its bytes.
-fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
-    let (ta, tb) = (tree(a), tree(b));
-    let (ka, kb): (Vec<_>, Vec<_>) = (ta.keys().collect(), tb.keys().collect());
-    assert_eq!(ka, kb, "the same files");
-    for (f, bytes) in &ta {
-        if bytes != &tb[f] {
-            let (x, y) = (
-                String::from_utf8_lossy(bytes),
-                String::from_utf8_lossy(&tb[f]),
-            );
-            let at = x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count();
-            panic!(
-                "{f} differs at {at}: {:?} vs {:?}",
-                &x[at.saturating_sub(300)..(at + 200).min(x.len())],
-                &y[at.saturating_sub(300)..(at + 200).min(y.len())]
-            );
-        }
-    }
-}
-
 #[test]
 fn rebuild_writes_only_changed_files_and_equals_a_clean_build() {
     let site = sample_site();
@@ -679,21 +658,6 @@ fn aged_sample_site() -> (tempfile::TempDir, std::time::SystemTime) {
         set_mtime(&site.path().join("content").join(f), hour_ago);
     }
     (site, hour_ago)
-}
-
-/// Builds `root`'s content from nothing in another folder (no caches, no previous output) and
-/// checks that `root/public` has the same files with the same bytes; returns that folder.
-fn assert_same_as_clean_build(root: &std::path::Path, args: &[&str]) -> tempfile::TempDir {
-    let fresh = tempfile::tempdir().expect("tempdir");
-    copy_dir(&root.join("content"), &fresh.path().join("content"));
-    if root.join("templates").is_dir() {
-        copy_dir(&root.join("templates"), &fresh.path().join("templates"));
-    }
-    std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
-    let clean = coe(args, fresh.path());
-    assert_eq!(clean.status, 0, "{}", clean.stderr);
-    assert_same_tree(&root.join("public"), &fresh.path().join("public"));
-    fresh
 }
 
 #[test]

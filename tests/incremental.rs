@@ -13,23 +13,7 @@ fn build_and_compare(root: &Path) {
     let args = ["build", "--root", ".", "--today", "2026-11-26"];
     let run = coe(&args, root);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    let fresh = tempfile::tempdir().expect("tempdir");
-    copy_dir(&root.join("content"), &fresh.path().join("content"));
-    std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
-    let clean = coe(&args, fresh.path());
-    assert_eq!(clean.status, 0, "{}", clean.stderr);
-    let (a, b) = (
-        tree(&root.join("public")),
-        tree(&fresh.path().join("public")),
-    );
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "the same files"
-    );
-    for (f, bytes) in &a {
-        assert!(bytes == &b[f], "{f} differs from a clean build's");
-    }
+    assert_same_as_clean_build(root, &args);
 }
 
 proptest! {

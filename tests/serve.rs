@@ -821,13 +821,8 @@ fn pictures_beside_a_coe_are_served_and_follow_edits() {
 /// Polls until `coe serve` has caught up and serves what a clean build of the same content
 /// writes, file for file (60 s at most).
 fn settles_as_a_clean_build(root: &Path, port: u16) {
-    let out_dir = tempfile::tempdir().expect("tmp");
-    let fresh = out_dir.path().join("site");
-    copy_dir(&root.join("content"), &fresh.join("content"));
-    std::fs::copy(root.join("coe.toml"), fresh.join("coe.toml")).expect("coe.toml");
-    let run = coe(&["build", "--root", "."], &fresh);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let out = fresh.join("public");
+    let fresh = clean_build(root, &["build", "--root", "."]);
+    let out = fresh.path().join("public");
     let built_files = files(&out);
     let start = Instant::now();
     loop {

@@ -440,3 +440,45 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         })
         .collect()
 }
+
+/// `a` and `b` hold the same files with the same bytes (else the first difference is shown).
+pub fn assert_same_tree(a: &Path, b: &Path) {
+    let (ta, tb) = (tree(a), tree(b));
+    let (ka, kb): (Vec<_>, Vec<_>) = (ta.keys().collect(), tb.keys().collect());
+    assert_eq!(ka, kb, "the same files");
+    for (f, bytes) in &ta {
+        if bytes != &tb[f] {
+            let (x, y) = (
+                String::from_utf8_lossy(bytes),
+                String::from_utf8_lossy(&tb[f]),
+            );
+            let at = x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count();
+            panic!(
+                "{f} differs at {at}: {:?} vs {:?}",
+                &x[at.saturating_sub(300)..(at + 200).min(x.len())],
+                &y[at.saturating_sub(300)..(at + 200).min(y.len())]
+            );
+        }
+    }
+}
+
+/// A clean build of `root`'s content, templates and `coe.toml` in a folder of its own, with
+/// `args` (`--root .` is that folder).
+pub fn clean_build(root: &Path, args: &[&str]) -> tempfile::TempDir {
+    let fresh = tempfile::tempdir().expect("tempdir");
+    copy_dir(&root.join("content"), &fresh.path().join("content"));
+    if root.join("templates").is_dir() {
+        copy_dir(&root.join("templates"), &fresh.path().join("templates"));
+    }
+    std::fs::copy(root.join("coe.toml"), fresh.path().join("coe.toml")).expect("coe.toml");
+    let clean = coe(args, fresh.path());
+    assert_eq!(clean.status, 0, "{}", clean.stderr);
+    fresh
+}
+
+/// `root/public` is byte for byte what a clean build of the same content writes.
+pub fn assert_same_as_clean_build(root: &Path, args: &[&str]) -> tempfile::TempDir {
+    let fresh = clean_build(root, args);
+    assert_same_tree(&root.join("public"), &fresh.path().join("public"));
+    fresh
+}
