@@ -6,90 +6,16 @@
 
 mod common;
 
+use common::coe_serve::{Resp, get, serve, until};
 use common::*;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// A running `coe serve`, killed when dropped.
-struct Serve {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(root: &Path) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_coe"))
-        .args(["serve", "--port", "0", "--root"])
-        .arg(root)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start coe serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("coe serve prints its URL");
-    let port = line
-        .trim()
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    Serve { child, port }
-}
-
-/// Status, head (lowercase) and body of one GET.
-fn get(port: u16, path: &str) -> (u16, String, Vec<u8>) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(raw.len());
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let body = raw.get(split + 4..).unwrap_or_default().to_vec();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, head, body)
-}
-
 fn ok(port: u16) -> bool {
-    let (_, _, body) = get(port, "/__coe/status");
+    let body = get(port, "/__coe/status").bytes;
     serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| v["ok"] == true)
-}
-
-fn until(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "timed out waiting: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// The server's resident memory, in KB.
@@ -104,7 +30,15 @@ fn rss_kb(pid: u32) -> u64 {
 
 /// What is wrong with one response, if anything: a 5xx, or an HTML page that is not whole
 /// (its length not the one announced, or not ending in `</html>`).
-fn fault(path: &str, (status, head, body): &(u16, String, Vec<u8>)) -> Option<String> {
+fn fault(
+    path: &str,
+    Resp {
+        status,
+        head,
+        bytes: body,
+        ..
+    }: &Resp,
+) -> Option<String> {
     if *status >= 500 || *status == 0 {
         return Some(format!("{path}: status {status}"));
     }
@@ -139,12 +73,12 @@ const PAGES: [&str; 7] = [
 fn readers_never_see_a_5xx_or_half_a_page_while_files_are_broken_and_fixed() {
     let site = sample_site();
     let root = site.path();
-    let s = serve(root);
+    let s = serve(root, &[]);
     let pid = s.child.id();
     until("the first build", || ok(s.port));
     // Warm up: every page once, so that what is allocated on first use counts in the start.
     for p in PAGES {
-        assert_eq!(get(s.port, p).0, 200, "{p}");
+        assert_eq!(get(s.port, p).status, 200, "{p}");
     }
     let start_kb = rss_kb(pid);
 
@@ -202,14 +136,15 @@ fn readers_never_see_a_5xx_or_half_a_page_while_files_are_broken_and_fixed() {
     }
     let last = format!("<h1>Round {round} of ");
     until("the end state", || {
-        ok(s.port) && String::from_utf8_lossy(&get(s.port, "/coe/coe-2024-017/").2).contains(&last)
+        ok(s.port) && get(s.port, "/coe/coe-2024-017/").body.contains(&last)
     });
 
     // Broken and left so: the last good site stays served, the error over it.
     std::fs::write(&a, "---\ntitle: [unclosed\n---\n").expect("break");
     until("the error", || !ok(s.port));
-    let (status, _, page) = get(s.port, "/coe/coe-2024-017/");
-    let page = String::from_utf8_lossy(&page);
+    let Resp {
+        status, body: page, ..
+    } = get(s.port, "/coe/coe-2024-017/");
     assert_eq!(status, 200);
     assert!(page.contains(&last), "the last good page is kept");
     assert!(page.contains("coe-serve-overlay"), "with the error over it");

@@ -1,6 +1,7 @@
 //! Test harness: build a fixture site with the real binary and look at what a user would see.
 #![allow(dead_code)]
 
+pub mod coe_serve;
 pub mod edits;
 
 use std::collections::BTreeSet;
