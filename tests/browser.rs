@@ -113,7 +113,7 @@ fn hostile_queries_and_hostile_content_stay_text() {
 
 /// The browser ranks like the CLI: every query of `tests/relevance.tsv` finds its COE in the
 /// top five of the search page, over the relevance library, and the page's top five is the
-/// CLI's (all but a few fifth places).
+/// CLI's, in the same order.
 #[test]
 fn search_page_ranks_the_relevance_set_like_the_cli() {
     if chromium().is_none() {
@@ -140,21 +140,15 @@ fn search_page_ranks_the_relevance_set_like_the_cli() {
             .iter()
             .filter_map(|h| h["id"].as_str().map(|id| id.to_ascii_lowercase()))
             .collect();
-        let (mut a, mut b) = (got.clone(), cli_top.clone());
-        a.sort();
-        b.sort();
-        if a != b {
+        if got != cli_top {
             differ.push(format!("{q:?}: browser {got:?}, CLI {cli_top:?}"));
         }
     }
     assert!(misses.is_empty(), "{}", misses.join("\n"));
-    // The same five COEs. A query opened from a link is complete: the page matches its last
-    // word as a prefix only when that word is in no COE (`?q=thumbn`), as it does while one
-    // types; that took the differing top fives from 8 of 88 to 5 (one of them a last word in no
-    // COE, "else"). The others differ in the fifth COE only (scores within rounding: the page's
-    // frequencies are in half units; not yet explained).
+    // The same five COEs in the same order, for every query of the set: both score with the
+    // same numbers (search/lengths.rs) in the same order of operations.
     assert!(
-        differ.len() * 100 <= relevance_set().len() * 6,
+        differ.is_empty(),
         "{} of the top fives differ:\n{}",
         differ.len(),
         differ.join("\n")

@@ -138,6 +138,31 @@ fn json_has_the_documented_shape_and_filters_work() {
 
 /// A facet count says how many results choosing that facet gives: the COEs that match the
 /// query (any of its words, every word of an equivalent) and its filters and exclusions.
+/// A last word in no COE is taken as unfinished, as the search page takes it: `thumbn` finds
+/// the thumbnailer outage; a last word some COE has is matched as it is.
+#[test]
+fn an_unfinished_last_word_matches_the_words_it_begins() {
+    let site = sample_site();
+    let v = search_json(site.path(), &["thumbn"]);
+    assert_eq!(
+        ids(&v).first().map(String::as_str),
+        Some("COE-2024-017"),
+        "{v}"
+    );
+    let v = search_json(site.path(), &["broken", "thumbn"]);
+    assert_eq!(
+        ids(&v).first().map(String::as_str),
+        Some("COE-2024-017"),
+        "{v}"
+    );
+    // Not the last word: a word in no COE matches nothing.
+    let v = search_json(site.path(), &["thumbn", "zzzz"]);
+    assert!(ids(&v).is_empty(), "{v}");
+    // A word followed by a space is complete.
+    let v = search_json(site.path(), &["thumbn "]);
+    assert!(ids(&v).is_empty(), "{v}");
+}
+
 #[test]
 fn facet_counts_are_the_results_that_choosing_the_facet_gives() {
     let site = relevance_site();

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 pub const BUILTIN_THESAURUS: &str = include_str!("thesaurus.txt");
 
 /// How much an equivalent from the thesaurus counts against the word typed.
-pub const SYNONYM_WEIGHT: f32 = 0.5;
+pub const SYNONYM_WEIGHT: f64 = 0.5;
 
 /// English function words and chat filler, never scored in free text (kept in `"phrases"`).
 /// Lowercase words, before stemming.
@@ -284,7 +284,7 @@ pub struct Alt {
     /// Stems; an equivalent needs all of them in the COE, the words typed count one by one.
     pub terms: Vec<String>,
     /// 1 for the words typed, [`SYNONYM_WEIGHT`] for an equivalent.
-    pub weight: f32,
+    pub weight: f64,
     pub typed: bool,
 }
 

@@ -7,20 +7,21 @@
 //! score nothing), and only their lengths are read.
 
 use super::analysis::Group;
-use super::query::{B, COORD_BASE, K1, alt_score, idf, quantised_len};
+use super::lengths::{self, Norms};
+use super::query::{B, COORD_BASE, K1, alt_score, idf};
 use std::collections::HashSet;
 use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocSet, Score, Searcher, Term};
+use tantivy::{DocAddress, DocSet, Searcher, Term};
 
 /// A scored COE: its score, its library position (ties: newest first) and its address.
-pub type Scored = (Score, u64, DocAddress);
+pub type Scored = (f64, u64, DocAddress);
 
 /// One term of the query: per segment, per document, its weighted frequency (Σ field weight ×
 /// frequency), and its idf over all fields.
 struct TermTf {
     per_segment: Vec<Vec<f32>>,
-    idf: f32,
+    idf: f64,
 }
 
 /// Scores every COE that `allowed` lets through (all of them when `None`) against `groups`,
@@ -35,21 +36,9 @@ pub fn score(
     allowed: Option<&HashSet<DocAddress>>,
 ) -> tantivy::Result<Vec<Scored>> {
     let segments = searcher.segment_readers();
-    // The average weighted length over all fields, as the browser has it.
-    let mut total_len = 0.0f64;
-    let mut n_docs = 0u64;
-    for seg in segments {
-        for &(field, w) in weighted {
-            total_len += f64::from(w) * seg.inverted_index(field)?.total_num_tokens() as f64;
-        }
-        n_docs += u64::from(seg.max_doc());
-    }
-    let avg_len = if n_docs == 0 {
-        1.0
-    } else {
-        (total_len / n_docs as f64).max(1.0) as f32
-    };
-    let n = searcher.num_docs() as f32;
+    // The average weighted length of the live COEs and their number, as `index.json` has them.
+    let (avg_len, n) = lengths::average(searcher, weighted)?;
+    let n = n as f64;
     // Per segment, per document: does it have any of the terms?
     let mut matching: Vec<Vec<bool>> = segments
         .iter()
@@ -85,7 +74,7 @@ pub fn score(
         }
         terms.push(TermTf {
             per_segment,
-            idf: idf(df as f32, n),
+            idf: idf(f64::from(df), n),
         });
     }
     // Each alternative's terms, by number (`None`: not among the stems, never the case).
@@ -106,13 +95,10 @@ pub fn score(
     let typed_lens: Vec<usize> = groups.iter().map(Group::typed_len).collect();
     let mut scored: Vec<Scored> = Vec::new();
     // Per term, its score in the COE being scored; one alternative's terms' scores.
-    let mut term_scores: Vec<Option<f32>> = vec![None; terms.len()];
-    let mut alt_scores: Vec<Option<f32>> = Vec::new();
+    let mut term_scores: Vec<Option<f64>> = vec![None; terms.len()];
+    let mut alt_scores: Vec<Option<f64>> = Vec::new();
     for (s, seg) in segments.iter().enumerate() {
-        let norms = weighted
-            .iter()
-            .map(|&(field, w)| Ok((seg.get_fieldnorms_reader(field)?, w)))
-            .collect::<tantivy::Result<Vec<_>>>()?;
+        let norms = Norms::of(seg, weighted)?;
         let positions = seg.fast_fields().u64("idx")?;
         for d in 0..seg.max_doc() {
             let matches = matching[s].get(d as usize).copied().unwrap_or(false);
@@ -128,20 +114,21 @@ pub fn score(
                 scored.push((0.0, position, addr));
                 continue;
             }
-            // Its weighted length, added up field by field as the browser does, quantised.
-            let mut len = 0.0f32;
-            for (norms, w) in &norms {
-                len += w * norms.fieldnorm(d) as f32;
-            }
-            let norm = K1 * (1.0 - B + B * quantised_len(len) / avg_len);
+            // Its weighted length and the terms' frequencies as the browser's index has them
+            // (one byte; half units), in the browser's order of operations.
+            let len = lengths::len_of_byte(lengths::len_byte(norms.len_tenths(d)));
+            let norm = K1 * (1.0 - B + B * len / avg_len);
             for (slot, t) in term_scores.iter_mut().zip(&terms) {
-                let tf = t.per_segment[s].get(d as usize).copied().unwrap_or(0.0);
-                *slot = (tf > 0.0).then(|| t.idf * tf * (K1 + 1.0) / (tf + norm));
+                let weighted_tf = t.per_segment[s].get(d as usize).copied().unwrap_or(0.0);
+                *slot = (weighted_tf > 0.0).then(|| {
+                    let tf = lengths::tf(weighted_tf);
+                    t.idf * tf * (K1 + 1.0) / (tf + norm)
+                });
             }
             let mut sum = 0.0;
-            let mut matched = 0;
+            let mut matched = 0u32;
             for ((g, alts), &typed_len) in groups.iter().zip(&alt_terms).zip(&typed_lens) {
-                let mut best = 0.0f32;
+                let mut best = 0.0f64;
                 for (a, ids) in g.alts.iter().zip(alts) {
                     alt_scores.clear();
                     alt_scores.extend(
@@ -156,7 +143,8 @@ pub fn score(
                 }
             }
             if matched > 0 {
-                let coord = COORD_BASE + (1.0 - COORD_BASE) * matched as f32 / groups.len() as f32;
+                let coord =
+                    COORD_BASE + (1.0 - COORD_BASE) * f64::from(matched) / groups.len() as f64;
                 scored.push((sum * coord, position, addr));
             }
         }

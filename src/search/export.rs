@@ -20,14 +20,8 @@ use serde::Serialize;
 
 /// Shards are cut after this many bytes (a term is never split).
 const SHARD_BYTES: usize = 6 * 1024;
-/// A document length as one byte: 16 steps per factor e (JS: `Math.exp(q / 16)`).
-fn quantise_len(len: f32) -> u8 {
-    (len.max(1.0).ln() * 16.0).round().clamp(0.0, 255.0) as u8
-}
 
-/// Weighted term frequencies are stored in half units.
-const TF_SCALE: f32 = 2.0;
-
+use super::lengths::{TF_SCALE, tf_units};
 use crate::load::codec::put_varint as varint;
 
 /// JavaScript compares strings by UTF-16 code units; shards must be ordered the same way.
@@ -39,7 +33,8 @@ fn js_order(a: &str, b: &str) -> std::cmp::Ordering {
 struct Manifest<'a> {
     version: u32,
     docs: usize,
-    avg_len: f32,
+    /// Full precision: the browser must divide by the very number `coe search` does.
+    avg_len: f64,
     tf_scale: f32,
     /// First term of each shard; shard n is `t/<n>.bin`.
     shards: Vec<&'a str>,
@@ -54,10 +49,12 @@ struct Analysis {
     stop_words: &'static [&'static str],
     /// Groups of equivalent terms (the built-in thesaurus and `[search.synonyms]`), as written.
     synonyms: Vec<Vec<String>>,
-    synonym_weight: f32,
-    k1: f32,
-    b: f32,
-    coord_base: f32,
+    synonym_weight: f64,
+    k1: f64,
+    b: f64,
+    coord_base: f64,
+    prefix_weight: f64,
+    max_expansions: usize,
 }
 
 #[derive(Serialize)]
@@ -212,13 +209,6 @@ pub fn export_until(
     if stop() {
         return Err(stopped());
     }
-    // Lengths are summed in whole half-units, as stored: the same in every run whatever
-    // order the index hands the terms over in (f32 sums are not).
-    let units: Vec<u64> = v
-        .docs
-        .par_iter()
-        .map(|terms| terms.iter().map(|&(_, tf)| tf_units(tf)).sum())
-        .collect();
     let mut order: Vec<u32> = (0..v.terms.len() as u32)
         .filter(|&t| !postings.of_term(t).is_empty())
         .collect();
@@ -247,11 +237,8 @@ pub fn export_until(
         .sum::<std::io::Result<usize>>()?;
 
     // Lengths, log-quantised to a byte each (what BM25 needs; like Lucene's norms).
-    let meta: Vec<u8> = units
-        .iter()
-        .map(|&u| quantise_len(u as f32 / TF_SCALE))
-        .collect();
-    stats.bytes += write("search/meta.bin".to_owned(), &meta)?;
+    // Taken from the index's field norms, as `coe search` reads them (search/lengths.rs).
+    stats.bytes += write("search/meta.bin".to_owned(), &v.lengths)?;
 
     // One file per facet, fetched only when the page shows or uses that facet: for each value
     // (by id), its COEs as a count and doc-number deltas. COEs are numbered newest first.
@@ -295,21 +282,11 @@ pub fn export_until(
         })
         .sum::<std::io::Result<usize>>()?;
 
-    let avg_len = if n == 0 {
-        0.0
-    } else {
-        // In whole lengths, as meta.bin's (the units are halves: the average was twice the
-        // lengths it is compared with, and the browser's length normalisation was weaker than
-        // `coe search`'s).
-        ((units.iter().sum::<u64>() as f64 / f64::from(TF_SCALE) / n as f64) * 1000.0).round()
-            as f32
-            / 1000.0
-    };
     let thesaurus = super::analysis::Thesaurus::new(&lib.synonyms);
     let manifest = Manifest {
         version: 2,
         docs: n,
-        avg_len,
+        avg_len: v.avg_len,
         tf_scale: TF_SCALE,
         shards: shards.iter().map(|s| s.first_term).collect(),
         facets,
@@ -320,16 +297,13 @@ pub fn export_until(
             k1: super::query::K1,
             b: super::query::B,
             coord_base: super::query::COORD_BASE,
+            prefix_weight: super::query::PREFIX_WEIGHT,
+            max_expansions: super::query::MAX_EXPANSIONS,
         },
     };
     let json = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
     stats.bytes += write("search/index.json".to_owned(), &json)?;
     Ok(stats)
-}
-
-/// A weighted term frequency in stored half units (at least one).
-fn tf_units(tf: f32) -> u64 {
-    ((tf * TF_SCALE).round() as u64).max(1)
 }
 
 /// Every term's postings (COE, weighted tf) in COE order, in one array: the per-COE vectors

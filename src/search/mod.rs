@@ -5,6 +5,8 @@ pub mod bm25f;
 pub mod export;
 pub mod freshness;
 pub mod index;
+pub mod lengths;
+pub mod prefix;
 
 pub mod query;
 pub mod schema;

@@ -58,6 +58,9 @@ pub struct Parsed {
     pub filters: Vec<(String, String)>,
     /// Things the user should know (unknown field, truncated query …).
     pub notes: Vec<String>,
+    /// The query's last word, when it ends the query (no space after it) and is neither a
+    /// phrase, an exclusion nor a filter: the word that may be unfinished.
+    pub last: Option<String>,
 }
 
 /// Splits a query into words, phrases, exclusions and filters.
@@ -141,7 +144,10 @@ pub fn parse(q: &str) -> Parsed {
         if negate {
             p.excluded.push(text.to_owned())
         } else {
-            p.required.push(text.to_owned())
+            p.required.push(text.to_owned());
+            if !quoted && chars.peek().is_none() {
+                p.last = Some(text.to_owned());
+            }
         }
     }
     p
@@ -243,35 +249,38 @@ fn facet_query(f: &Fields, root: &str, slug: &str) -> Box<dyn Query> {
 /// higher than BM25's usual 1.2 because frequencies here are weighted by field (1 to 3):
 /// measured on the relevance set with 1,000 synthetic COEs beside it (docs/search.md), 2.0
 /// ranked better than 1.2 and as well as 3.0.
-pub const K1: f32 = 2.0;
-pub const B: f32 = 0.75;
+pub const K1: f64 = 2.0;
+pub const B: f64 = 0.75;
 /// A COE matching `m` of a query's `g` groups has its score multiplied by
 /// `COORD_BASE + (1 - COORD_BASE) × m / g`: COEs with more of the query's words rank first,
 /// without the all-or-nothing of requiring every word (long, pasted queries).
-pub const COORD_BASE: f32 = 0.8;
+pub const COORD_BASE: f64 = 0.8;
+/// The weight of a term the query's last word continues into, when that word is in no COE
+/// (`thumbn` → `thumbnail`), and how many such terms are tried (the most common first).
+pub const PREFIX_WEIGHT: f64 = 0.6;
+pub const MAX_EXPANSIONS: usize = 8;
 
-/// A document length as the browser has it: `ln(len) × 16` rounded to a byte.
-pub fn quantised_len(len: f32) -> f32 {
-    let q = (len.max(1.0).ln() * 16.0).round().clamp(0.0, 255.0);
-    (q / 16.0).exp()
-}
-
-/// BM25's inverse document frequency (never negative).
-pub fn idf(df: f32, n: f32) -> f32 {
-    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+/// BM25's inverse document frequency (never negative), rounded to 2⁻²⁰: `ln` may differ in
+/// its last bit between Rust and JavaScript (it did for 7.5 % of the values tried), the
+/// rounded value did not, so the browser and the CLI add up the same numbers.
+pub fn idf(df: f64, n: f64) -> f64 {
+    let x = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+    (x * 1_048_576.0).round() / 1_048_576.0
 }
 
 /// The score of alternative `alt` of a group, given each of its terms' BM25F score in a COE
-/// (`None`: not in it); `typed_len` is how many terms the words typed have.
-pub fn alt_score(alt: &Alt, scores: &[Option<f32>], typed_len: usize) -> f32 {
+/// (`None`: not in it); `typed_len` is how many terms the words typed have. The browser adds
+/// and multiplies in the same order.
+pub fn alt_score(alt: &Alt, scores: &[Option<f64>], typed_len: usize) -> f64 {
+    let weight = alt.weight;
     if alt.typed {
-        return scores.iter().flatten().sum::<f32>() * alt.weight;
+        return weight * scores.iter().flatten().sum::<f64>();
     }
     if scores.iter().any(Option::is_none) || scores.is_empty() {
         return 0.0;
     }
-    let sum: f32 = scores.iter().flatten().sum();
-    alt.weight * sum / scores.len() as f32 * typed_len as f32
+    let sum: f64 = scores.iter().flatten().sum();
+    weight * sum / scores.len() as f64 * typed_len as f64
 }
 
 /// The groups of a parsed query: its words analysed, then its phrases.
@@ -325,7 +334,19 @@ pub fn search(
     parsed.filters.extend(opts.filters.iter().cloned());
     let mut analyzer = super::similar::analyzer(index)?;
     let thesaurus = Thesaurus::new(&opts.synonyms);
-    let (groups, phrases) = query_groups(&parsed, &thesaurus);
+    let (mut groups, phrases) = query_groups(&parsed, &thesaurus);
+    let searcher = super::searcher(index)?;
+    if let Some(last) = &parsed.last
+        && let Some(stem) = tokens(&mut analyzer, last).pop()
+    {
+        super::prefix::expand(
+            &searcher,
+            &weighted_text_fields(f),
+            &mut groups,
+            last,
+            &stem,
+        )?;
+    }
     if parsed.required.len() > MAX_TERMS {
         parsed
             .notes
@@ -411,7 +432,6 @@ pub fn search(
     }
     let any_term: Box<dyn Query> = Box::new(BooleanQuery::new(any_clauses));
 
-    let searcher = super::searcher(index)?;
     let t_analysed = t0.elapsed();
     let limit = opts.limit.max(1);
     let mut hits_addr: Vec<(Score, DocAddress)> = Vec::new();
@@ -444,7 +464,10 @@ pub fn search(
         // Best first; ties (and filters alone) in library order, newest first.
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.truncate(limit);
-        hits_addr = scored.into_iter().map(|(s, _, a)| (s, a)).collect();
+        hits_addr = scored
+            .into_iter()
+            .map(|(s, _, a)| (s as Score, a))
+            .collect();
         for (name, _) in FACETS {
             let top: Vec<FacetCount> = facet_result
                 .top_k(format!("/{name}").as_str(), 10)

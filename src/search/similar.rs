@@ -117,6 +117,10 @@ pub struct Vectors {
     idf: Vec<f32>,
     /// Per COE (by library position): (term id, weighted tf), sorted by term id.
     pub docs: Vec<Vec<(u32, f32)>>,
+    /// Per COE (by library position), its weighted length as one byte, and the average
+    /// length: what BM25F reads (search/lengths.rs), for the browser's index.
+    pub lengths: Vec<u8>,
+    pub avg_len: f64,
 }
 
 impl Vectors {
@@ -189,11 +193,15 @@ impl Vectors {
             })
             .collect();
         let idf = idf_of(&df, docs.len());
+        let (lengths, avg_len) =
+            super::lengths::per_position(&searcher, &weighted_text_fields(fields), n_docs)?;
         Ok(Some(Vectors {
             terms,
             df,
             idf,
             docs,
+            lengths,
+            avg_len,
         }))
     }
 

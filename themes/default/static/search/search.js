@@ -36,8 +36,10 @@
   /* Document lengths, one byte each (log-quantised). */
   function meta() {
     return metaP || (metaP = fetchOk(new URL('meta.bin', base)).then(function (r) { return r.arrayBuffer(); }).then(function (buf) {
-      var b = new Uint8Array(buf), len = new Float32Array(b.length);
-      for (var d = 0; d < b.length; d++) len[d] = Math.exp(b[d] / 16);
+      var b = new Uint8Array(buf), len = new Float64Array(b.length);
+      /* Rounded as src/search/lengths.rs rounds it: Math.exp and Rust's exp differ in
+         the last bit for some bytes, the rounded values do not. */
+      for (var d = 0; d < b.length; d++) len[d] = Math.round(Math.exp(b[d] / 16) * 1024) / 1024;
       return { len: len };
     }));
   }
@@ -200,10 +202,14 @@
       var g = null;
       for (var i = groups.length - 1; i >= 0; i--) if (!groups[i].phrase && groups[i].alts[0].terms.indexOf(stem) >= 0) { g = groups[i]; break; }
       if (g && raw.length >= 2 && /^[\p{Alphabetic}\p{N}]+$/u.test(raw)) {
-        prefix = { group: g, raw: raw, stem: stem };
-        var s = shardFor(m, raw);
-        need.add(s);
-        while (s + 1 < m.shards.length && m.shards[s + 1].indexOf(raw) === 0) need.add(++s);
+        /* The shards of the terms it begins, and of the shorter forms it may stand for,
+           wherever they are: the expansions depend on the index, not on which shards the
+           other words happened to fetch. Fetched only when the word is taken as unfinished. */
+        var more = new Set(), s = shardFor(m, raw);
+        more.add(s);
+        while (s + 1 < m.shards.length && m.shards[s + 1].indexOf(raw) === 0) more.add(++s);
+        for (var k = Math.max(3, raw.length - 3); k < raw.length; k++) more.add(shardFor(m, raw.slice(0, k)));
+        prefix = { group: g, raw: raw, stem: stem, shards: Array.from(more) };
       }
     }
     parsed.excluded.forEach(function (w) { coeTokens(w).forEach(function (t) { need.add(shardFor(m, t)); }); });
@@ -219,7 +225,13 @@
       var m = r[0], md = r[1], plan = lookups(m, parsed);
       var active = activeFilters(m, filters, parsed.filters);
       var used = m.facets.filter(function (f, i) { return active[i].length; });
-      return Promise.all([Promise.all(plan.shards.map(shard)), Promise.all(used.map(function (f) { return facetData(f.key); }))]).then(function (got) {
+      var first = typing && plan.prefix ? plan.shards.concat(plan.prefix.shards) : plan.shards;
+      return Promise.all([Promise.all(first.map(shard)), Promise.all(used.map(function (f) { return facetData(f.key); }))]).then(function (got) {
+        /* A complete query whose last word is in no COE: its prefix shards now. */
+        var stem = plan.prefix && plan.prefix.stem;
+        if (!plan.prefix || typing || got[0].some(function (sh) { return sh.has(stem); })) return got;
+        return Promise.all(plan.prefix.shards.map(shard)).then(function (extra) { got[0] = got[0].concat(extra); return got; });
+      }).then(function (got) {
         var loaded = got[0], masks = used.map(function (f, ui) {
           var fi = m.facets.indexOf(f), mask = new Uint8Array(m.docs);
           active[fi].forEach(function (id) { var docs = got[1][ui][id]; if (docs) docs.forEach(function (d) { mask[d] = 1; }); });
@@ -236,8 +248,8 @@
                 pre.push([t, p.docs.length]);
             });
           });
-          pre.sort(function (x, y) { return y[1] - x[1] || (x[0] < y[0] ? -1 : 1); }).slice(0, MAX_EXPANSIONS).forEach(function (x) {
-            g.alts.push({ terms: [x[0]], weight: PREFIX_WEIGHT, typed: true });
+          pre.sort(function (x, y) { return y[1] - x[1] || (x[0] < y[0] ? -1 : 1); }).slice(0, a.max_expansions || MAX_EXPANSIONS).forEach(function (x) {
+            g.alts.push({ terms: [x[0]], weight: a.prefix_weight || PREFIX_WEIGHT, typed: true });
           });
         }
         /* BM25F of one term in each COE that has it: doc -> score. */
@@ -246,7 +258,7 @@
           if (bmCache.has(t)) return bmCache.get(t);
           var p = find(t), out = new Map();
           if (p) {
-            var idf = Math.log(1 + (n - p.docs.length + 0.5) / (p.docs.length + 0.5));
+            var idf = Math.round(Math.log(1 + (n - p.docs.length + 0.5) / (p.docs.length + 0.5)) * 1048576) / 1048576;
             for (var j = 0; j < p.docs.length; j++) {
               var d = p.docs[j], tf = p.tfs[j] / m.tf_scale;
               out.set(d, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * md.len[d] / m.avg_len)));
