@@ -9,7 +9,7 @@
 set -eu
 SECONDS_EACH=${1:-20}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-front_matter coe_file query parse_cache config manifest build_state listing}
+TARGETS=${*:-front_matter coe_file query search parse_cache config manifest build_state listing}
 cd "$(dirname "$0")"
 ./install.sh
 for t in $TARGETS; do
@@ -24,11 +24,13 @@ find ../content ../tests/fixtures -name '*.md' | while read -r f; do
     awk 'NR==1 && $0=="---"{inside=1; next} inside && $0=="---"{exit} inside' "$f" > "corpus/front_matter/$h"
   fi
 done
-if [ -d corpus/query ]; then
-  for q in 'dns timeout' '"connection pool" -canary' 'service:checkout severity:sev1' 'tag:dns OR ttl'; do
-    printf '%s' "$q" > "corpus/query/$(printf '%s' "$q" | cksum | cut -d' ' -f1)"
+for t in query search; do
+  [ -d "corpus/$t" ] || continue
+  for q in 'dns timeout' '"connection pool" -canary' 'service:checkout severity:sev1' 'tag:dns OR ttl' \
+    'bold tag -tag:escaping' '"mark" & <b> snippet' 'certificate expiry -year:2023' 'İstanbul straße'; do
+    printf '%s' "$q" > "corpus/$t/$(printf '%s' "$q" | cksum | cut -d' ' -f1)"
   done
-fi
+done
 if [ -d corpus/config ]; then
   cp ../coe.toml corpus/config/sample
   find ../tests/fixtures -name coe.toml | while read -r f; do cp "$f" "corpus/config/$(cksum "$f" | cut -d' ' -f1)"; done

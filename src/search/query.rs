@@ -359,15 +359,27 @@ pub fn search(
             .push("the query has no searchable words (only punctuation?)".to_owned());
     }
     let mut constraints: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // Excluded phrases are searched for on their own and their COEs taken out, not made
+    // `MustNot` clauses: tantivy 0.27's phrase scorer, as an exclusion, can be asked for a
+    // document behind the one it stands on, which its debug assertion rejects (a debug build
+    // panicked on `-"CA intermediate"` when a COE had both words, in one field, not in that
+    // order; found by fuzz/search; quickwit-oss/tantivy#2811).
+    let mut excluded_phrases: Vec<Box<dyn Query>> = Vec::new();
     for e in &parsed.excluded {
-        let q = match e.split_once(':') {
+        match e.split_once(':') {
             Some((root, slug)) if FACETS.iter().any(|(_, r)| *r == root) => {
-                Some(facet_query(f, root, slug))
+                constraints.push((Occur::MustNot, facet_query(f, root, slug)));
             }
-            _ => text_query(f, &tokens(&mut analyzer, e)),
-        };
-        if let Some(q) = q {
-            constraints.push((Occur::MustNot, q));
+            _ => {
+                let toks = tokens(&mut analyzer, e);
+                if let Some(q) = text_query(f, &toks) {
+                    if toks.len() > 1 {
+                        excluded_phrases.push(q);
+                    } else {
+                        constraints.push((Occur::MustNot, q));
+                    }
+                }
+            }
         }
     }
     for (root, slug) in &parsed.filters {
@@ -439,16 +451,23 @@ pub fn search(
     let mut facet_counts = BTreeMap::new();
     if !nothing_to_search {
         // Which documents the filters, exclusions, phrases and dates let through.
-        let allowed: Option<HashSet<DocAddress>> = if constraints.is_empty() {
-            None
-        } else {
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = constraints
-                .iter()
-                .map(|(o, q)| (*o, q.box_clone()))
-                .collect();
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-            Some(searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)?)
-        };
+        let allowed: Option<HashSet<DocAddress>> =
+            if constraints.is_empty() && excluded_phrases.is_empty() {
+                None
+            } else {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = constraints
+                    .iter()
+                    .map(|(o, q)| (*o, q.box_clone()))
+                    .collect();
+                clauses.push((Occur::Must, Box::new(AllQuery)));
+                let mut allowed = searcher.search(&BooleanQuery::new(clauses), &DocSetCollector)?;
+                for q in &excluded_phrases {
+                    for doc in searcher.search(&**q, &DocSetCollector)? {
+                        allowed.remove(&doc);
+                    }
+                }
+                Some(allowed)
+            };
         let mut scored =
             super::bm25f::score(&searcher, &weighted, &groups, &stems, allowed.as_ref())?;
         crate::timing!(
