@@ -132,14 +132,7 @@ fn search_page_ranks_the_relevance_set_like_the_cli() {
         if !got.iter().any(|s| s.eq_ignore_ascii_case(&want)) {
             misses.push(format!("{want} not in the top 5 for {q:?}: {got:?}"));
         }
-        let cli = coe(&["search", "--json", "--limit", "5", &q], site.path());
-        let v: serde_json::Value = serde_json::from_str(&cli.stdout).expect("json");
-        let cli_top: Vec<String> = v["hits"]
-            .as_array()
-            .expect("hits")
-            .iter()
-            .filter_map(|h| h["id"].as_str().map(|id| id.to_ascii_lowercase()))
-            .collect();
+        let cli_top = cli_top_five(site.path(), &q);
         if got != cli_top {
             differ.push(format!("{q:?}: browser {got:?}, CLI {cli_top:?}"));
         }
@@ -153,6 +146,55 @@ fn search_page_ranks_the_relevance_set_like_the_cli() {
         differ.len(),
         differ.join("\n")
     );
+}
+
+/// The page reads the query language as `coe search` does: filters under any of their names,
+/// left-out facets (`-tag:x`), left-out words and phrases, an unfinished last word. Each query
+/// gives the same top five, in the same order, on the page and in the CLI.
+#[test]
+fn search_page_reads_the_query_language_like_the_cli() {
+    if chromium().is_none() {
+        return;
+    }
+    let site = sample_site();
+    let (_tmp, out, run) = build(site.path(), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server = serve(out.clone(), "/");
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let queries = [
+        "certificate expiry",
+        "certificate expiry -tag:saml",
+        "certificate -\"service mesh\"",
+        "certificate -mesh",
+        "Tags:dns ttl",
+        "cause:certificate-expiry renewal",
+        "dns -root_cause:configuration-change",
+        "broken thumbn",
+        "dns migration -tag:cdn -tag:load-balancer",
+    ];
+    let mut differ = Vec::new();
+    for q in queries {
+        let dom = chromium_dom(&format!("{base}search/?q={}", urlencode(q)), true);
+        let page: Vec<String> = result_slugs(&dom).into_iter().take(5).collect();
+        let cli = cli_top_five(site.path(), q);
+        assert!(!cli.is_empty(), "{q:?} finds nothing in the CLI");
+        if page != cli {
+            differ.push(format!("{q:?}: page {page:?}, CLI {cli:?}"));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// `coe search`'s top five for `q`, as lowercase ids (the page's slugs).
+fn cli_top_five(site: &std::path::Path, q: &str) -> Vec<String> {
+    let cli = coe(&["search", "--json", "--limit", "5", q], site);
+    let v: serde_json::Value = serde_json::from_str(&cli.stdout).expect("json");
+    v["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|h| h["id"].as_str().map(|id| id.to_ascii_lowercase()))
+        .collect()
 }
 
 /// `document.documentElement.scrollWidth` of each page (paths relative to `base`) laid out

@@ -13,8 +13,9 @@
   var facetsEl = document.getElementById('search-facets');
   var moreBtn = document.getElementById('search-more');
   var PAGE = 10, K1 = 1.2, B = 0.75, PREFIX_WEIGHT = 0.6, MAX_EXPANSIONS = 8;
-  var FACET_FIELDS = { tag: 'tag', tags: 'tag', service: 'service', services: 'service', root_cause: 'root_cause',
-    rootcause: 'root_cause', 'root-cause': 'root_cause', team: 'team', severity: 'severity', sev: 'severity', year: 'year' };
+  /* Field names as `coe search` reads them: letters and digits only, any case. */
+  var FACET_FIELDS = { tag: 'tag', tags: 'tag', service: 'service', services: 'service', rootcause: 'root_cause',
+    rootcauses: 'root_cause', cause: 'root_cause', team: 'team', teams: 'team', severity: 'severity', sev: 'severity', year: 'year' };
 
   var manifestP = null, metaP = null, shards = new Map(), frags = new Map();
   var state = { q: '', filters: {}, shown: 0, ranked: [], run: 0, typing: false };
@@ -85,7 +86,7 @@
 
   /* Words, "phrases", -exclusions and field:value filters, as the CLI reads them. */
   function parse(q) {
-    var out = { words: [], excluded: [], filters: [], last: null };
+    var out = { words: [], excluded: [], filters: [], notFilters: [], last: null };
     var re = /(-?)(?:"([^"]*)"?|(\S+))/g, m;
     q = q.slice(0, 1000);
     while ((m = re.exec(q))) {
@@ -93,8 +94,8 @@
       if (word !== undefined) {
         var c = word.indexOf(':');
         if (c > 0 && c < word.length - 1) {
-          var field = FACET_FIELDS[word.slice(0, c).toLowerCase()];
-          if (field) { if (!neg) out.filters.push([field, slug(word.slice(c + 1), field)]); continue; }
+          var field = FACET_FIELDS[word.slice(0, c).toLowerCase().replace(/[^a-z0-9]/g, '')];
+          if (field) { (neg ? out.notFilters : out.filters).push([field, slug(word.slice(c + 1).replace(/^"+|"+$/g, ''), field)]); continue; }
         }
       }
       var text = phrase !== undefined ? phrase : word;
@@ -223,8 +224,8 @@
     var parsed = parse(q);
     return Promise.all([manifest(), meta()]).then(function (r) {
       var m = r[0], md = r[1], plan = lookups(m, parsed);
-      var active = activeFilters(m, filters, parsed.filters);
-      var used = m.facets.filter(function (f, i) { return active[i].length; });
+      var active = activeFilters(m, filters, parsed.filters), left = activeFilters(m, {}, parsed.notFilters);
+      var used = m.facets.filter(function (f, i) { return active[i].length || left[i].length; });
       var first = typing && plan.prefix ? plan.shards.concat(plan.prefix.shards) : plan.shards;
       return Promise.all([Promise.all(first.map(shard)), Promise.all(used.map(function (f) { return facetData(f.key); }))]).then(function (got) {
         /* A complete query whose last word is in no COE: its prefix shards now. */
@@ -232,10 +233,13 @@
         if (!plan.prefix || typing || got[0].some(function (sh) { return sh.has(stem); })) return got;
         return Promise.all(plan.prefix.shards.map(shard)).then(function (extra) { got[0] = got[0].concat(extra); return got; });
       }).then(function (got) {
-        var loaded = got[0], masks = used.map(function (f, ui) {
+        /* Per facet chosen, the COEs it lets through; `-tag:x` in the query leaves out x's. */
+        var loaded = got[0], masks = [], leftOut = new Uint8Array(m.docs);
+        used.forEach(function (f, ui) {
           var fi = m.facets.indexOf(f), mask = new Uint8Array(m.docs);
           active[fi].forEach(function (id) { var docs = got[1][ui][id]; if (docs) docs.forEach(function (d) { mask[d] = 1; }); });
-          return mask;
+          left[fi].forEach(function (id) { var docs = got[1][ui][id]; if (docs) docs.forEach(function (d) { leftOut[d] = 1; }); });
+          if (active[fi].length) masks.push(mask);
         });
         function find(term) { for (var i = 0; i < loaded.length; i++) { var p = loaded[i].get(term); if (p) return p; } return null; }
         var a = m.analysis || {}, k1 = a.k1 || K1, b = a.b === undefined ? B : a.b, cb = a.coord_base === undefined ? 0.3 : a.coord_base;
@@ -289,13 +293,22 @@
           best.forEach(function (s, d) { if (s > 0) { scores[d] += s; matched[d]++; } });
         });
         var excluded = new Uint8Array(n);
+        /* An excluded word leaves out the COEs that have it; an excluded phrase those that
+           have all its words (the index has no positions to check their order). */
         parsed.excluded.forEach(function (w) {
-          coeTokens(w).forEach(function (t) { var p = find(t); if (p) p.docs.forEach(function (d) { excluded[d] = 1; }); });
+          var toks = coeTokens(w), count = new Map();
+          toks.forEach(function (t, i) {
+            if (toks.indexOf(t) !== i) return;
+            var p = find(t);
+            if (p) p.docs.forEach(function (d) { count.set(d, (count.get(d) || 0) + 1); });
+          });
+          var need = new Set(toks).size;
+          count.forEach(function (c, d) { if (c === need) excluded[d] = 1; });
         });
         var G = plan.groups.length, hasWords = G > 0;
         var ranked = [];
         for (var d = 0; d < n; d++) {
-          if (excluded[d] || failed[d] || !masks.every(function (mask) { return mask[d]; })) continue;
+          if (excluded[d] || leftOut[d] || failed[d] || !masks.every(function (mask) { return mask[d]; })) continue;
           if (hasWords && !matched[d]) continue;
           if (!hasWords && parsed.words.length) continue;
           if (hasWords) scores[d] *= cb + (1 - cb) * matched[d] / G;
