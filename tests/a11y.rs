@@ -55,7 +55,13 @@ struct Violation {
 /// the frame's viewport for the contrast rule) by a page written into `out`, axe is added to
 /// the frame once its scripts ran (the search page's results), and the violations come back
 /// in the dumped DOM. Returns the violations and the pages measured.
-fn axe(out: &Path, base: &str, pages: &[&str], widths: &[u32]) -> (Vec<Violation>, usize) {
+fn axe(
+    out: &Path,
+    base: &str,
+    pages: &[&str],
+    widths: &[u32],
+    dark: bool,
+) -> (Vec<Violation>, usize) {
     let axe = axe_script().expect("callers check axe_script() first");
     std::fs::copy(axe, out.join("a11y-axe.js")).expect("copy axe");
     let runs: Vec<(u32, &str)> = widths
@@ -97,7 +103,12 @@ fetch("a11y-axe.js").then(function (r) {{ return r.text(); }}).then(function (t)
 </script></body>"#
     );
     std::fs::write(out.join("a11y-run.html"), html).expect("write");
-    let dom = chromium_dom_within(&format!("{base}a11y-run.html"), true, 600_000);
+    let url = format!("{base}a11y-run.html");
+    let dom = if dark {
+        chromium_dom_dark_within(&url, 600_000)
+    } else {
+        chromium_dom_within(&url, true, 600_000)
+    };
     let done: usize = pre_text(&dom, "done").trim().parse().unwrap_or(0);
     let found = serde_json::from_str(&pre_text(&dom, "violations")).unwrap_or_default();
     (found, done)
@@ -130,7 +141,54 @@ fn axe_finds_nothing_serious_on_any_page_kind_at_1280_and_390_px() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     let server = serve(out.clone(), "/");
     let base = format!("http://127.0.0.1:{}/", server.port);
-    // The page kinds, and every COE page (their bodies differ: tables, code, task lists).
+    let pages = every_page_kind(&out);
+    let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
+    let (mut found, done) = axe(&out, &base, &pages, &[1280, 390], false);
+    assert_eq!(done, pages.len() * 2, "every page checked: {found:#?}");
+
+    // Very long words, a wide table and long code lines, on a phone and a desktop.
+    let (_tmp2, wide, run) = build(&fixture("wide"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server2 = serve(wide.clone(), "/");
+    let base2 = format!("http://127.0.0.1:{}/", server2.port);
+    let wide_pages = ["coe/coe-2026-001/", "action-items/", "search/?q=scheduler"];
+    let (more, done) = axe(&wide, &base2, &wide_pages, &[1280, 390], false);
+    assert_eq!(done, wide_pages.len() * 2, "every page checked: {more:#?}");
+    found.extend(more);
+
+    assert_nothing_serious(&found, (pages.len() + wide_pages.len()) * 2);
+}
+
+/// The same in dark mode (the theme follows `prefers-color-scheme`): every page kind and COE
+/// page, and the wide fixture's, at 1280 px (colours do not change with the width).
+#[test]
+fn axe_finds_nothing_serious_in_dark_mode() {
+    if chromium().is_none() || axe_script().is_none() {
+        return;
+    }
+    let site = sample_site();
+    let (_tmp, out, run) = build(site.path(), &["--today", "2025-06-30"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server = serve(out.clone(), "/");
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    let pages = every_page_kind(&out);
+    let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
+    let (mut found, done) = axe(&out, &base, &pages, &[1280], true);
+    assert_eq!(done, pages.len(), "every page checked: {found:#?}");
+    let (_tmp2, wide, run) = build(&fixture("wide"), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server2 = serve(wide.clone(), "/");
+    let base2 = format!("http://127.0.0.1:{}/", server2.port);
+    let wide_pages = ["coe/coe-2026-001/", "action-items/", "search/?q=scheduler"];
+    let (more, done) = axe(&wide, &base2, &wide_pages, &[1280], true);
+    assert_eq!(done, wide_pages.len(), "every page checked: {more:#?}");
+    found.extend(more);
+    assert_nothing_serious(&found, pages.len() + wide_pages.len());
+}
+
+/// The page kinds of a built sample library, and every COE page (their bodies differ:
+/// tables, code, task lists).
+fn every_page_kind(out: &Path) -> Vec<String> {
     let mut pages: Vec<String> = PAGES.iter().map(|p| (*p).to_owned()).collect();
     let mut coes: Vec<String> = files(&out.join("coe"))
         .into_iter()
@@ -141,33 +199,21 @@ fn axe_finds_nothing_serious_on_any_page_kind_at_1280_and_390_px() {
         .collect();
     coes.sort();
     pages.extend(coes);
-    let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
-    let (mut found, done) = axe(&out, &base, &pages, &[1280, 390]);
-    assert_eq!(done, pages.len() * 2, "every page checked: {found:#?}");
+    pages
+}
 
-    // Very long words, a wide table and long code lines, on a phone and a desktop.
-    let (_tmp2, wide, run) = build(&fixture("wide"), &[]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server2 = serve(wide.clone(), "/");
-    let base2 = format!("http://127.0.0.1:{}/", server2.port);
-    let wide_pages = ["coe/coe-2026-001/", "action-items/", "search/?q=scheduler"];
-    let (more, done) = axe(&wide, &base2, &wide_pages, &[1280, 390]);
-    assert_eq!(done, wide_pages.len() * 2, "every page checked: {more:#?}");
-    found.extend(more);
-
-    // Every violation is printed (moderate and minor ones too), with a count per impact.
+/// Prints every violation (moderate and minor ones too) with a count per impact, and fails
+/// on any serious or critical one.
+fn assert_nothing_serious(found: &[Violation], loads: usize) {
     let mut by_impact = std::collections::BTreeMap::new();
-    for v in &found {
+    for v in found {
         *by_impact.entry(v.impact.as_str()).or_insert(0) += v.nodes;
         eprintln!(
             "axe {} px {}: {} ({}, {} elements) {:?}",
             v.width, v.page, v.rule, v.impact, v.nodes, v.targets
         );
     }
-    eprintln!(
-        "axe: {} page loads checked, violations (elements) by impact: {by_impact:?}",
-        (pages.len() + wide_pages.len()) * 2
-    );
+    eprintln!("axe: {loads} page loads checked, violations (elements) by impact: {by_impact:?}");
     let serious: Vec<_> = found
         .iter()
         .filter(|v| v.impact == "serious" || v.impact == "critical")

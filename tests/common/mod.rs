@@ -298,6 +298,15 @@ pub fn chromium_dom(url: &str, javascript: bool) -> String {
 
 /// [`chromium_dom`] with `budget_ms` of virtual time for the page's scripts and timers.
 pub fn chromium_dom_within(url: &str, javascript: bool, budget_ms: u32) -> String {
+    chromium_dom_with(url, javascript, budget_ms, &[])
+}
+
+/// [`chromium_dom_within`] with the reader's system in dark mode (`prefers-color-scheme: dark`).
+pub fn chromium_dom_dark_within(url: &str, budget_ms: u32) -> String {
+    chromium_dom_with(url, true, budget_ms, &["--force-dark-mode"])
+}
+
+fn chromium_dom_with(url: &str, javascript: bool, budget_ms: u32, extra: &[&str]) -> String {
     let chromium = chromium().expect("callers check chromium() first");
     let profile = tempfile::tempdir().expect("profile");
     let mut cmd = Command::new(chromium);
@@ -316,6 +325,7 @@ pub fn chromium_dom_within(url: &str, javascript: bool, budget_ms: u32) -> Strin
     if !javascript {
         cmd.arg("--blink-settings=scriptEnabled=false");
     }
+    cmd.args(extra);
     let out = cmd
         .arg("--dump-dom")
         .arg(url)
