@@ -375,6 +375,50 @@ fn comparable(page: &str) -> String {
 
 /// Waits until `path` shows `marker` and the build that served it has rendered every page and
 /// caught up (search index and files, similar lists).
+/// Files beside the COEs that no page shows (a screenshot not referenced yet, notes) do not
+/// make `coe serve` build everything again; a picture a COE references does, and is served.
+#[test]
+fn files_no_page_shows_do_not_rebuild_the_site() {
+    let site = sample_site();
+    let root = site.path();
+    let s = serve(root, &[]);
+    let file = root.join("content/2024/COE-2024-017.md");
+    let page = "/coe/coe-2024-017/";
+    let first = status(s.port)["generation"].as_u64().expect("generation");
+    std::fs::write(
+        root.join("content/2024/screenshot.png"),
+        b"\x89PNG not yet used",
+    )
+    .expect("write");
+    std::fs::write(root.join("content/2024/notes.txt"), "to do").expect("write");
+    // Long enough for the watcher to hand them over on their own (debounced at 100 ms).
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    edit(&file, "## Summary\n", "## Summary\n\nNotes beside it.\n\n");
+    settled(s.port, page, "Notes beside it.");
+    // One build: the edit's, incremental.
+    let st = status(s.port);
+    assert_eq!(st["kind"], "incremental");
+    assert_eq!(st["generation"].as_u64(), Some(first + 1), "{st}");
+    std::fs::remove_file(root.join("content/2024/notes.txt")).expect("remove");
+
+    // Referenced while missing (a warning), then saved: published and served.
+    edit(
+        &file,
+        "Notes beside it.",
+        "Notes beside it: ![the graph](graph.png)",
+    );
+    settled(s.port, page, "Notes beside it: ");
+    let before = status(s.port)["generation"].as_u64().expect("generation");
+    std::fs::write(root.join("content/2024/graph.png"), b"\x89PNG graph").expect("write");
+    until("the picture is served", || {
+        let st = status(s.port);
+        st["generation"].as_u64() > Some(before)
+            && st["caught_up"] == true
+            && get(s.port, "/coe/coe-2024-017/graph.png").status == 200
+    });
+    same_as_a_full_build(root, s.port);
+}
+
 fn settled(port: u16, path: &str, marker: &str) {
     // The page first, then the status: the server marks the status incomplete before it serves
     // an edit's first pages, so a status read after the marker was seen covers that edit (read

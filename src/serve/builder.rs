@@ -156,6 +156,23 @@ impl Builder {
                 // Nothing to rebuild (an editor's swap file): what is stale is finished next.
                 continue;
             }
+            // Files beside the COEs that no page shows: nothing to build.
+            let content = watch.root().join("content");
+            let others = std::mem::take(&mut batch.others);
+            if !others.is_empty() {
+                match &self.live {
+                    // A path gone without an extension was most likely a folder (of COEs
+                    // that did not parse, perhaps): build.
+                    Some(live)
+                        if others.iter().all(|p| {
+                            !live.uses(&content, p) && (p.extension().is_some() || p.exists())
+                        }) => {}
+                    _ => batch.full = true,
+                }
+            }
+            if batch.is_empty() {
+                continue;
+            }
             batch.coes.extend(std::mem::take(&mut self.pending));
             let started = Instant::now();
             self.parsed.forget(&batch.coes);

@@ -92,11 +92,14 @@ pub struct Changes {
     pub full: bool,
     /// COE files (absolute paths) saved, created or removed.
     pub coes: BTreeSet<PathBuf>,
+    /// Other files under `content/` (absolute paths) saved, created or removed: a build is
+    /// needed only when the site shows them (a COE's picture) or they were folders.
+    pub others: BTreeSet<PathBuf>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        !self.full && self.coes.is_empty()
+        !self.full && self.coes.is_empty() && self.others.is_empty()
     }
 
     /// Whether these events need a build.
@@ -165,10 +168,13 @@ impl Changes {
                     if !name.starts_with('_') {
                         self.coes.insert(path.to_path_buf());
                     }
-                } else {
-                    // A folder created, renamed or removed (its COEs moved with it), or a file a
-                    // COE may show (a picture beside it): a full build publishes it.
+                } else if path.is_dir() {
+                    // A folder created or renamed here (its COEs moved with it).
                     self.full = true;
+                } else {
+                    // A file a COE may show (a picture beside it), or a folder renamed away
+                    // or removed: the builder asks the live site whether it uses it.
+                    self.others.insert(path.to_path_buf());
                 }
             }
             "content" => self.full = true,

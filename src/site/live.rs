@@ -375,6 +375,22 @@ impl Live {
     pub fn coes(&self) -> usize {
         self.lib.coes.len()
     }
+
+    /// Whether the site depends on `path` under `content/`, which is not a COE file: a file a
+    /// COE shows or links to, or a folder holding COEs or such files (renamed or removed).
+    /// Other files (a picture not referenced yet, notes) change nothing the site shows.
+    pub fn uses(&self, content: &Path, path: &Path) -> bool {
+        let Some(rel) = source_of(content, path) else {
+            return true;
+        };
+        let at_or_under = |p: &str| {
+            p.strip_prefix(rel.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        self.all
+            .iter()
+            .any(|c| at_or_under(&c.source) || c.attachments.iter().any(|a| at_or_under(&a.target)))
+    }
 }
 
 /// The position of `c` in the library, when it is published there.
