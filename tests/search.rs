@@ -242,6 +242,10 @@ fn excluded_phrases_take_out_the_coes_that_have_them() {
         (&["expired", "-\"intermediate CA\""][..], false),
         (&["expired", "-\"CA intermediate\"", "tag:tls"][..], true),
         (&["expired", "-tag~d]s", "tag:tls"][..], true),
+        // A left-out filter, in any case; quoted, it is words ("tag" and "tls" are not next
+        // to each other in the COE).
+        (&["expired", "-tag:TLS"][..], false),
+        (&["expired", "-\"tag:tls\""][..], true),
     ] {
         let v = search_json(site.path(), query);
         assert_eq!(ids(&v).len(), usize::from(found), "{query:?}: {v}");

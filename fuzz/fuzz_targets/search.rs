@@ -175,7 +175,7 @@ fuzz_target!(|data: &[u8]| {
             let facet = format!("/{root}/{slug}");
             assert!(facets.contains(&facet), "{:?} lacks {facet} ({q:?})", h.id);
         }
-        for e in parsed.excluded.iter().filter_map(|e| e.split_once(':')) {
+        for e in &parsed.excluded_filters {
             let facet = format!("/{}/{}", e.0, e.1);
             assert!(!facets.contains(&facet), "{:?} has excluded {facet}", h.id);
         }

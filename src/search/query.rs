@@ -53,7 +53,10 @@ fn facet_root(field: &str) -> Option<&'static str> {
 pub struct Parsed {
     /// Each word or phrase, as written (a phrase has spaces).
     pub required: Vec<String>,
+    /// Words and phrases a COE must not have, as written.
     pub excluded: Vec<String>,
+    /// (facet root, slug) a COE must not have (`-tag:dns`).
+    pub excluded_filters: Vec<(String, String)>,
     /// (facet root, slug)
     pub filters: Vec<(String, String)>,
     /// Things the user should know (unknown field, truncated query …).
@@ -126,7 +129,7 @@ pub fn parse(q: &str) -> Parsed {
                             let value = value.trim_matches('"');
                             let slug = if root == "severity" { severity_slug(value) } else { slugify(value) };
                             if negate {
-                                p.excluded.push(format!("{root}:{slug}"));
+                                p.excluded_filters.push((root.to_owned(), slug));
                             } else {
                                 p.filters.push((root.to_owned(), slug));
                             }
@@ -365,20 +368,17 @@ pub fn search(
     // panicked on `-"CA intermediate"` when a COE had both words, in one field, not in that
     // order; found by fuzz/search; quickwit-oss/tantivy#2811).
     let mut excluded_phrases: Vec<Box<dyn Query>> = Vec::new();
+    for (root, slug) in &parsed.excluded_filters {
+        constraints.push((Occur::MustNot, facet_query(f, root, slug)));
+    }
+    // Text, also when it looks like a filter (`-"tag:dns"` is the words "tag" and "dns").
     for e in &parsed.excluded {
-        match e.split_once(':') {
-            Some((root, slug)) if FACETS.iter().any(|(_, r)| *r == root) => {
-                constraints.push((Occur::MustNot, facet_query(f, root, slug)));
-            }
-            _ => {
-                let toks = tokens(&mut analyzer, e);
-                if let Some(q) = text_query(f, &toks) {
-                    if toks.len() > 1 {
-                        excluded_phrases.push(q);
-                    } else {
-                        constraints.push((Occur::MustNot, q));
-                    }
-                }
+        let toks = tokens(&mut analyzer, e);
+        if let Some(q) = text_query(f, &toks) {
+            if toks.len() > 1 {
+                excluded_phrases.push(q);
+            } else {
+                constraints.push((Occur::MustNot, q));
             }
         }
     }
@@ -634,6 +634,13 @@ mod tests {
             ]
         );
         assert!(p.notes[0].contains("unknown field \"foo\""));
+        // A left-out filter (any case); quoted, the same text is words.
+        let p = parse("dns -tag:DNS -\"tag:ttl\"");
+        assert_eq!(
+            p.excluded_filters,
+            vec![("tag".to_owned(), "dns".to_owned())]
+        );
+        assert_eq!(p.excluded, vec!["tag:ttl"]);
     }
 
     #[test]
