@@ -169,38 +169,50 @@ pub fn parse(text: &str, display: &str) -> (Config, Vec<Diagnostic>) {
             return (Config::default(), diags);
         }
     };
+    // Where each key is written (top level and one table down), for the warnings' positions.
+    let at = key_positions(text);
+    let place = |table: &str, key: &str| {
+        at.get(&(table.to_owned(), key.to_owned()))
+            .copied()
+            .map_or((0, 0), |start| position(Some(start..start)))
+    };
     for key in table.keys() {
         if !KNOWN_KEYS.contains(&key.as_str()) {
+            let (line, col) = place("", key);
             diags.push(Diagnostic::warning(
                 display,
-                0,
-                0,
+                line,
+                col,
                 format!("unknown key `{key}` is ignored (put your own values under [extra])"),
             ));
         }
     }
-    // A key written after `[taxonomies]` belongs to it, not to the top level: say so instead of
-    // ignoring it (`base_url` below the table is the usual slip).
-    if let Some(toml::Value::Table(labels)) = table.get("taxonomies") {
-        const LABELS: [&str; 6] = [
-            "tags",
-            "services",
-            "root_causes",
-            "teams",
-            "authors",
-            "severity",
-        ];
-        for key in labels.keys().filter(|k| !LABELS.contains(&k.as_str())) {
-            let top = if KNOWN_KEYS.contains(&key.as_str()) {
+    // A key written after `[taxonomies]` or `[search]` belongs to it, not to the top level:
+    // say so instead of ignoring it (`base_url` below the table is the usual slip).
+    const LABELS: [&str; 6] = [
+        "tags",
+        "services",
+        "root_causes",
+        "teams",
+        "authors",
+        "severity",
+    ];
+    for (name, expected) in [("taxonomies", &LABELS[..]), ("search", &["synonyms"][..])] {
+        let Some(toml::Value::Table(keys)) = table.get(name) else {
+            continue;
+        };
+        for key in keys.keys().filter(|k| !expected.contains(&k.as_str())) {
+            let hint = if KNOWN_KEYS.contains(&key.as_str()) {
                 format!(" (`{key}` is a top-level key: move it above the first [table])")
             } else {
-                format!(" (expected one of: {})", LABELS.join(", "))
+                format!(" (expected: {})", expected.join(", "))
             };
+            let (line, col) = place(name, key);
             diags.push(Diagnostic::warning(
                 display,
-                0,
-                0,
-                format!("unknown key `{key}` in [taxonomies] is ignored{top}"),
+                line,
+                col,
+                format!("unknown key `{key}` in [{name}] is ignored{hint}"),
             ));
         }
     }
@@ -217,6 +229,26 @@ pub fn parse(text: &str, display: &str) -> (Config, Vec<Diagnostic>) {
             (Config::default(), diags)
         }
     }
+}
+
+/// The byte offset of each key of the top level and of the tables one level down, by
+/// (table, key) (`""` for the top level). Empty when the text is not TOML (its error says
+/// where).
+fn key_positions(text: &str) -> std::collections::HashMap<(String, String), usize> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return out;
+    };
+    for (key, value) in doc.get_ref() {
+        let name = key.get_ref().to_string();
+        if let toml::de::DeValue::Table(inner) = value.get_ref() {
+            for (k, _) in inner {
+                out.insert((name.clone(), k.get_ref().to_string()), k.span().start);
+            }
+        }
+        out.insert((String::new(), name), key.span().start);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -249,6 +281,17 @@ mod tests {
             "{}",
             d[1]
         );
+        // Each where it is written.
+        assert_eq!((d[0].line, d[0].column), (3, 1), "{}", d[0]);
+        assert_eq!((d[1].line, d[1].column), (4, 1), "{}", d[1]);
+        let (_, d) = parse(
+            "title = \"x\"\n  titel = \"y\"\n[search]\nsynonym = []\n",
+            "coe.toml",
+        );
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!((d[0].line, d[0].column), (2, 3), "{}", d[0]);
+        assert!(d[1].message.contains("in [search]"), "{}", d[1]);
+        assert_eq!(d[1].line, 4, "{}", d[1]);
     }
 
     #[test]
