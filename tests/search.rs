@@ -149,6 +149,12 @@ fn an_unfinished_last_word_matches_the_words_it_begins() {
         Some("COE-2024-017"),
         "{v}"
     );
+    // The user is told.
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("is in no COE: taken as the start of a word (thumbnail"),
+        "{notes}"
+    );
     let v = search_json(site.path(), &["broken", "thumbn"]);
     assert_eq!(
         ids(&v).first().map(String::as_str),

@@ -9,18 +9,18 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocSet, Searcher, Term};
 
 /// Adds to the group of `last` (the query's last word, `stem` its last token) an alternative
-/// for each term it may be the start of, when `stem` is in no live COE.
+/// for each term it may be the start of, when `stem` is in no live COE. Returns those terms.
 pub fn expand(
     searcher: &Searcher,
     weighted: &[(Field, f32)],
     groups: &mut [Group],
     last: &str,
     stem: &str,
-) -> tantivy::Result<()> {
+) -> tantivy::Result<Vec<String>> {
     let raw = last.to_lowercase();
     let raw16: Vec<u16> = raw.encode_utf16().collect();
     if raw16.len() < 2 || !raw.chars().all(|c| c.is_alphabetic() || c.is_numeric()) {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let Some(group) = groups.iter_mut().rev().find(|g| {
         !g.phrase
@@ -28,10 +28,10 @@ pub fn expand(
                 .first()
                 .is_some_and(|a| a.terms.iter().any(|t| t == stem))
     }) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     if in_a_live_coe(searcher, weighted, stem)? {
-        return Ok(());
+        return Ok(Vec::new());
     }
     // The terms `raw` continues into, and the forms of it a few letters shorter (lengths in
     // UTF-16 units, as JavaScript counts them).
@@ -69,14 +69,19 @@ pub fn expand(
         b.1.cmp(&a.1)
             .then_with(|| a.0.encode_utf16().cmp(b.0.encode_utf16()))
     });
-    for (t, _) in found.into_iter().take(MAX_EXPANSIONS) {
+    let terms: Vec<String> = found
+        .into_iter()
+        .take(MAX_EXPANSIONS)
+        .map(|(t, _)| t)
+        .collect();
+    for t in &terms {
         group.alts.push(Alt {
-            terms: vec![t],
+            terms: vec![t.clone()],
             weight: PREFIX_WEIGHT,
             typed: true,
         });
     }
-    Ok(())
+    Ok(terms)
 }
 
 /// How many live COEs have `term` in any of the fields.

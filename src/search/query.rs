@@ -342,13 +342,19 @@ pub fn search(
     if let Some(last) = &parsed.last
         && let Some(stem) = tokens(&mut analyzer, last).pop()
     {
-        super::prefix::expand(
+        let more = super::prefix::expand(
             &searcher,
             &weighted_text_fields(f),
             &mut groups,
             last,
             &stem,
         )?;
+        if !more.is_empty() {
+            parsed.notes.push(format!(
+                "\"{last}\" is in no COE: taken as the start of a word ({})",
+                more.join(", ")
+            ));
+        }
     }
     if parsed.required.len() > MAX_TERMS {
         parsed
