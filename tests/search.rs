@@ -152,7 +152,7 @@ fn an_unfinished_last_word_matches_the_words_it_begins() {
     // The user is told.
     let notes = v["notes"].to_string();
     assert!(
-        notes.contains("is in no COE: taken as the start of a word (thumbnail"),
+        notes.contains("is in no COE: matched words that begin like it (thumbnail…)"),
         "{notes}"
     );
     let v = search_json(site.path(), &["broken", "thumbn"]);

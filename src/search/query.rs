@@ -351,8 +351,8 @@ pub fn search(
         )?;
         if !more.is_empty() {
             parsed.notes.push(format!(
-                "\"{last}\" is in no COE: taken as the start of a word ({})",
-                more.join(", ")
+                "\"{last}\" is in no COE: matched words that begin like it ({}…)",
+                more.join("…, ")
             ));
         }
     }
