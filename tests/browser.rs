@@ -51,6 +51,11 @@ fn search_page_finds_past_failures_from_a_subpath() {
         Some("coe-2024-017"),
         "{dom}"
     );
+    // The reader is told, as `coe search` tells its user.
+    assert!(
+        dom.contains("\u{201c}thumbn\u{201d} is in no COE: matched words that begin like it (thumbnail\u{2026})"),
+        "{dom}"
+    );
     // Facet filters from the URL: only CDN COEs, and the box is ticked.
     let dom = chromium_dom(&format!("{base}search/?q=change&service=cdn"), true);
     let got = result_slugs(&dom);

@@ -226,12 +226,16 @@
       var m = r[0], md = r[1], plan = lookups(m, parsed);
       var active = activeFilters(m, filters, parsed.filters), left = activeFilters(m, {}, parsed.notFilters);
       var used = m.facets.filter(function (f, i) { return active[i].length || left[i].length; });
-      var first = typing && plan.prefix ? plan.shards.concat(plan.prefix.shards) : plan.shards;
+      var first = typing && plan.prefix ? Array.from(new Set(plan.shards.concat(plan.prefix.shards))) : plan.shards;
       return Promise.all([Promise.all(first.map(shard)), Promise.all(used.map(function (f) { return facetData(f.key); }))]).then(function (got) {
         /* A complete query whose last word is in no COE: its prefix shards now. */
         var stem = plan.prefix && plan.prefix.stem;
         if (!plan.prefix || typing || got[0].some(function (sh) { return sh.has(stem); })) return got;
-        return Promise.all(plan.prefix.shards.map(shard)).then(function (extra) { got[0] = got[0].concat(extra); return got; });
+        return Promise.all(plan.prefix.shards.map(shard)).then(function (extra) {
+          /* Each shard once: a term met twice would take two of the expansions. */
+          extra.forEach(function (sh) { if (got[0].indexOf(sh) < 0) got[0].push(sh); });
+          return got;
+        });
       }).then(function (got) {
         /* Per facet chosen, the COEs it lets through; `-tag:x` in the query leaves out x's. */
         var loaded = got[0], masks = [], leftOut = new Uint8Array(m.docs);
@@ -244,6 +248,7 @@
         function find(term) { for (var i = 0; i < loaded.length; i++) { var p = loaded[i].get(term); if (p) return p; } return null; }
         var a = m.analysis || {}, k1 = a.k1 || K1, b = a.b === undefined ? B : a.b, cb = a.coord_base === undefined ? 0.3 : a.coord_base;
         var n = m.docs, scores = new Float64Array(n), matched = new Uint32Array(n), terms = new Set(), failed = new Uint8Array(n);
+        var unfinished = null;
         if (plan.prefix && (typing || !find(plan.prefix.stem))) {
           var g = plan.prefix.group, raw = plan.prefix.raw, have = new Set(g.alts.map(function (x) { return x.terms.join(' '); })), pre = [];
           loaded.forEach(function (s) {
@@ -252,9 +257,12 @@
                 pre.push([t, p.docs.length]);
             });
           });
-          pre.sort(function (x, y) { return y[1] - x[1] || (x[0] < y[0] ? -1 : 1); }).slice(0, a.max_expansions || MAX_EXPANSIONS).forEach(function (x) {
+          var begins = pre.sort(function (x, y) { return y[1] - x[1] || (x[0] < y[0] ? -1 : 1); }).slice(0, a.max_expansions || MAX_EXPANSIONS);
+          begins.forEach(function (x) {
             g.alts.push({ terms: [x[0]], weight: a.prefix_weight || PREFIX_WEIGHT, typed: true });
           });
+          /* A complete query whose last word is in no COE: say so, as `coe search` does. */
+          if (!typing && begins.length) unfinished = { word: parsed.last, begins: begins.map(function (x) { return x[0]; }) };
         }
         /* BM25F of one term in each COE that has it: doc -> score. */
         var bmCache = new Map();
@@ -317,7 +325,7 @@
         if (hasWords) ranked.sort(function (x, y) { return scores[y] - scores[x] || x - y; });
         // COEs are numbered newest first.
         else ranked.sort(function (x, y) { return x - y; });
-        return { ranked: ranked, terms: Array.from(terms), words: parsed.words, m: m, md: md, active: active, scores: scores };
+        return { ranked: ranked, terms: Array.from(terms), words: parsed.words, m: m, md: md, active: active, scores: scores, unfinished: unfinished };
       });
     });
   }
@@ -478,7 +486,9 @@
       state.ranked = res.ranked; state.shown = 0; state.res = res;
       resultsEl.textContent = '';
       var n = res.ranked.length;
-      statusEl.textContent = n === 0 ? 'No COE matches. Try other words, or fewer filters.' : n + (n === 1 ? ' COE matches.' : ' COEs match.');
+      var u = res.unfinished;
+      statusEl.textContent = (n === 0 ? 'No COE matches. Try other words, or fewer filters.' : n + (n === 1 ? ' COE matches.' : ' COEs match.')) +
+        (u && n ? ' \u201c' + u.word + '\u201d is in no COE: matched words that begin like it (' + u.begins.join('\u2026, ') + '\u2026).' : '');
       return Promise.all([renderFacets(res, run), showPage(res, run, false)]);
     }).catch(function (e) {
       if (run === state.run) statusEl.textContent = 'Search is unavailable: ' + e.message;
