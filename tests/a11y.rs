@@ -136,27 +136,8 @@ fn axe_finds_nothing_serious_on_any_page_kind_at_1280_and_390_px() {
     if chromium().is_none() || axe_script().is_none() {
         return;
     }
-    let site = sample_site();
-    let (_tmp, out, run) = build(site.path(), &["--today", "2025-06-30"]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server = serve(out.clone(), "/");
-    let base = format!("http://127.0.0.1:{}/", server.port);
-    let pages = every_page_kind(&out);
-    let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
-    let (mut found, done) = axe(&out, &base, &pages, &[1280, 390], false);
-    assert_eq!(done, pages.len() * 2, "every page checked: {found:#?}");
-
-    // Very long words, a wide table and long code lines, on a phone and a desktop.
-    let (_tmp2, wide, run) = build(&fixture("wide"), &[]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server2 = serve(wide.clone(), "/");
-    let base2 = format!("http://127.0.0.1:{}/", server2.port);
-    let wide_pages = ["coe/coe-2026-001/", "action-items/", "search/?q=scheduler"];
-    let (more, done) = axe(&wide, &base2, &wide_pages, &[1280, 390], false);
-    assert_eq!(done, wide_pages.len() * 2, "every page checked: {more:#?}");
-    found.extend(more);
-
-    assert_nothing_serious(&found, (pages.len() + wide_pages.len()) * 2);
+    let (found, loads) = axe_every_page(&[1280, 390], false);
+    assert_nothing_serious(&found, loads);
 }
 
 /// The same in dark mode (the theme follows `prefers-color-scheme`): every page kind and COE
@@ -166,24 +147,33 @@ fn axe_finds_nothing_serious_in_dark_mode() {
     if chromium().is_none() || axe_script().is_none() {
         return;
     }
+    let (found, loads) = axe_every_page(&[1280], true);
+    assert_nothing_serious(&found, loads);
+}
+
+/// axe on every page kind and COE page of the sample library, and on the wide fixture's
+/// pages (very long words, a wide table, long code lines), at each width: the violations and
+/// the number of page loads, each of which is checked to have run.
+fn axe_every_page(widths: &[u32], dark: bool) -> (Vec<Violation>, usize) {
     let site = sample_site();
-    let (_tmp, out, run) = build(site.path(), &["--today", "2025-06-30"]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server = serve(out.clone(), "/");
-    let base = format!("http://127.0.0.1:{}/", server.port);
-    let pages = every_page_kind(&out);
+    let sample = publish(site.path(), &["--today", "2025-06-30"], "/");
+    let wide = publish(&fixture("wide"), &[], "/");
+    let pages = every_page_kind(&sample.out);
     let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
-    let (mut found, done) = axe(&out, &base, &pages, &[1280], true);
-    assert_eq!(done, pages.len(), "every page checked: {found:#?}");
-    let (_tmp2, wide, run) = build(&fixture("wide"), &[]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server2 = serve(wide.clone(), "/");
-    let base2 = format!("http://127.0.0.1:{}/", server2.port);
     let wide_pages = ["coe/coe-2026-001/", "action-items/", "search/?q=scheduler"];
-    let (more, done) = axe(&wide, &base2, &wide_pages, &[1280], true);
-    assert_eq!(done, wide_pages.len(), "every page checked: {more:#?}");
-    found.extend(more);
-    assert_nothing_serious(&found, pages.len() + wide_pages.len());
+    let mut found = Vec::new();
+    let mut loads = 0;
+    for (published, pages) in [(&sample, &pages[..]), (&wide, &wide_pages[..])] {
+        let (more, done) = axe(&published.out, &published.base, pages, widths, dark);
+        assert_eq!(
+            done,
+            pages.len() * widths.len(),
+            "every page checked: {more:#?}"
+        );
+        found.extend(more);
+        loads += done;
+    }
+    (found, loads)
 }
 
 /// The page kinds of a built sample library, and every COE page (their bodies differ:
@@ -231,10 +221,12 @@ fn the_search_page_keeps_the_keyboard_focus_where_the_user_is() {
         return;
     }
     let site = sample_site();
-    let (_tmp, out, run) = build(site.path(), &[]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server = serve(out.clone(), "/");
-    let base = format!("http://127.0.0.1:{}/", server.port);
+    let Published {
+        tmp: _tmp,
+        out,
+        base,
+        ..
+    } = publish(site.path(), &[], "/");
     let html = r##"<!doctype html><link rel="icon" href="data:,"><body><pre id="log"></pre><script>
 var log = [], f = document.createElement("iframe");
 function say(k, v) { log.push(k + "=" + v); }

@@ -24,10 +24,12 @@ fn search_page_finds_past_failures_from_a_subpath() {
         return;
     }
     let site = sample_site();
-    let (_tmp, out, run) = build(site.path(), &[]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server = serve(out.clone(), "/sub/");
-    let base = format!("http://127.0.0.1:{}/sub/", server.port);
+    let Published {
+        tmp: _tmp,
+        server,
+        base,
+        ..
+    } = publish(site.path(), &[], "/sub/");
 
     // The sample library's queries here; the whole set over the relevance library below.
     let mut misses = Vec::new();
@@ -91,10 +93,9 @@ fn hostile_queries_and_hostile_content_stay_text() {
     if chromium().is_none() {
         return;
     }
-    let (_tmp, out, run) = build(&fixture("hostile"), &[]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server = serve(out.clone(), "/");
-    let base = format!("http://127.0.0.1:{}/", server.port);
+    let Published {
+        tmp: _tmp, base, ..
+    } = publish(&fixture("hostile"), &[], "/");
     let dom = chromium_dom(&format!("{base}search/?q=alert"), true);
     assert_eq!(result_slugs(&dom), vec!["coe-2024-666"], "{dom}");
     let hit = dom
@@ -125,10 +126,9 @@ fn search_page_ranks_the_relevance_set_like_the_cli() {
         return;
     }
     let site = relevance_site();
-    let (_tmp, out, run) = build(site.path(), &[]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server = serve(out.clone(), "/");
-    let base = format!("http://127.0.0.1:{}/", server.port);
+    let Published {
+        tmp: _tmp, base, ..
+    } = publish(site.path(), &[], "/");
     let mut misses = Vec::new();
     let mut differ = Vec::new();
     for (want, q) in relevance_set() {
@@ -162,10 +162,9 @@ fn search_page_reads_the_query_language_like_the_cli() {
         return;
     }
     let site = sample_site();
-    let (_tmp, out, run) = build(site.path(), &[]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server = serve(out.clone(), "/");
-    let base = format!("http://127.0.0.1:{}/", server.port);
+    let Published {
+        tmp: _tmp, base, ..
+    } = publish(site.path(), &[], "/");
     let queries = [
         "certificate expiry",
         "certificate expiry -tag:saml",
@@ -252,10 +251,13 @@ fn no_page_scrolls_sideways_on_a_390_pixel_phone() {
         return;
     }
     // Very long words, URLs, tag, service, team and owner names, a wide table, long code.
-    let (_tmp, out, run) = build(&fixture("wide"), &[]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server = serve(out.clone(), "/");
-    let base = format!("http://127.0.0.1:{}/", server.port);
+    let Published {
+        tmp: _tmp,
+        out,
+        server,
+        base,
+        ..
+    } = publish(&fixture("wide"), &[], "/");
     let tag = "a-tag-name-so-long-that-it-cannot-possibly-fit-on-a-phone-screen-of-390-pixels";
     let owner = "maximilian-alexander-featherstonehaugh-worthington-smythe";
     let pages = [
@@ -328,10 +330,12 @@ fn tracker_filters_cover_every_page_of_the_list() {
         return;
     }
     let site = many_items_library(1300);
-    let (_tmp, out, run) = build(site.path(), &["--today", "2025-06-30"]);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let server = serve(out.clone(), "/");
-    let base = format!("http://127.0.0.1:{}/", server.port);
+    let Published {
+        tmp: _tmp,
+        server,
+        base,
+        ..
+    } = publish(site.path(), &["--today", "2025-06-30"], "/");
     let rows = |dom: &str| -> Vec<String> {
         let body = dom
             .split("<tbody>")

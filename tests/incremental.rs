@@ -33,12 +33,7 @@ proptest! {
         let site = sample_site();
         let root = site.path();
         let content = root.join("content");
-        let mut sources: Vec<String> = files(&content).into_iter().collect();
-        sources.sort();
-        let ids: Vec<String> = sources
-            .iter()
-            .filter_map(|s| s.rsplit('/').next()?.strip_suffix(".md").map(str::to_owned))
-            .collect();
+        let (mut sources, ids) = common::edits::sources_and_ids(&content);
         let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
         for s in &sources {
             let f = std::fs::File::options().write(true).open(content.join(s)).expect("open");

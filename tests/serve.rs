@@ -805,12 +805,7 @@ proptest::proptest! {
         let site = sample_site();
         let root = site.path();
         let content = root.join("content");
-        let mut sources: Vec<String> = files(&content).into_iter().collect();
-        sources.sort();
-        let ids: Vec<String> = sources
-            .iter()
-            .filter_map(|s| s.rsplit('/').next()?.strip_suffix(".md").map(str::to_owned))
-            .collect();
+        let (mut sources, ids) = common::edits::sources_and_ids(&content);
         let s = serve(root, &[]);
         settles_as_a_clean_build(root, s.port);
         for (n, (step, ops)) in steps.iter().enumerate() {

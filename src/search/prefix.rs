@@ -5,8 +5,9 @@
 
 use super::analysis::{Alt, Group};
 use super::query::{MAX_EXPANSIONS, PREFIX_WEIGHT};
+use std::ops::ControlFlow;
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocSet, Searcher, Term};
+use tantivy::{DocId, DocSet, Searcher, Term};
 
 /// Adds to the group of `last` (the query's last word, `stem` its last token) an alternative
 /// for each term it may be the start of, when `stem` is in no live COE. Returns those terms.
@@ -86,27 +87,21 @@ pub fn expand(
 
 /// How many live COEs have `term` in any of the fields.
 fn doc_freq(searcher: &Searcher, weighted: &[(Field, f32)], term: &str) -> tantivy::Result<u32> {
+    let mut seen: Vec<Vec<bool>> = searcher
+        .segment_readers()
+        .iter()
+        .map(|seg| vec![false; seg.max_doc() as usize])
+        .collect();
     let mut df = 0;
-    for seg in searcher.segment_readers() {
-        let mut seen = vec![false; seg.max_doc() as usize];
-        for &(field, _) in weighted {
-            let inverted = seg.inverted_index(field)?;
-            let t = Term::from_field_text(field, term);
-            if let Some(mut p) = inverted.read_postings(&t, IndexRecordOption::Basic)? {
-                let mut d = p.doc();
-                while d != tantivy::TERMINATED {
-                    if let Some(s) = seen.get_mut(d as usize)
-                        && !*s
-                        && !seg.is_deleted(d)
-                    {
-                        *s = true;
-                        df += 1;
-                    }
-                    d = p.advance();
-                }
-            }
+    live_postings(searcher, weighted, term, |s, d| {
+        if let Some(slot) = seen[s].get_mut(d as usize)
+            && !*slot
+        {
+            *slot = true;
+            df += 1;
         }
-    }
+        ControlFlow::Continue(())
+    })?;
     Ok(df)
 }
 
@@ -116,20 +111,36 @@ fn in_a_live_coe(
     weighted: &[(Field, f32)],
     term: &str,
 ) -> tantivy::Result<bool> {
-    for seg in searcher.segment_readers() {
+    let mut found = false;
+    live_postings(searcher, weighted, term, |_, _| {
+        found = true;
+        ControlFlow::Break(())
+    })?;
+    Ok(found)
+}
+
+/// Calls `visit` with (segment, document) for each live document having `term` in each of
+/// the fields (a document once per field it has it in), until it says to stop.
+fn live_postings(
+    searcher: &Searcher,
+    weighted: &[(Field, f32)],
+    term: &str,
+    mut visit: impl FnMut(usize, DocId) -> ControlFlow<()>,
+) -> tantivy::Result<()> {
+    for (s, seg) in searcher.segment_readers().iter().enumerate() {
         for &(field, _) in weighted {
             let inverted = seg.inverted_index(field)?;
             let t = Term::from_field_text(field, term);
             if let Some(mut p) = inverted.read_postings(&t, IndexRecordOption::Basic)? {
                 let mut d = p.doc();
                 while d != tantivy::TERMINATED {
-                    if !seg.is_deleted(d) {
-                        return Ok(true);
+                    if !seg.is_deleted(d) && visit(s, d).is_break() {
+                        return Ok(());
                     }
                     d = p.advance();
                 }
             }
         }
     }
-    Ok(false)
+    Ok(())
 }

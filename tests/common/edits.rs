@@ -142,3 +142,15 @@ pub fn apply_file_op(content: &Path, sources: &mut Vec<String>, op: &FileOp, n: 
     }
     sources.sort();
 }
+
+/// The files under `content` (paths relative to it, sorted) and the COE ids their names give:
+/// what the edits pick from.
+pub fn sources_and_ids(content: &Path) -> (Vec<String>, Vec<String>) {
+    let mut sources: Vec<String> = super::files(content).into_iter().collect();
+    sources.sort();
+    let ids = sources
+        .iter()
+        .filter_map(|s| s.rsplit('/').next()?.strip_suffix(".md").map(str::to_owned))
+        .collect();
+    (sources, ids)
+}

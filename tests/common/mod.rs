@@ -201,6 +201,30 @@ pub fn sample_site() -> tempfile::TempDir {
 
 /// A static file server on 127.0.0.1 for browser tests: serves `dir` under URL `prefix`
 /// (e.g. `/sub/` to check the site works from a sub-path) and records every path requested.
+/// A library built into a temporary folder and served by [`serve`] under `prefix`.
+pub struct Published {
+    /// Holds the output: dropped, it is deleted.
+    pub tmp: tempfile::TempDir,
+    pub out: PathBuf,
+    pub server: Server,
+    /// `http://127.0.0.1:PORT{prefix}`.
+    pub base: String,
+}
+
+/// Builds `root` (the build must succeed) and serves its output under `prefix`.
+pub fn publish(root: &Path, extra: &[&str], prefix: &'static str) -> Published {
+    let (tmp, out, run) = build(root, extra);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let server = serve(out.clone(), prefix);
+    let base = format!("http://127.0.0.1:{}{prefix}", server.port);
+    Published {
+        tmp,
+        out,
+        server,
+        base,
+    }
+}
+
 pub struct Server {
     pub port: u16,
     pub requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
